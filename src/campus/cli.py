@@ -1,0 +1,125 @@
+"""The ``campus`` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+
+from campus.config import get_settings
+
+app = typer.Typer(help="Campus: an API-first online learning platform.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def run_migrations(database_url: str | None = None) -> None:
+    """Upgrade the configured database to the latest migration."""
+    from alembic import command
+
+    from campus.kernel.health import alembic_config
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    command.upgrade(alembic_config(database_url or settings.resolved_database_url), "heads")
+
+
+@app.command()
+def migrate() -> None:
+    """Apply every pending database migration."""
+    run_migrations()
+    console.print("[green]Database is at the latest migration.[/green]")
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to bind."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Migrate on start."),
+) -> None:
+    """Serve the API (migrating and, on first run in development, seeding demo data)."""
+    import uvicorn
+
+    from campus.seed import seed_demo_if_first_run
+
+    settings = get_settings()
+    if migrate_first:
+        run_migrations()
+    created = asyncio.run(seed_demo_if_first_run(settings))
+    if created is not None and not settings.is_production:
+        console.print("[bold]Demo accounts[/bold] (development only):")
+        for account in created:
+            console.print(f"  {account.role:<11} {account.email:<32} {account.password}")
+    console.print(
+        f"Campus is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
+    )
+    uvicorn.run(
+        "campus.main:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        log_config=None,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: int = typer.Option(1, min=1, max=64, help="Messages processed at once."),
+) -> None:
+    """Run a worker that relays outbox events and runs jobs (the scale-out path)."""
+    from campus.worker import run_worker
+
+    asyncio.run(run_worker(get_settings(), concurrency=concurrency))
+
+
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo data set (idempotent: existing demo data is left alone)."""
+    from campus.seed import seed_demo as run_seed
+
+    settings = get_settings()
+    accounts = asyncio.run(run_seed(settings))
+    for account in accounts:
+        console.print(f"  {account.role:<11} {account.email:<32} {account.password}")
+
+
+@app.command("create-admin")
+def create_admin(
+    email: str = typer.Option(..., prompt=True),
+    first_name: str = typer.Option("Campus", prompt=True),
+    last_name: str = typer.Option("Admin", prompt=True),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create an administrator account (verified, with the admin role)."""
+    from campus.seed import create_admin_account
+
+    user_id = asyncio.run(
+        create_admin_account(
+            get_settings(),
+            email=email,
+            password=password,
+            first_name=first_name,
+            last_name=last_name,
+        )
+    )
+    console.print(f"[green]Administrator created[/green]: {email} ({user_id})")
+
+
+@app.command()
+def openapi(
+    output: Path = typer.Option(Path("openapi.json"), help="Where to write the spec."),
+) -> None:
+    """Write the OpenAPI specification to a file."""
+    from campus.main import create_app
+
+    spec = create_app(get_settings()).openapi()
+    output.write_text(json.dumps(spec, indent=2, sort_keys=True) + "\n")
+    console.print(f"OpenAPI spec written to {output}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,85 @@
+"""A small cache port: in memory by default, Redis when ``CAMPUS_REDIS_URL`` is set."""
+
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import redis.asyncio as aioredis
+
+
+class Cache(Protocol):
+    async def get(self, key: str) -> bytes | None: ...
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
+    async def delete(self, *keys: str) -> None: ...
+    async def incr(self, key: str) -> int: ...
+    async def close(self) -> None: ...
+
+
+class MemoryCache:
+    def __init__(self, max_entries: int = 10_000) -> None:
+        self._data: dict[str, tuple[float, bytes]] = {}
+        self._max = max_entries
+
+    async def get(self, key: str) -> bytes | None:
+        entry = self._data.get(key)
+        if entry is None:
+            return None
+        expires, value = entry
+        if expires < time.monotonic():
+            self._data.pop(key, None)
+            return None
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        if len(self._data) >= self._max:
+            now = time.monotonic()
+            for stale in [k for k, (exp, _) in self._data.items() if exp < now]:
+                del self._data[stale]
+            if len(self._data) >= self._max:
+                self._data.pop(next(iter(self._data)))
+        self._data[key] = (time.monotonic() + ttl_seconds, value)
+
+    async def delete(self, *keys: str) -> None:
+        for key in keys:
+            self._data.pop(key, None)
+
+    async def incr(self, key: str) -> int:
+        current = await self.get(key)
+        value = int(current or b"0") + 1
+        self._data[key] = (time.monotonic() + 10 * 365 * 86400, str(value).encode())
+        return value
+
+    async def close(self) -> None:
+        self._data.clear()
+
+
+class RedisCache:
+    def __init__(self, url: str, namespace: str = "campus") -> None:
+        self._redis = aioredis.from_url(url)
+        self._ns = namespace
+
+    def _k(self, key: str) -> str:
+        return f"{self._ns}:cache:{key}"
+
+    async def get(self, key: str) -> bytes | None:
+        value: bytes | None = await self._redis.get(self._k(key))
+        return value
+
+    async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
+        await self._redis.set(self._k(key), value, ex=ttl_seconds)
+
+    async def delete(self, *keys: str) -> None:
+        if keys:
+            await self._redis.delete(*(self._k(k) for k in keys))
+
+    async def incr(self, key: str) -> int:
+        value: int = await self._redis.incr(self._k(key))
+        return value
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+def make_cache(redis_url: str, namespace: str = "campus") -> Cache:
+    return RedisCache(redis_url, namespace) if redis_url else MemoryCache()

@@ -1,0 +1,85 @@
+"""Liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from fastapi import Request, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from campus.kernel.db import Database
+from campus.kernel.errors import ServiceUnavailable
+from campus.kernel.http import api_router
+from campus.kernel.schemas import ApiModel
+
+router = api_router(tags=["operations"])
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    if database_url:
+        config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def migration_heads() -> set[str]:
+    return set(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+class Health(ApiModel):
+    status: str
+
+
+class Readiness(ApiModel):
+    status: str
+    database: str
+    migrations: str
+
+
+@router.get("/healthz", summary="Liveness: the process is up", response_model=Health)
+async def healthz() -> Health:
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    summary="Readiness: the database answers and its schema is at the latest migration",
+    response_model=Readiness,
+    responses={503: {"description": "Not ready"}},
+)
+async def readyz(request: Request) -> Readiness:
+    db: Database = request.app.state.db
+    try:
+        async with db.read_session() as session:
+            current = set(
+                (
+                    await session.execute(sa.text("SELECT version_num FROM alembic_version"))
+                ).scalars()
+            )
+    except Exception as exc:
+        raise ServiceUnavailable(
+            "The database is not reachable or not migrated.", details={"database": "unavailable"}
+        ) from exc
+    heads = request.app.state.migration_heads
+    if current != heads:
+        raise ServiceUnavailable(
+            "Database migrations are not current.",
+            details={"current": sorted(current), "expected": sorted(heads)},
+        )
+    return Readiness(status="ready", database="ok", migrations="current")
+
+
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=Response,
+    responses={200: {"content": {"text/plain": {}}}},
+)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

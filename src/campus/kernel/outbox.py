@@ -1,0 +1,134 @@
+"""Transactional outbox: events and jobs are rows written in the caller's transaction.
+
+Writing is all a service does (``publish_event`` / ``enqueue_job``); the relay
+(``campus.kernel.jobs``) delivers them after commit, with retries, backoff and a dead state.
+Every handler runs in its own transaction together with a dedupe row keyed by
+(message id, handler name), so a redelivered message never has a visible effect twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from campus.kernel.clock import utcnow
+from campus.kernel.db import Base, JSONType
+from campus.kernel.ids import new_id
+
+
+class MessageKind(StrEnum):
+    EVENT = "event"
+    JOB = "job"
+
+
+class MessageStatus(StrEnum):
+    PENDING = "pending"
+    PROCESSING = "processing"
+    DONE = "done"
+    DEAD = "dead"
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_messages"
+    __table_args__ = (sa.Index("ix_outbox_messages_due", "status", "available_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    status: Mapped[str] = mapped_column(sa.String(12), default=MessageStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    available_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(default=None)
+    locked_by: Mapped[str | None] = mapped_column(sa.String(64), default=None)
+    last_error: Mapped[str | None] = mapped_column(sa.Text, default=None)
+    sensitive: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class ProcessedMessage(Base):
+    """Dedupe record: handler ``handler`` has applied message ``message_id``."""
+
+    __tablename__ = "outbox_processed"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    handler: Mapped[str] = mapped_column(sa.String(160), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """What a handler receives: the message id (use it for idempotency), name and payload."""
+
+    id: uuid.UUID
+    name: str
+    payload: dict[str, Any]
+    attempt: int
+
+
+Handler = Callable[[AsyncSession, Delivery], Awaitable[None]]
+
+
+@dataclass
+class HandlerRegistry:
+    """Who handles what. Events fan out to every subscriber; a job has exactly one handler."""
+
+    subscribers: dict[str, dict[str, Handler]] = field(default_factory=dict)
+    jobs: dict[str, Handler] = field(default_factory=dict)
+
+    def subscribe(self, event: str, handler_name: str, handler: Handler) -> None:
+        self.subscribers.setdefault(event, {})[handler_name] = handler
+
+    def job(self, name: str, handler: Handler) -> None:
+        if name in self.jobs:
+            raise ValueError(f"job {name!r} already has a handler")
+        self.jobs[name] = handler
+
+    def handlers_for(self, kind: str, name: str) -> dict[str, Handler]:
+        if kind == MessageKind.JOB:
+            handler = self.jobs.get(name)
+            return {f"job:{name}": handler} if handler else {}
+        return dict(self.subscribers.get(name, {}))
+
+
+def _mark_dirty(session: AsyncSession) -> None:
+    session.info["outbox_dirty"] = True
+
+
+async def publish_event(session: AsyncSession, name: str, payload: dict[str, Any]) -> uuid.UUID:
+    """Record an event in the caller's transaction. ``name`` is stable: ``context.something``."""
+    message = OutboxMessage(id=new_id(), kind=MessageKind.EVENT, name=name, payload=payload)
+    session.add(message)
+    _mark_dirty(session)
+    return message.id
+
+
+async def enqueue_job(
+    session: AsyncSession,
+    name: str,
+    payload: dict[str, Any],
+    *,
+    run_at: datetime | None = None,
+    sensitive: bool = False,
+) -> uuid.UUID:
+    """Record a job in the caller's transaction. ``sensitive`` payloads are wiped once done."""
+    message = OutboxMessage(
+        id=new_id(),
+        kind=MessageKind.JOB,
+        name=name,
+        payload=payload,
+        available_at=run_at or utcnow(),
+        sensitive=sensitive,
+    )
+    session.add(message)
+    _mark_dirty(session)
+    return message.id

@@ -1,0 +1,38 @@
+"""Alembic is the only way the schema changes: models and migrations must not drift."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from campus.kernel.health import migration_heads
+from campus.models import metadata
+
+
+async def test_models_and_migrations_do_not_drift(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+
+    def diff(conn: sa.Connection) -> list[object]:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return list(compare_metadata(context, metadata))
+
+    async with engine.connect() as conn:
+        differences = await conn.run_sync(diff)
+    await engine.dispose()
+    assert differences == [], f"models and migrations differ: {differences}"
+
+
+async def test_database_is_at_the_single_migration_head(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    async with engine.connect() as conn:
+        current = set(
+            (await conn.execute(sa.text("SELECT version_num FROM alembic_version"))).scalars()
+        )
+    await engine.dispose()
+    heads = migration_heads()
+    assert len(heads) == 1, f"migration history must be linear, found heads {heads}"
+    assert current == heads

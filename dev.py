@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""Campus developer entry point. Needs only Python 3.11+ and the standard library.
+
+    python3 dev.py run     # install (first time), migrate, seed demo data, serve on :8000
+    python3 dev.py test    # install (first time) and run the whole test suite
+
+Dependencies are installed into ./.venv from requirements.lock (pinned, hash-checked), and
+reinstalled only when the lock file changes. Extra arguments after ``run`` go to
+``campus serve``; after ``test`` to pytest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+LOCK = ROOT / "requirements.lock"
+STAMP = VENV / ".campus-lock-sha256"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def _python() -> Path:
+    return BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _lock_digest() -> str:
+    digest = hashlib.sha256(LOCK.read_bytes())
+    digest.update((ROOT / "pyproject.toml").read_bytes())
+    return digest.hexdigest()
+
+
+def ensure_environment() -> None:
+    if sys.version_info < (3, 11):
+        sys.exit("Campus needs Python 3.11 or newer.")
+    if not _python().exists():
+        print("Creating the virtual environment in .venv ...", flush=True)
+        venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    digest = _lock_digest()
+    if STAMP.exists() and STAMP.read_text().strip() == digest:
+        return
+    print("Installing pinned dependencies from requirements.lock ...", flush=True)
+    pip = [str(_python()), "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "install", "--require-hashes", "-r", str(LOCK)], check=True)
+    subprocess.run([*pip, "install", "--no-deps", "--no-build-isolation", "-e", str(ROOT)],
+                   check=True)
+    STAMP.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test", "setup"}:
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    ensure_environment()
+    env = {**os.environ}
+    if command == "setup":
+        return 0
+    if command == "run":
+        env.setdefault("CAMPUS_ENV", "development")
+        cli = BIN / "campus"
+        return subprocess.call([str(cli), "serve", *rest], cwd=ROOT, env=env)
+    env.setdefault("CAMPUS_ENV", "test")
+    code = subprocess.call([str(_python()), "-m", "pytest", *rest], cwd=ROOT, env=env)
+    if code == 5:
+        print("pytest collected no tests: that is a failure, not a pass.", file=sys.stderr)
+        return 1
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

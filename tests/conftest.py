@@ -5,6 +5,7 @@ tables. Redis is used when ``CAMPUS_TEST_REDIS_URL`` is set."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -92,19 +93,42 @@ def session_namespace() -> str:
     return f"campus-test-{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    path = tmp_path / "data"
-    path.mkdir()
-    return path
+@pytest.fixture(scope="session", autouse=True)
+async def _clean_redis_namespace(session_namespace: str) -> AsyncIterator[None]:
+    """Every Redis key of this run lives under ``session_namespace``; delete them at the end."""
+    yield
+    if not TEST_REDIS_URL:
+        return
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(TEST_REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{session_namespace}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One data directory per run; emptied after every test that used the shared app."""
+    return tmp_path_factory.mktemp("data")
 
 
 @pytest.fixture
-def settings(database_url: str, data_dir: Path) -> Settings:
+def settings(database_url: str, data_dir: Path, session_namespace: str) -> Settings:
+    return _default_settings(database_url, data_dir, session_namespace)
+
+
+def _default_settings(database_url: str, data_dir: Path, session_namespace: str) -> Settings:
     return Settings(
         env=Environment.TEST,
         database_url=database_url,
         redis_url=TEST_REDIS_URL,
+        # Every Redis key of this run lives under its own prefix: reset_all() between tests
+        # clears only these, and parallel runs on one Redis never see each other.
+        redis_namespace=session_namespace,
         data_dir=data_dir,
         jobs_in_process=False,
         refresh_cookie_secure=True,
@@ -113,8 +137,12 @@ def settings(database_url: str, data_dir: Path) -> Settings:
     )
 
 
+#: Reference data the migrations and start-up write once (built-in roles and permissions).
+PRESERVED_TABLES = frozenset({"roles", "permissions", "role_permissions"})
+
+
 async def _truncate(db: Database) -> None:
-    tables = list(reversed(metadata.sorted_tables))
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name not in PRESERVED_TABLES]
     async with db.engine.begin() as conn:
         if db.is_sqlite:
             for table in tables:
@@ -124,14 +152,53 @@ async def _truncate(db: Database) -> None:
             await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
+async def _reset_state(application: FastAPI) -> None:
+    """Leave no trace of a test: empty tables, counters, cache and data directory."""
+    await _truncate(application.state.db)
+    await application.state.limiter.reset_all()
+    await application.state.cache.clear()
+    data = application.state.settings.data_dir
+    for entry in data.iterdir() if data.exists() else ():
+        if entry.name == "keys":  # the signing key is created once per app start
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
+
+
+@pytest.fixture(scope="session")
+async def shared_app(
+    database_url: str, data_dir: Path, session_namespace: str
+) -> AsyncIterator[FastAPI]:
+    """One app for every test that runs with the default settings. Building the app (and the
+    first request through each router) costs seconds, so it is not repeated per test."""
+    application = create_app(_default_settings(database_url, data_dir, session_namespace))
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
+        yield application
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+async def app(settings: Settings, shared_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The app under test: the shared one when ``settings`` are the defaults, otherwise a new
+    app built from the test's own settings (torn down after the test)."""
+    default = _default_settings(
+        settings.database_url, settings.data_dir, settings.redis_namespace
+    )
+    if settings == default:
+        await shared_app.state.limiter.reset_all()
+        try:
+            yield shared_app
+        finally:
+            await _reset_state(shared_app)
+        return
     application = create_app(settings)
     async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         await application.state.limiter.reset_all()
-        yield application
-        await _truncate(application.state.db)
-        await application.state.limiter.reset_all()
+        try:
+            yield application
+        finally:
+            await _reset_state(application)
 
 
 @pytest.fixture

@@ -1,11 +1,19 @@
-"""A small cache port: in memory by default, Redis when ``CAMPUS_REDIS_URL`` is set."""
+"""A small cache port: in memory by default, Redis when ``CAMPUS_REDIS_URL`` is set.
+
+Both keep a key's expiry across ``incr``. The memory cache reads time from
+``campus.kernel.clock`` so tests expire entries by advancing the clock, not by sleeping.
+Redis keys live under ``<namespace>:cache:``.
+"""
 
 from __future__ import annotations
 
-import time
 from typing import Protocol
 
 import redis.asyncio as aioredis
+
+from campus.kernel.clock import utcnow
+
+_FOREVER = 10 * 365 * 86400
 
 
 class Cache(Protocol):
@@ -13,7 +21,15 @@ class Cache(Protocol):
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def incr(self, key: str) -> int: ...
+    async def clear(self) -> None:
+        """Drop every entry this cache owns (its namespace on Redis)."""
+        ...
+
     async def close(self) -> None: ...
+
+
+def _now() -> float:
+    return utcnow().timestamp()
 
 
 class MemoryCache:
@@ -26,19 +42,19 @@ class MemoryCache:
         if entry is None:
             return None
         expires, value = entry
-        if expires < time.monotonic():
+        if expires <= _now():
             self._data.pop(key, None)
             return None
         return value
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        if len(self._data) >= self._max:
-            now = time.monotonic()
-            for stale in [k for k, (exp, _) in self._data.items() if exp < now]:
+        if key not in self._data and len(self._data) >= self._max:
+            now = _now()
+            for stale in [k for k, (exp, _) in self._data.items() if exp <= now]:
                 del self._data[stale]
             if len(self._data) >= self._max:
                 self._data.pop(next(iter(self._data)))
-        self._data[key] = (time.monotonic() + ttl_seconds, value)
+        self._data[key] = (_now() + ttl_seconds, value)
 
     async def delete(self, *keys: str) -> None:
         for key in keys:
@@ -47,8 +63,12 @@ class MemoryCache:
     async def incr(self, key: str) -> int:
         current = await self.get(key)
         value = int(current or b"0") + 1
-        self._data[key] = (time.monotonic() + 10 * 365 * 86400, str(value).encode())
+        expires = self._data[key][0] if current is not None else _now() + _FOREVER
+        self._data[key] = (expires, str(value).encode())
         return value
+
+    async def clear(self) -> None:
+        self._data.clear()
 
     async def close(self) -> None:
         self._data.clear()
@@ -63,8 +83,10 @@ class RedisCache:
         return f"{self._ns}:cache:{key}"
 
     async def get(self, key: str) -> bytes | None:
-        value: bytes | None = await self._redis.get(self._k(key))
-        return value
+        value = await self._redis.get(self._k(key))
+        if value is None or isinstance(value, bytes):
+            return value
+        return str(value).encode()
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._redis.set(self._k(key), value, ex=ttl_seconds)
@@ -76,6 +98,11 @@ class RedisCache:
     async def incr(self, key: str) -> int:
         value: int = await self._redis.incr(self._k(key))
         return value
+
+    async def clear(self) -> None:
+        keys = [key async for key in self._redis.scan_iter(match=self._k("*"), count=500)]
+        if keys:
+            await self._redis.delete(*keys)
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -27,13 +27,18 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.pool import NullPool
 
 from campus.kernel.clock import as_utc, utcnow
 from campus.kernel.ids import new_id
+from campus.kernel.logging import get_logger
 
 T = TypeVar("T")
+_log = get_logger("campus.db")
+
+#: ``session.info`` flag set by ``campus.kernel.outbox`` when a unit of work wrote outbox rows.
+OUTBOX_DIRTY = "outbox_dirty"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -109,7 +114,12 @@ def _sqlite_begin(conn: sa.Connection) -> None:
 
 
 class Database:
-    """Owns the engine and hands out sessions. One per process (app or worker)."""
+    """Owns the engine and hands out sessions. One per process (app or worker).
+
+    ``on_outbox_commit(callback)`` registers a plain function called right after a unit of
+    work that wrote outbox rows has committed (the in-process runner and the Redis wake-up use
+    it). Callbacks run synchronously inside the commit, so they must only schedule work.
+    """
 
     def __init__(
         self, url: str, *, pool_size: int = 10, echo: bool = False, null_pool: bool = False
@@ -131,7 +141,40 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        self._outbox_commit_hooks: list[Callable[[], None]] = []
+        # A session class of our own, so the hooks see this database's commits only (a listener
+        # on the global ``Session`` would fire for every engine in the process).
+        session_class = type("CampusSession", (Session,), {})
+        event.listen(session_class, "after_commit", self._after_commit)
+        event.listen(session_class, "after_rollback", self._after_rollback)
+        self.sessionmaker = async_sessionmaker(
+            self.engine,
+            expire_on_commit=False,
+            autoflush=True,
+            sync_session_class=session_class,
+        )
+
+    def on_outbox_commit(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` after each commit that wrote outbox rows; returns the remover."""
+        self._outbox_commit_hooks.append(callback)
+
+        def remove() -> None:
+            if callback in self._outbox_commit_hooks:
+                self._outbox_commit_hooks.remove(callback)
+
+        return remove
+
+    def _after_commit(self, session: Session) -> None:
+        if session.info.pop(OUTBOX_DIRTY, False):
+            for callback in list(self._outbox_commit_hooks):
+                try:
+                    callback()
+                except Exception:  # a wake-up must never turn a commit into an error
+                    _log.exception("outbox_commit_hook_failed")
+
+    @staticmethod
+    def _after_rollback(session: Session) -> None:
+        session.info.pop(OUTBOX_DIRTY, None)
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -196,3 +239,35 @@ async def _request_session(db: Database = Depends(get_database)) -> AsyncIterato
 #: The request's unit of work. ``scope="function"`` commits right after the endpoint returns and
 #: before the response is built, so a failed commit becomes an error response, never a lost write.
 SessionDep = Depends(_request_session, scope="function")
+
+
+# --------------------------------------------------------------------------- schema compare
+
+#: Schema objects a migration creates with raw SQL for one dialect only (an SQLite FTS5 table and
+#: its shadow tables, a PostgreSQL expression index). They are not in the models, so the
+#: models/migrations drift check (``migrations/env.py``, ``tests/kernel/test_migrations.py``) must
+#: skip them. Contexts register names from their ``models.py``; a name also covers ``name_*``.
+_UNMANAGED_SCHEMA_NAMES: set[str] = set()
+
+
+def register_unmanaged_schema_objects(*names: str) -> None:
+    """Declare raw-SQL, single-dialect schema objects the drift check must not report."""
+    _UNMANAGED_SCHEMA_NAMES.update(names)
+
+
+def is_unmanaged_schema_object(name: str | None) -> bool:
+    if not name:
+        return False
+    return any(name == base or name.startswith(base + "_") for base in _UNMANAGED_SCHEMA_NAMES)
+
+
+def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic ``include_name`` hook: never reflect unmanaged objects."""
+    return not is_unmanaged_schema_object(name)
+
+
+def include_in_schema_compare(
+    obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any
+) -> bool:
+    """Alembic ``include_object`` hook: leave unmanaged objects out of the comparison."""
+    return not is_unmanaged_schema_object(name)

@@ -94,12 +94,18 @@ class RateLimited(AppError):
     code = "rate_limited"
     message = "Too many requests. Try again later."
 
-    def __init__(self, retry_after: int, message: str | None = None) -> None:
+    def __init__(
+        self,
+        retry_after: int,
+        message: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         retry_after = max(1, int(retry_after))
         super().__init__(
             message,
             details={"retryAfter": retry_after},
-            headers={"Retry-After": str(retry_after)},
+            headers={**(headers or {}), "Retry-After": str(retry_after)},
         )
         self.retry_after = retry_after
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -13,9 +14,14 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from campus.kernel.db import Database
 from campus.kernel.errors import ServiceUnavailable
 from campus.kernel.http import api_router
+from campus.kernel.logging import get_logger
 from campus.kernel.schemas import ApiModel
 
 router = api_router(tags=["operations"])
+log = get_logger("campus.health")
+
+#: A readiness probe must answer quickly even when the database does not.
+READY_TIMEOUT_SECONDS = 5.0
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 
@@ -42,6 +48,12 @@ class Readiness(ApiModel):
     migrations: str
 
 
+async def _schema_versions(db: Database) -> set[str]:
+    async with db.read_session() as session:
+        result = await session.execute(sa.text("SELECT version_num FROM alembic_version"))
+        return {str(v) for v in result.scalars()}
+
+
 @router.get("/healthz", summary="Liveness: the process is up", response_model=Health)
 async def healthz() -> Health:
     return Health(status="ok")
@@ -56,13 +68,9 @@ async def healthz() -> Health:
 async def readyz(request: Request) -> Readiness:
     db: Database = request.app.state.db
     try:
-        async with db.read_session() as session:
-            current = set(
-                (
-                    await session.execute(sa.text("SELECT version_num FROM alembic_version"))
-                ).scalars()
-            )
+        current = await asyncio.wait_for(_schema_versions(db), timeout=READY_TIMEOUT_SECONDS)
     except Exception as exc:
+        log.warning("readiness_failed", error=type(exc).__name__)
         raise ServiceUnavailable(
             "The database is not reachable or not migrated.", details={"database": "unavailable"}
         ) from exc

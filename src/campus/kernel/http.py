@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 import uuid
 from collections.abc import Callable, Coroutine, Iterable
+from contextvars import ContextVar
 from typing import Any
 
+import fastapi.routing
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi import params as fastapi_params
 from fastapi.exceptions import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from prometheus_client import Counter, Histogram
+from pydantic import BaseModel
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.cors import CORSMiddleware
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from campus.kernel.errors import (
@@ -28,13 +35,28 @@ from campus.kernel.errors import (
 )
 from campus.kernel.logging import get_logger
 
+
+def _effective_route_context_var() -> ContextVar[Any] | None:
+    """FastAPI >= 0.16x composes included routes lazily ("effective route contexts") and names
+    the one being built in this context variable; older versions copy routes on include."""
+    var = getattr(fastapi.routing, "_effective_route_context_var", None)
+    return var if isinstance(var, ContextVar) else None
+
+
+_EFFECTIVE_ROUTE_CONTEXT = _effective_route_context_var()
+
 log = get_logger("campus.http")
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+#: Accepted incoming request ids (anything else is replaced). Checked with ``fullmatch``: ``$``
+#: alone would let a trailing newline through.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _JSON_TYPES = frozenset({"application/json"})
 _FORM_TYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 #: Query parameters every route tolerates (cache busters and the language switch).
 _ALWAYS_ALLOWED_QUERY = frozenset({"lang"})
+
+#: Scope key holding the body limit, so a 413 raised while streaming can report it.
+MAX_BODY_SCOPE_KEY = "campus.max_body_bytes"
 
 HTTP_REQUESTS = Counter(
     "campus_http_requests_total", "HTTP requests", ["method", "route", "status"]
@@ -42,9 +64,11 @@ HTTP_REQUESTS = Counter(
 HTTP_LATENCY = Histogram(
     "campus_http_request_duration_seconds",
     "HTTP request latency",
-    ["method", "route"],
+    ["method", "route", "status"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
 )
+#: Metric labels are bounded: a client-chosen method name must not create new time series.
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 _STATUS_CODES = {
     400: "bad_request",
@@ -85,12 +109,19 @@ class CampusRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        body_params = self.dependant.body_params
+        # When FastAPI builds the handler for an inclusion of this route, the inclusion's
+        # context (with its prefix and router-level dependencies) is the one that counts.
+        effective = _EFFECTIVE_ROUTE_CONTEXT.get() if _EFFECTIVE_ROUTE_CONTEXT else None
+        source: Any = self
+        if effective is not None and getattr(effective, "original_route", None) is self:
+            source = effective
+        dependant = source.dependant or self.dependant
+        body_params = dependant.body_params
         form = any(isinstance(p.field_info, fastapi_params.Form) for p in body_params)
         accepted: frozenset[str] | None = None
         if body_params:
             accepted = _FORM_TYPES if form else _JSON_TYPES
-        allowed_query = frozenset(_query_names(self.dependant) | _ALWAYS_ALLOWED_QUERY)
+        allowed_query = frozenset(_query_names(dependant) | _ALWAYS_ALLOWED_QUERY)
 
         async def campus_handler(request: Request) -> Response:
             if accepted is not None and _has_body(request):
@@ -130,7 +161,15 @@ def api_router(**kwargs: Any) -> APIRouter:
 
 
 def _query_names(dependant: Any) -> set[str]:
-    names = {p.alias for p in dependant.query_params}
+    names: set[str] = set()
+    for param in dependant.query_params:
+        model = param.field_info.annotation
+        if isinstance(model, type) and issubclass(model, BaseModel):
+            # A query parameter model (``Annotated[Filters, Query()]``): its fields are the names.
+            for name, info in model.model_fields.items():
+                names.add(info.alias or name)
+        else:
+            names.add(param.alias)
     for sub in dependant.dependencies:
         names |= _query_names(sub)
     return names
@@ -161,6 +200,37 @@ async def _app_error(request: Request, exc: Exception) -> Response:
     )
 
 
+def route_template(scope: Scope) -> str | None:
+    """The matched route's path template with every include prefix (``/api/v1/users/{id}``).
+
+    FastAPI puts the original ``APIRoute`` in ``scope["route"]``, whose path lacks the prefixes
+    given to ``include_router``; the effective route context has the full one.
+    """
+    fastapi_scope = scope.get("fastapi")
+    if isinstance(fastapi_scope, dict):
+        context = fastapi_scope.get("effective_route_context")
+        path = getattr(context, "path_format", None) or getattr(context, "path", None)
+        if isinstance(path, str) and path:
+            return path
+    route = scope.get("route")
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
+    return path if isinstance(path, str) and path else None
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method any route on this path accepts (Starlette reports only the first route's)."""
+    methods: set[str] = set()
+    routes = getattr(request.app, "routes", [])
+    for context in iter_route_contexts(routes):
+        route_methods = context.methods
+        if not route_methods:
+            continue
+        match, _ = context.matches(dict(request.scope))
+        if match in (Match.FULL, Match.PARTIAL):
+            methods |= set(route_methods)
+    return methods
+
+
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     code = _STATUS_CODES.get(exc.status_code, "http_error")
@@ -169,7 +239,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         405: "The method is not allowed for this resource.",
         413: "The request body is too large.",
     }.get(exc.status_code, str(exc.detail) if isinstance(exc.detail, str) else "Request failed.")
-    return _error_response(request, exc.status_code, code, message, None, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    details: dict[str, Any] | None = None
+    if exc.status_code == 405:
+        allowed = _allowed_methods(request)
+        if allowed:
+            headers["Allow"] = ", ".join(sorted(allowed))
+            details = {"allowed": sorted(allowed)}
+    elif exc.status_code == 413 and MAX_BODY_SCOPE_KEY in request.scope:
+        details = {"maxBytes": request.scope[MAX_BODY_SCOPE_KEY]}
+    return _error_response(request, exc.status_code, code, message, details, headers)
 
 
 def _field_name(loc: Iterable[Any]) -> str:
@@ -213,41 +292,78 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
 _API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
+#: Swagger UI and ReDoc load their bundles from jsDelivr and run an inline bootstrap script.
 _DOCS_CSP = (
     b"content-security-policy",
     b"default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
-    b"https://fastapi.tiangolo.com; frame-ancestors 'none'",
+    b"style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
+    b"font-src 'self' https://fonts.gstatic.com; img-src 'self' data: "
+    b"https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src 'self' blob:; "
+    b"frame-ancestors 'none'",
 )
 _HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
-_DOCS_PATHS = ("/docs", "/redoc")
+_DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
 class CampusMiddleware:
     """The outermost layer: request id, body limit, security headers, metrics, access log, and
     the last-resort 500 envelope (trace id only, never a stack trace)."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, hsts: bool = False) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        hsts: bool = False,
+        upload_max_bytes: int | None = None,
+        upload_paths: re.Pattern[str] | None = None,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.hsts = hsts
+        # Upload routes (paths matching ``upload_paths``, POST/PUT only) may send bodies up to
+        # ``upload_max_bytes`` instead of ``max_body_bytes``; still enforced while streaming.
+        self.upload_max_bytes = upload_max_bytes
+        self.upload_paths = upload_paths
+
+    def body_limit(self, scope: Scope) -> int:
+        if (
+            self.upload_paths is not None
+            and self.upload_max_bytes is not None
+            and scope.get("method") in ("POST", "PUT")
+            and self.upload_paths.match(scope.get("path", ""))
+        ):
+            return self.upload_max_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
         headers = dict(scope.get("headers") or [])
         incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
+        scope[MAX_BODY_SCOPE_KEY] = self.body_limit(scope)
+        # Bound for this request only, restored afterwards (the caller's context may be a test,
+        # or the app running inside another task).
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            await self._handle(scope, receive, send, headers, request_id)
+
+    async def _handle(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        headers: dict[bytes, bytes],
+        request_id: str,
+    ) -> None:
+        started = time.perf_counter()
         path: str = scope.get("path", "")
         status_holder = {"status": 500, "started": False}
         extra = [(b"x-request-id", request_id.encode())]
         extra += SECURITY_HEADERS
-        extra.append(_DOCS_CSP if path.startswith(_DOCS_PATHS) else _API_CSP)
+        extra.append(_DOCS_CSP if path in _DOCS_PATHS else _API_CSP)
         if self.hsts:
             extra.append(_HSTS)
 
@@ -261,7 +377,7 @@ class CampusMiddleware:
                 ]
             await send(message)
 
-        limit = self.max_body_bytes
+        limit: int = scope[MAX_BODY_SCOPE_KEY]
         declared = headers.get(b"content-length")
         try:
             if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -301,12 +417,12 @@ class CampusMiddleware:
                     )
         finally:
             elapsed = time.perf_counter() - started
-            route = scope.get("route")
-            route_path = getattr(route, "path", None) or ("unmatched" if path != "/" else "/")
+            route_path = route_template(scope) or ("unmatched" if path != "/" else "/")
             method = scope.get("method", "")
+            metric_method = method if method in _KNOWN_METHODS else "OTHER"
             status = status_holder["status"]
-            HTTP_REQUESTS.labels(method, route_path, str(status)).inc()
-            HTTP_LATENCY.labels(method, route_path).observe(elapsed)
+            HTTP_REQUESTS.labels(metric_method, route_path, str(status)).inc()
+            HTTP_LATENCY.labels(metric_method, route_path, str(status)).observe(elapsed)
             log.info(
                 "request",
                 method=method,
@@ -328,8 +444,6 @@ class CampusMiddleware:
     async def _send_envelope(
         send: Send, status: int, body_obj: dict[str, Any], headers: dict[str, str] | None = None
     ) -> None:
-        import json
-
         body = json.dumps(body_obj).encode()
         raw_headers = [
             (b"content-type", b"application/json"),
@@ -338,3 +452,30 @@ class CampusMiddleware:
         raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
         await send({"type": "http.response.start", "status": status, "headers": raw_headers})
         await send({"type": "http.response.body", "body": body})
+
+
+class CampusCORSMiddleware(CORSMiddleware):
+    """Starlette's CORS middleware, except that a refused preflight gets the error envelope
+    instead of a plain-text body."""
+
+    def preflight_response(self, request_headers: Headers) -> Response:
+        response = super().preflight_response(request_headers)
+        if response.status_code < 400:
+            return response
+        failure = bytes(response.body).decode("utf-8", "replace")
+        return JSONResponse(
+            envelope(
+                "cors_rejected",
+                "The cross-origin request is not allowed.",
+                {"reason": failure.removeprefix("Disallowed CORS ").strip()[:200]},
+                # Starlette gives the preflight no scope here; the middleware above adds the
+                # X-Request-ID header, and the log line of the request carries the same id.
+                structlog.contextvars.get_contextvars().get("request_id", ""),
+            ),
+            status_code=response.status_code,
+            headers={
+                k: v
+                for k, v in response.headers.items()
+                if k.lower() not in {"content-length", "content-type"}
+            },
+        )

@@ -17,12 +17,26 @@ _SECRET_KEY = re.compile(
 )
 _BEARER = re.compile(r"(bearer\s+)[A-Za-z0-9._~+/=-]+", re.IGNORECASE)
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+#: ``scheme://user:password@host`` (database and SMTP URLs in error messages).
+_URL_CREDENTIALS = re.compile(r"(://[^:/@\s]+:)[^@\s]+@")
+#: ``password=...`` / ``"token": "..."`` inside free text (query strings, reprs, JSON dumps).
+_INLINE_SECRET = re.compile(
+    r"""((?:pass(?:word)?|secret|token|api[-_]?key)["']?\s*[=:]\s*["']?)[^\s&"',;}]+""",
+    re.IGNORECASE,
+)
 REDACTED = "[redacted]"
+
+
+def _redact_text(value: str) -> str:
+    value = _BEARER.sub(r"\1" + REDACTED, value)
+    value = _JWT.sub(REDACTED, value)
+    value = _URL_CREDENTIALS.sub(r"\1" + REDACTED + "@", value)
+    return _INLINE_SECRET.sub(r"\1" + REDACTED, value)
 
 
 def _redact_value(value: Any) -> Any:
     if isinstance(value, str):
-        return _JWT.sub(REDACTED, _BEARER.sub(r"\1" + REDACTED, value))
+        return _redact_text(value)
     if isinstance(value, Mapping):
         return {
             k: (REDACTED if _SECRET_KEY.search(str(k)) else _redact_value(v))
@@ -49,14 +63,34 @@ def redact_secrets(
     return event_dict
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of the call (like ``logging.lastResort``),
+    so redirected or captured stderr (pytest's capsys) sees the lines."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: Any) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
+    """One JSON object per line on stderr (``json_output``), for structlog and stdlib loggers
+    alike, each carrying the bound ``request_id``. The JSON renderer escapes newlines, so a value
+    cannot forge a second line (LOG-03); tracebacks are rendered before secrets are redacted so
+    they are scrubbed too (LOG-01)."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
-        redact_secrets,
         structlog.processors.format_exc_info,
+        redact_secrets,
     ]
     renderer: Any = (
         structlog.processors.JSONRenderer()
@@ -73,7 +107,7 @@ def configure_logging(level: str = "INFO", *, json_output: bool = True) -> None:
         foreign_pre_chain=shared,
         processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for existing in list(root.handlers):

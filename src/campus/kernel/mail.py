@@ -8,6 +8,7 @@ Services never send directly: they call ``queue_email`` inside their transaction
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from email.message import EmailMessage
@@ -48,21 +49,36 @@ def build_message(
 
 
 class FileMailer:
-    """Writes each message atomically as ``<outbox>/<timestamp>-<id>.eml``."""
+    """Writes each message atomically as ``<outbox>/<timestamp>-<message id>.eml``.
+
+    The file is written under a temporary name, flushed to disk and renamed, so a reader never
+    sees half a message. Sending is idempotent per Message-ID (the send job uses the outbox
+    message id): a retried delivery whose first copy was written is not written again.
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
     async def send(self, message: EmailMessage) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
+        ident = str(message["Message-ID"]).strip().strip("<>").split("@", 1)[0]
+        safe_ident = "".join(c for c in ident if c.isalnum() or c in "._-")[:64] or "message"
+        if any(self.directory.glob(f"*-{safe_ident}.eml")):
+            log.info("email_already_written", message_id=safe_ident)
+            return
         stamp = utcnow().strftime("%Y%m%dT%H%M%S%f")
-        ident = str(message["Message-ID"]).strip("<>").split("@", 1)[0]
-        safe_ident = "".join(c for c in ident if c.isalnum() or c in "._-")[:64]
         target = self.directory / f"{stamp}-{safe_ident}.eml"
-        fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(bytes(message))
-        os.replace(tmp, target)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(bytes(message))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+            raise
         log.info(
             "email_written",
             to=str(message["To"]),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 # Currencies whose minor unit is not two digits (ISO 4217). Others default to 2.
 _MINOR_DIGITS: dict[str, int] = {
@@ -37,6 +38,10 @@ _MINOR_DIGITS: dict[str, int] = {
 }
 
 
+#: Largest amount in minor units: fits a signed 64-bit column with room for sums.
+MAX_MINOR = 10**15
+
+
 def minor_digits(currency: str) -> int:
     return _MINOR_DIGITS.get(currency.upper(), 2)
 
@@ -47,18 +52,33 @@ class Money:
     currency: str
 
     def __post_init__(self) -> None:
-        if len(self.currency) != 3 or not self.currency.isalpha() or not self.currency.isupper():
+        if (
+            len(self.currency) != 3
+            or not self.currency.isascii()
+            or not self.currency.isalpha()
+            or not self.currency.isupper()
+        ):
             raise ValueError("currency must be a 3-letter upper-case ISO 4217 code")
+        if isinstance(self.minor, bool) or not isinstance(self.minor, int):
+            raise TypeError("minor units must be an int")
+        if abs(self.minor) > MAX_MINOR:
+            raise ValueError("amount is out of range")
 
     @classmethod
-    def from_decimal(cls, amount: Decimal | str, currency: str) -> Money:
+    def from_decimal(cls, amount: Decimal | str | int, currency: str) -> Money:
+        """Parse a decimal amount (``"19.99"``); more decimal places than the currency has
+        (``"1.5"`` JPY, ``"1.2345"`` KWD) are refused, never rounded. Floats are refused."""
+        if isinstance(amount, float | bool):
+            raise TypeError("money amounts are decimals or strings, never floats")
         currency = currency.upper()
         try:
-            value = Decimal(amount)
+            value = Decimal(amount.strip() if isinstance(amount, str) else amount)
         except InvalidOperation as exc:
             raise ValueError("amount must be a decimal number") from exc
         if not value.is_finite():
             raise ValueError("amount must be finite")
+        if value.adjusted() > 15:
+            raise ValueError("amount is out of range")
         digits = minor_digits(currency)
         scaled = value.scaleb(digits)
         if scaled != scaled.to_integral_value():
@@ -89,19 +109,41 @@ class Money:
 
 
 class MoneyIn(BaseModel):
-    """Money as accepted from clients: a decimal string (or number) and a currency."""
+    """Money as accepted from clients: a decimal string (a whole number is accepted too) and a
+    currency. Fractional JSON numbers are refused: they are floats by the time they are parsed.
+    The number of decimal places is checked against the currency here, so a bad amount is a 422
+    on ``amount``, not an error later."""
 
     model_config = ConfigDict(extra="forbid")
 
-    amount: Decimal = Field(ge=0, max_digits=14, examples=["19.99"])
+    # ``currency`` is declared first so that ``amount``'s validator can see it.
     currency: str = Field(min_length=3, max_length=3, examples=["USD"])
+    amount: Decimal = Field(ge=0, max_digits=14, examples=["19.99"])
 
     @field_validator("currency")
     @classmethod
     def _upper(cls, value: str) -> str:
-        if not value.isalpha():
+        if not value.isascii() or not value.isalpha():
             raise ValueError("currency must be a 3-letter ISO 4217 code")
         return value.upper()
+
+    @field_validator("amount", mode="before")
+    @classmethod
+    def _no_floats(cls, value: Any) -> Any:
+        if isinstance(value, float | bool):
+            raise ValueError('send the amount as a decimal string, e.g. "19.99"')
+        return value
+
+    @field_validator("amount")
+    @classmethod
+    def _fits_currency(cls, value: Decimal, info: ValidationInfo) -> Decimal:
+        currency = info.data.get("currency")
+        if isinstance(currency, str):
+            digits = minor_digits(currency)
+            scaled = value.scaleb(digits)
+            if scaled != scaled.to_integral_value():
+                raise ValueError(f"{currency} amounts have at most {digits} decimal places")
+        return value
 
     def to_money(self) -> Money:
         return Money.from_decimal(self.amount, self.currency)

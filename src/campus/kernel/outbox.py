@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from campus.kernel.clock import utcnow
-from campus.kernel.db import Base, JSONType
+from campus.kernel.db import OUTBOX_DIRTY, Base, JSONType
 from campus.kernel.ids import new_id
 
 
@@ -86,7 +86,12 @@ class HandlerRegistry:
     jobs: dict[str, Handler] = field(default_factory=dict)
 
     def subscribe(self, event: str, handler_name: str, handler: Handler) -> None:
-        self.subscribers.setdefault(event, {})[handler_name] = handler
+        """Add a subscriber. ``handler_name`` is its stable identity for deduplication (it is
+        stored with every message it applied), so never rename a live handler."""
+        handlers = self.subscribers.setdefault(event, {})
+        if handler_name in handlers:
+            raise ValueError(f"event {event!r} already has a subscriber named {handler_name!r}")
+        handlers[handler_name] = handler
 
     def job(self, name: str, handler: Handler) -> None:
         if name in self.jobs:
@@ -101,7 +106,8 @@ class HandlerRegistry:
 
 
 def _mark_dirty(session: AsyncSession) -> None:
-    session.info["outbox_dirty"] = True
+    # Read by ``Database`` after commit to wake the relay (in-process runner, Redis wake-up).
+    session.info[OUTBOX_DIRTY] = True
 
 
 async def publish_event(session: AsyncSession, name: str, payload: dict[str, Any]) -> uuid.UUID:

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, pool
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from campus.config import get_settings
+from campus.kernel.db import include_in_schema_compare, include_name
 from campus.models import metadata
 
 config = context.config
@@ -25,6 +26,8 @@ def _configure(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         compare_server_default=True,
+        include_name=include_name,
+        include_object=include_in_schema_compare,
     )
 
 

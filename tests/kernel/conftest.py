@@ -21,7 +21,7 @@ from campus.config import Settings
 from campus.kernel.db import Database
 from campus.kernel.outbox import Delivery
 from campus.main import create_app
-from tests.conftest import TEST_REDIS_URL, _truncate
+from tests.conftest import TEST_REDIS_URL, _reset_state
 from tests.kernel.routes import INCLUDED_PREFIX, included_router, tenant_param
 from tests.kernel.routes import router as test_router
 
@@ -62,9 +62,10 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     application = build_kernel_app(kernel_settings(settings))
     async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         await application.state.limiter.reset_all()
-        yield application
-        await _truncate(application.state.db)
-        await application.state.limiter.reset_all()
+        try:
+            yield application
+        finally:
+            await _reset_state(application)
 
 
 def client_for(application: FastAPI) -> AsyncClient:
@@ -91,7 +92,7 @@ def make_app(settings: Settings) -> AppFactory:
                 yield application
             finally:
                 if truncate:
-                    await _truncate(application.state.db)
+                    await _reset_state(application)
                 await application.state.limiter.reset_all()
 
     return factory

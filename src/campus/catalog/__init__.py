@@ -1,0 +1,1 @@
+"""Catalog: categories, tags, courses, versions, modules, lessons, translations, pricing, tracks."""

@@ -1,0 +1,1 @@
+"""Every catalog query. Split by subject: courses, structure, taxonomy, browse, search."""

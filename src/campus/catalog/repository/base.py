@@ -1,0 +1,51 @@
+"""Helpers every catalog repository module uses: dialect-aware upserts, guarded writes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def dialect(session: AsyncSession) -> str:
+    return session.get_bind().dialect.name
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return dialect(session) == "postgresql"
+
+
+def insert(session: AsyncSession, table: Any) -> Any:
+    """``INSERT`` with ``ON CONFLICT`` support on both backends."""
+    if is_postgres(session):
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def violates(exc: IntegrityError, table: str, columns: Sequence[str]) -> bool:
+    """True if ``exc`` is the unique violation of ``table(columns)`` (constraint names follow the
+    kernel naming convention on PostgreSQL; SQLite names the columns)."""
+    text = str(exc.orig)
+    pg_name = f"uq_{table}_{'_'.join(columns)}"
+    sqlite_name = ", ".join(f"{table}.{column}" for column in columns)
+    return pg_name in text or sqlite_name in text
+
+
+async def guarded(session: AsyncSession, statement: sa.Executable) -> IntegrityError | None:
+    """Run ``statement`` in a savepoint; a constraint violation rolls back only the savepoint
+    and is returned (the caller decides: retry with another value, or a 409)."""
+    try:
+        async with session.begin_nested():
+            await session.execute(statement)
+    except IntegrityError as exc:
+        return exc
+    return None
+
+
+def rowcount(result: Any) -> int:
+    count: int = result.rowcount
+    return count

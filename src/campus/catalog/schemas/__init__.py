@@ -1,0 +1,1 @@
+"""Catalog wire models (camelCase; inputs forbid unknown fields)."""

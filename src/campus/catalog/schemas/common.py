@@ -1,0 +1,110 @@
+"""Field types shared by the catalog's wire models."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
+
+from campus.catalog.text import SLUG_PATTERN, check_web_url, normalize_language
+from campus.kernel.money import Money, MoneyIn
+from campus.kernel.schemas import ApiModel
+
+#: Markdown bodies are capped in bytes (UTF-8), below the request-body limit.
+MAX_MARKDOWN_BYTES = 200 * 1024
+
+
+def _web_url(value: str) -> str:
+    try:
+        return check_web_url(value)
+    except ValueError as exc:
+        raise PydanticCustomError("url_not_allowed", str(exc)) from exc
+
+
+def _language(value: str) -> str:
+    code = normalize_language(value)
+    if code is None:
+        raise PydanticCustomError(
+            "invalid_language", "Use a BCP-47 language code such as 'en' or 'pt-BR'."
+        )
+    return code
+
+
+def _markdown(value: str) -> str:
+    size = len(value.encode("utf-8"))
+    if size > MAX_MARKDOWN_BYTES:
+        raise PydanticCustomError(
+            "body_too_large",
+            "The body is {size} bytes; the limit is {limit} bytes.",
+            {"size": size, "limit": MAX_MARKDOWN_BYTES},
+        )
+    return value
+
+
+WebUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_url)]
+LanguageCode = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_language)]
+Markdown = Annotated[str, AfterValidator(_markdown)]
+Title = Annotated[str, Field(min_length=1, max_length=200)]
+ShortText = Annotated[str, Field(min_length=1, max_length=300)]
+LongText = Annotated[str, Field(max_length=20_000)]
+Slug = Annotated[str, Field(min_length=1, max_length=120, pattern=SLUG_PATTERN)]
+ListItem = Annotated[str, Field(min_length=1, max_length=255)]
+Minutes = Annotated[int, Field(ge=0, le=100_000)]
+
+
+class PriceIn(MoneyIn):
+    """``{"amount": "19.99", "currency": "USD"}``: a decimal string, non-negative, with at most
+    the currency's decimals (checked by the kernel's ``MoneyIn``)."""
+
+
+class MoneyWire(ApiModel):
+    amount: str = Field(examples=["19.99"])
+    currency: str = Field(examples=["USD"])
+
+    @classmethod
+    def of(cls, money: Money) -> MoneyWire:
+        return cls(amount=str(money.amount), currency=money.currency)
+
+    @classmethod
+    def parts(cls, minor: int, currency: str) -> MoneyWire:
+        return cls.of(Money(minor, currency))
+
+
+class InstructorOut(ApiModel):
+    user_id: uuid.UUID
+    display_name: str | None = None
+    headline: str | None = None
+    avatar_url: str | None = None
+    is_primary: bool
+
+
+class CategoryRef(ApiModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+class TagRef(ApiModel):
+    slug: str
+    label: str
+
+
+class TrackOut(ApiModel):
+    slug: str
+    name: str
+    icon: str | None = None
+    difficulty: str | None = None
+
+
+class RatingOut(ApiModel):
+    average: Decimal = Field(examples=["4.50"])
+    count: int
+
+
+class Timestamps(ApiModel):
+    created_at: datetime
+    updated_at: datetime

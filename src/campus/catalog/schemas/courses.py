@@ -1,0 +1,304 @@
+"""Course wire models: authoring inputs, public cards and details, versions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import Field, field_validator, model_validator
+
+from campus.catalog.data import CourseLevel, CourseStatus, PricingTier, VersionStatus
+from campus.catalog.schemas.common import (
+    CategoryRef,
+    InstructorOut,
+    LanguageCode,
+    ListItem,
+    LongText,
+    MoneyWire,
+    PriceIn,
+    ShortText,
+    Slug,
+    TagRef,
+    Title,
+    TrackOut,
+    WebUrl,
+)
+from campus.catalog.schemas.structure import AuthoringModuleOut, ModuleOutlineOut
+from campus.catalog.text import is_slug
+from campus.kernel.schemas import ApiModel, InputModel
+
+MAX_TAGS = 20
+MAX_LIST_ITEMS = 30
+
+
+class TrackIn(InputModel):
+    """Marks the course as the track of a programming language (seed 003)."""
+
+    slug: Slug = Field(max_length=60, examples=["python"])
+    name: str = Field(min_length=1, max_length=80, examples=["Python"])
+    icon: str | None = Field(default=None, max_length=200)
+    difficulty: CourseLevel = CourseLevel.BEGINNER
+
+
+class PricingTierIn(InputModel):
+    tier: PricingTier
+    price: PriceIn
+    original_price: PriceIn | None = None
+    features: list[ListItem] = Field(default_factory=list, max_length=MAX_LIST_ITEMS)
+    is_active: bool = True
+
+    @model_validator(mode="after")
+    def _original_not_below_price(self) -> PricingTierIn:
+        if self.original_price is not None:
+            if self.original_price.currency != self.price.currency:
+                raise ValueError("originalPrice must be in the same currency as price")
+            if self.original_price.amount < self.price.amount:
+                raise ValueError("originalPrice cannot be lower than price")
+        return self
+
+
+def _unique_tiers(tiers: list[PricingTierIn] | None) -> list[PricingTierIn] | None:
+    if tiers is not None and len({t.tier for t in tiers}) != len(tiers):
+        raise ValueError("each tier may appear once")
+    return tiers
+
+
+class _CourseFields(InputModel):
+    subtitle: ShortText | None = None
+    description: LongText | None = None
+    category_id: uuid.UUID | None = None
+    tags: list[str] | None = Field(default=None, max_length=MAX_TAGS)
+    thumbnail_url: WebUrl | None = None
+    trailer_url: WebUrl | None = None
+    requirements: list[ListItem] | None = Field(default=None, max_length=MAX_LIST_ITEMS)
+    objectives: list[ListItem] | None = Field(default=None, max_length=MAX_LIST_ITEMS)
+    has_certificate: bool | None = None
+    is_free: bool | None = None
+    price: PriceIn | None = None
+    pricing_tiers: list[PricingTierIn] | None = Field(default=None, max_length=3)
+    track: TrackIn | None = None
+
+    @field_validator("tags")
+    @classmethod
+    def _tag_labels(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None:
+            for label in value:
+                if not 1 <= len(label.strip()) <= 50:
+                    raise ValueError("each tag has 1 to 50 characters")
+        return value
+
+    @field_validator("pricing_tiers")
+    @classmethod
+    def _tiers(cls, value: list[PricingTierIn] | None) -> list[PricingTierIn] | None:
+        return _unique_tiers(value)
+
+
+class CourseCreate(_CourseFields):
+    title: Title
+    language: LanguageCode = "en"
+    level: CourseLevel = CourseLevel.BEGINNER
+
+
+class CourseUpdate(_CourseFields):
+    """Only the fields sent change; ``null`` clears an optional field. Status, counters,
+    ownership and ratings are not fields here (they have their own routes or owners)."""
+
+    title: Title | None = None
+    language: LanguageCode | None = None
+    level: CourseLevel | None = None
+    #: Only before the first publication; published slugs are stable.
+    slug: Slug | None = None
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str | None) -> str | None:
+        if value is not None and not is_slug(value):
+            raise ValueError("invalid slug")
+        return value
+
+
+class SubmitRequest(InputModel):
+    changelog: str | None = Field(default=None, max_length=5000)
+    min_quiz_score_for_certificate: int | None = Field(default=None, ge=0, le=100)
+
+
+class ApproveRequest(InputModel):
+    notes: str | None = Field(default=None, max_length=5000)
+
+
+class SendBackRequest(InputModel):
+    notes: str = Field(min_length=1, max_length=5000)
+
+
+class InstructorsUpdate(InputModel):
+    co_instructor_ids: list[uuid.UUID] = Field(max_length=10)
+
+
+class TransferOwnership(InputModel):
+    new_primary_instructor_id: uuid.UUID
+    keep_previous_as_co_instructor: bool = True
+
+
+class CourseTranslationIn(InputModel):
+    title: Title
+    subtitle: ShortText | None = None
+    description: LongText | None = None
+
+
+class PricingTierOut(ApiModel):
+    tier: PricingTier
+    price: MoneyWire
+    original_price: MoneyWire | None = None
+    features: list[str]
+    is_active: bool
+
+
+class CourseCard(ApiModel):
+    """A course in lists. ``language`` is the language its texts are served in."""
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    subtitle: str | None = None
+    language: str
+    default_language: str
+    level: CourseLevel
+    category: CategoryRef | None = None
+    tags: list[TagRef]
+    thumbnail_url: str | None = None
+    is_free: bool
+    price: MoneyWire | None = None
+    rating_average: Decimal = Field(examples=["4.50"])
+    rating_count: int
+    enrollment_count: int
+    duration_seconds: int
+    module_count: int
+    lesson_count: int
+    has_certificate: bool
+    instructors: list[InstructorOut]
+    track: TrackOut | None = None
+    published_at: datetime | None = None
+
+
+class VersionRef(ApiModel):
+    id: uuid.UUID
+    number: int
+    published_at: datetime | None = None
+
+
+class CourseDetail(CourseCard):
+    """Public course page: the outline of the current version; bodies of preview lessons only."""
+
+    description: str | None = None
+    trailer_url: str | None = None
+    requirements: list[str]
+    objectives: list[str]
+    pricing_tiers: list[PricingTierOut]
+    current_version: VersionRef | None = None
+    available_languages: list[str]
+    curriculum: list[ModuleOutlineOut]
+
+
+class VersionSummaryOut(ApiModel):
+    id: uuid.UUID
+    number: int
+    status: VersionStatus
+    is_current: bool
+    changelog: str | None = None
+    min_quiz_score_for_certificate: int | None = None
+    submitted_at: datetime | None = None
+    reviewed_at: datetime | None = None
+    review_notes: str | None = None
+    published_at: datetime | None = None
+    duration_seconds: int
+    module_count: int
+    lesson_count: int
+    created_at: datetime
+
+
+class VersionDetailOut(VersionSummaryOut):
+    modules: list[AuthoringModuleOut]
+
+
+class CourseTranslationOut(ApiModel):
+    language: str
+    title: str
+    subtitle: str | None = None
+    description: str | None = None
+
+
+class AuthoringCourse(ApiModel):
+    """Everything an author sees: any status, the working curriculum with full lesson content."""
+
+    id: uuid.UUID
+    slug: str
+    title: str
+    subtitle: str | None = None
+    description: str | None = None
+    status: CourseStatus
+    language: str
+    level: CourseLevel
+    category: CategoryRef | None = None
+    tags: list[TagRef]
+    thumbnail_url: str | None = None
+    trailer_url: str | None = None
+    requirements: list[str]
+    objectives: list[str]
+    has_certificate: bool
+    is_free: bool
+    price: MoneyWire | None = None
+    pricing_tiers: list[PricingTierOut]
+    track: TrackOut | None = None
+    primary_instructor_id: uuid.UUID
+    instructors: list[InstructorOut]
+    enrollment_count: int
+    rating_average: Decimal
+    rating_count: int
+    duration_seconds: int
+    published_at: datetime | None = None
+    archived_at: datetime | None = None
+    current_version: VersionSummaryOut | None = None
+    #: The version being edited or reviewed (``None`` when the curriculum is as published).
+    draft_version: VersionSummaryOut | None = None
+    #: Modules of the draft version when there is one, else of the current version.
+    curriculum: list[AuthoringModuleOut]
+    translations: list[CourseTranslationOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class AuthoringCourseCard(ApiModel):
+    id: uuid.UUID
+    slug: str
+    title: str
+    status: CourseStatus
+    language: str
+    level: CourseLevel
+    primary_instructor_id: uuid.UUID
+    is_primary_instructor: bool
+    draft_version_status: VersionStatus | None = None
+    review_notes: str | None = None
+    enrollment_count: int
+    published_at: datetime | None = None
+    updated_at: datetime
+
+
+class TrackCard(ApiModel):
+    """A programming-language track (seed 003 ``ProgrammingLanguage``) over its course."""
+
+    slug: str
+    name: str
+    icon: str | None = None
+    difficulty: str | None = None
+    course_id: uuid.UUID
+    course_slug: str
+    title: str
+    language: str
+    module_count: int
+    lesson_count: int
+    enrollment_count: int
+
+
+class TrackDetail(TrackCard):
+    course: CourseDetail

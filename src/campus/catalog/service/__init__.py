@@ -1,0 +1,1 @@
+"""Catalog business rules. Services take the Principal, check access, never commit."""

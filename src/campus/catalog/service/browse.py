@@ -1,0 +1,169 @@
+"""The public catalog: course lists with filters, sorts and search; course pages; tracks."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.catalog.data import CourseLevel
+from campus.catalog.exceptions import CourseNotFound, TrackNotFound
+from campus.catalog.models import Course
+from campus.catalog.repository import browse as repo
+from campus.catalog.repository.browse import CourseQuery
+from campus.catalog.schemas.courses import CourseCard, CourseDetail, TrackCard, TrackDetail
+from campus.catalog.service import assemble, search
+from campus.catalog.service.taxonomy import resolve_category
+from campus.catalog.text import is_slug, normalize_language
+from campus.kernel.errors import field_error
+from campus.kernel.ids import parse_id
+from campus.kernel.pagination import Page, PageParams, parse_sort
+
+SORT_KEYS = {
+    "newest": "published_at",
+    "popularity": "enrollment_count",
+    "rating": "rating",
+    "price": "price",
+    "title": "title",
+    "relevance": "relevance",
+}
+DEFAULT_SORT = "-newest"
+_AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,3})?$")
+_RATING = re.compile(r"^[0-5](\.\d{1,2})?$")
+
+
+@dataclass(frozen=True, slots=True)
+class BrowseParams:
+    """Public list parameters as received (validated here, not in the handler)."""
+
+    q: str | None = None
+    category: str | None = None
+    tag: str | None = None
+    language: str | None = None
+    level: CourseLevel | None = None
+    min_price: str | None = None
+    max_price: str | None = None
+    is_free: bool | None = None
+    min_rating: str | None = None
+    instructor: uuid.UUID | None = None
+    track: str | None = None
+    sort: str | None = None
+
+
+def _amount(field: str, value: str | None) -> int | None:
+    """A major-unit decimal string → thousandths (the ``price_sort`` unit)."""
+    if value is None:
+        return None
+    if not _AMOUNT.match(value):
+        raise field_error(
+            field, "Use a non-negative decimal with at most 3 decimals, e.g. '19.99'."
+        )
+    return int(Decimal(value) * 1000)
+
+
+async def to_query(session: AsyncSession, params: BrowseParams) -> CourseQuery:
+    min_price = _amount("minPrice", params.min_price)
+    max_price = _amount("maxPrice", params.max_price)
+    if min_price is not None and max_price is not None and min_price > max_price:
+        raise field_error("maxPrice", "maxPrice must not be below minPrice.")
+    min_rating = None
+    if params.min_rating is not None:
+        if not _RATING.match(params.min_rating) or Decimal(params.min_rating) > 5:
+            raise field_error("minRating", "Use a rating between 0 and 5, e.g. '4.5'.")
+        min_rating = int(Decimal(params.min_rating) * 100)
+    language = None
+    if params.language is not None:
+        language = normalize_language(params.language)
+        if language is None:
+            raise field_error("language", "Use a language code such as 'en' or 'pt-BR'.")
+    for name, value in (("tag", params.tag), ("track", params.track)):
+        if value is not None and not is_slug(value):
+            raise field_error(name, "Use a slug such as 'web-development'.")
+    tokens = search.query_tokens(params.q) if params.q else ()
+    allowed = dict(SORT_KEYS)
+    if not tokens:
+        allowed.pop("relevance")
+    specs = parse_sort(params.sort, allowed, "-relevance" if tokens else DEFAULT_SORT)
+    category_id = await resolve_category(session, params.category) if params.category else None
+    return CourseQuery(
+        category_id=category_id,
+        tag_slug=params.tag,
+        language=language,
+        level=params.level.value if params.level else None,
+        min_price=min_price,
+        max_price=max_price,
+        is_free=params.is_free,
+        min_rating=min_rating,
+        instructor_id=params.instructor,
+        track_slug=params.track,
+        search_tokens=tokens,
+        sort=tuple((s.field, s.descending) for s in specs),
+    )
+
+
+async def list_courses(
+    session: AsyncSession, params: BrowseParams, page: PageParams, prefs: tuple[str, ...]
+) -> tuple[Page[CourseCard], set[str]]:
+    query = await to_query(session, params)
+    courses, total = await repo.public_page(session, query, offset=page.offset, limit=page.limit)
+    cards, served = await assemble.course_cards(session, courses, prefs)
+    return Page[CourseCard].build(cards, total, page), served
+
+
+async def instructor_courses(
+    session: AsyncSession,
+    instructor_id: uuid.UUID,
+    sort: str | None,
+    page: PageParams,
+    prefs: tuple[str, ...],
+) -> tuple[Page[CourseCard], set[str]]:
+    return await list_courses(
+        session, BrowseParams(instructor=instructor_id, sort=sort), page, prefs
+    )
+
+
+async def course_detail(session: AsyncSession, ref: str, prefs: tuple[str, ...]) -> CourseDetail:
+    course_id = parse_id(ref)
+    if course_id is not None:
+        course = await repo.published_course(session, course_id=course_id)
+    elif is_slug(ref):
+        course = await repo.published_course(session, slug=ref)
+    else:
+        course = None
+    if course is None:
+        raise CourseNotFound()
+    return await assemble.course_detail(session, course, prefs)
+
+
+async def tracks(session: AsyncSession) -> list[TrackCard]:
+    return [_track_card(course) for course in await repo.track_courses(session)]
+
+
+def _track_card(course: Course) -> TrackCard:
+    assert course.track_slug is not None
+    return TrackCard(
+        slug=course.track_slug,
+        name=course.track_name or course.track_slug,
+        icon=course.track_icon,
+        difficulty=course.track_difficulty,
+        course_id=course.id,
+        course_slug=course.slug,
+        title=course.title,
+        language=course.language,
+        module_count=course.module_count,
+        lesson_count=course.lesson_count,
+        enrollment_count=course.enrollment_count,
+    )
+
+
+async def track_detail(session: AsyncSession, slug: str, prefs: tuple[str, ...]) -> TrackDetail:
+    course_id = await repo.track_course_id(session, slug) if is_slug(slug) else None
+    course = await repo.published_course(session, course_id=course_id) if course_id else None
+    if course is None:
+        raise TrackNotFound()
+    detail = await assemble.course_detail(session, course, prefs)
+    card = _track_card(course)
+    return TrackDetail(**card.model_dump(), course=detail)

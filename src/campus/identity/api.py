@@ -1,14 +1,175 @@
-"""Identity's doorway for other contexts."""
+"""Identity's doorway: the only functions other contexts, the CLI and the composition root may
+call (with ``data`` for DTOs and permission names, and ``events`` for event payloads)."""
 
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Iterable
+
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.config import Settings
-from campus.kernel.auth import Principal, TokenVerifier
-from campus.kernel.errors import Unauthorized
+from campus.identity import passwords, service
+from campus.identity.data import (
+    BUILTIN_ROLES,
+    DEFAULT_ROLE,
+    INSTRUCTOR,
+    PERMISSIONS,
+    ROLE_PERMISSIONS,
+    InstructorSummary,
+    UserStatus,
+    UserSummary,
+    display_name,
+)
+from campus.identity.repository import directory as directory_repo
+from campus.identity.repository import users as users_repo
+from campus.identity.validation import email_key_lenient
+from campus.identity.verifier import AccessTokenVerifier
+from campus.kernel.auth import TokenVerifier
+from campus.kernel.clock import utcnow
+from campus.kernel.db import Database
+from campus.kernel.logging import get_logger
+
+log = get_logger("campus.identity")
+
+__all__ = [
+    "create_user",
+    "find_user_ids_by_emails",
+    "get_user_summaries",
+    "get_user_summary",
+    "has_users",
+    "instructor_summaries",
+    "is_instructor",
+    "make_token_verifier",
+    "set_instructor_profile",
+    "sync_role_catalog",
+]
 
 
 def make_token_verifier(settings: Settings) -> TokenVerifier:
-    async def verify(session: AsyncSession, token: str) -> Principal:
-        raise Unauthorized()
+    """The bearer-token verifier for ``app.state.token_verifier`` (loads or creates the key,
+    and prepares the dummy password hash used for unknown emails at login)."""
+    passwords.warm_up()
+    return AccessTokenVerifier(settings)
 
-    return verify
+
+async def sync_role_catalog(db: Database) -> None:
+    """Make sure the built-in roles, permissions and grants exist (idempotent; run at start-up).
+    Migration 0002 seeds them; this re-adds anything missing (a new permission in code, or
+    tables emptied by a test harness). Logs and carries on if the schema is not migrated yet."""
+    try:
+        async with db.session() as session:
+            await directory_repo.sync_role_catalog(
+                session, BUILTIN_ROLES, PERMISSIONS, ROLE_PERMISSIONS, utcnow()
+            )
+    except SQLAlchemyError as exc:
+        log.warning("role_catalog_not_synced", error=type(exc).__name__)
+
+
+async def create_user(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    roles: Iterable[str] = (DEFAULT_ROLE,),
+    verified: bool = False,
+) -> uuid.UUID:
+    """Create an account with the password policy of registration. A taken email raises
+    ``Conflict`` (409 ``email_taken``); invalid input raises ``ValidationFailed``."""
+    return await service.create_account(
+        session,
+        email=email,
+        password=password,
+        first_name=first_name,
+        last_name=last_name,
+        roles=roles,
+        verified=verified,
+    )
+
+
+async def get_user_summaries(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, UserSummary]:
+    """Summaries of the users that exist among ``ids`` (one query)."""
+    found: dict[uuid.UUID, tuple[directory_repo.SummaryRow, set[str]]] = {}
+    for row in await directory_repo.summary_rows(session, set(ids)):
+        entry = found.setdefault(row.id, (row, set()))
+        if row.role is not None:
+            entry[1].add(row.role)
+    return {
+        uid: UserSummary(
+            id=uid,
+            first_name=row.first_name,
+            last_name=row.last_name,
+            display_name=display_name(row.first_name, row.last_name),
+            email=row.email,
+            avatar_url=row.avatar_url,
+            roles=frozenset(roles),
+            is_active=row.status == UserStatus.ACTIVE,
+        )
+        for uid, (row, roles) in found.items()
+    }
+
+
+async def get_user_summary(session: AsyncSession, user_id: uuid.UUID) -> UserSummary | None:
+    return (await get_user_summaries(session, [user_id])).get(user_id)
+
+
+async def find_user_ids_by_emails(
+    session: AsyncSession, emails: Iterable[str]
+) -> dict[str, uuid.UUID]:
+    """Account ids by email (one query). Keys are the normalised, lower-case form of each given
+    address that has an account (``"Ada@Example.com"`` -> ``"ada@example.com"``)."""
+    keys = {email_key_lenient(email) for email in emails}
+    return await directory_repo.ids_by_email_keys(session, keys)
+
+
+async def has_users(session: AsyncSession) -> bool:
+    """True once any account exists (first-run detection)."""
+    return await users_repo.count_users(session) > 0
+
+
+async def is_instructor(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    return await directory_repo.has_role(session, user_id, INSTRUCTOR)
+
+
+async def set_instructor_profile(
+    session: AsyncSession,
+    user_id: uuid.UUID,
+    *,
+    headline: str | None = None,
+    bio: str | None = None,
+    expertise: Iterable[str] = (),
+    years_of_experience: int | None = None,
+) -> None:
+    """Create or replace an instructor profile (seed data, imports). Trusted callers only: the
+    user-facing path is ``PATCH /users/me/instructor-profile``."""
+    await users_repo.upsert_instructor_profile(
+        session,
+        user_id,
+        {
+            "headline": headline,
+            "bio": bio,
+            "expertise": list(dict.fromkeys(expertise)),
+            "years_of_experience": years_of_experience,
+        },
+        utcnow(),
+    )
+
+
+async def instructor_summaries(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, InstructorSummary]:
+    """Public summaries of the active instructors among ``ids`` (one query)."""
+    return {
+        row.user_id: InstructorSummary(
+            user_id=row.user_id,
+            display_name=display_name(row.first_name, row.last_name),
+            headline=row.headline,
+            avatar_url=row.avatar_url,
+        )
+        for row in await directory_repo.instructor_rows(session, set(ids))
+    }

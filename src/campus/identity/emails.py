@@ -1,0 +1,116 @@
+"""Account emails. Queued in the caller's transaction (``campus.kernel.mail.queue_email``) and
+delivered by the ``kernel.send_email`` job after commit. Links with tokens point at
+``settings.base_url``; the outbox payload of those messages is wiped once sent."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.config import Settings
+from campus.kernel.mail import queue_email
+
+_SIGNATURE = "\n\n— Campus"
+_NOT_YOU = (
+    "If this was not you, change your password now and sign out of every device from your "
+    "account settings."
+)
+
+
+def link(settings: Settings, path: str, token: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/{path}?token={quote(token, safe='')}"
+
+
+async def send_verification(
+    session: AsyncSession, settings: Settings, *, to: str, first_name: str, token: str
+) -> None:
+    url = link(settings, "verify-email", token)
+    await queue_email(
+        session,
+        to=to,
+        subject="Verify your email address",
+        text=(
+            f"Hello {first_name},\n\nWelcome to Campus. Confirm your email address by opening "
+            f"this link within 24 hours:\n\n{url}\n\nThe link works once. If you did not create "
+            f"an account, ignore this message.{_SIGNATURE}"
+        ),
+    )
+
+
+async def send_register_attempt_notice(
+    session: AsyncSession, settings: Settings, *, to: str, first_name: str
+) -> None:
+    await queue_email(
+        session,
+        to=to,
+        subject="Someone tried to register with your email address",
+        text=(
+            f"Hello {first_name},\n\nSomeone tried to create a new Campus account with this "
+            f"email address, which already has an account. No new account was created.\n\n"
+            f"If it was you, sign in instead, or reset your password at "
+            f"{settings.base_url.rstrip('/')}/forgot-password.{_SIGNATURE}"
+        ),
+        sensitive=False,
+    )
+
+
+async def send_password_reset(
+    session: AsyncSession, settings: Settings, *, to: str, first_name: str, token: str
+) -> None:
+    url = link(settings, "reset-password", token)
+    await queue_email(
+        session,
+        to=to,
+        subject="Reset your Campus password",
+        text=(
+            f"Hello {first_name},\n\nSomeone (hopefully you) asked to reset your password. "
+            f"Choose a new one within the next hour with this link:\n\n{url}\n\nThe link works "
+            f"once. If you did not ask for it, ignore this message; your password is unchanged."
+            f"{_SIGNATURE}"
+        ),
+    )
+
+
+async def send_security_notice(
+    session: AsyncSession, *, to: str, first_name: str, subject: str, what: str
+) -> None:
+    """AUTH-07: a change to credentials or sign-in settings."""
+    await queue_email(
+        session,
+        to=to,
+        subject=subject,
+        text=f"Hello {first_name},\n\n{what}\n\n{_NOT_YOU}{_SIGNATURE}",
+        sensitive=False,
+    )
+
+
+async def send_email_change_link(
+    session: AsyncSession, settings: Settings, *, to: str, first_name: str, token: str
+) -> None:
+    url = link(settings, "confirm-email", token)
+    await queue_email(
+        session,
+        to=to,
+        subject="Confirm your new Campus email address",
+        text=(
+            f"Hello {first_name},\n\nConfirm that this is the new email address of your Campus "
+            f"account by opening this link within 24 hours:\n\n{url}\n\nUntil you do, your "
+            f"account keeps its current address. If you did not ask for this, ignore this "
+            f"message.{_SIGNATURE}"
+        ),
+    )
+
+
+async def send_email_taken_notice(session: AsyncSession, *, to: str) -> None:
+    await queue_email(
+        session,
+        to=to,
+        subject="Someone tried to use your email address on Campus",
+        text=(
+            "Hello,\n\nSomeone asked to move another Campus account to this email address, "
+            "which already belongs to an account. Nothing was changed. If it was you, sign in "
+            f"with this address instead.{_SIGNATURE}"
+        ),
+        sensitive=False,
+    )

@@ -125,6 +125,13 @@ def migrate(env: dict[str, str]) -> None:
 
 @contextlib.contextmanager
 def server(env: dict[str, str], port: int) -> Iterator[str]:
+    with server_process(env, port) as (base, _proc):
+        yield base
+
+
+@contextlib.contextmanager
+def server_process(env: dict[str, str], port: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``server``, and also hands out the process (its pid, for memory figures)."""
     cmd = [
         sys.executable,
         "-m",
@@ -156,7 +163,7 @@ def server(env: dict[str, str], port: int) -> Iterator[str]:
             time.sleep(0.2)
         else:
             raise RuntimeError("the server did not become ready")
-        yield base
+        yield base, proc
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -182,15 +189,53 @@ def wrk(
     connections: int = 32,
     duration: int = 10,
     threads: int = 1,
+    paths: list[str] | None = None,
 ) -> Figure:
-    if shutil.which("wrk") is None:
-        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    """One wrk run against ``url``. With ``paths`` (absolute paths such as
+    ``/api/v1/courses?page=2``), requests cycle through them in order instead of repeating
+    ``url``'s path (e.g. to miss a server-side cache); each wrk thread cycles on its own."""
     header_lines = "\n".join(
         f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in (headers or {}).items()
     )
     script = _LUA.format(
         method=json.dumps(method), body=json.dumps(body) if body else "nil", headers=header_lines
     )
+    if paths:
+        script += _lua_rotation(paths)
+    return wrk_script(
+        scenario, url, script, connections=connections, duration=duration, threads=threads
+    )
+
+
+def _lua_rotation(paths: list[str]) -> str:
+    # JSON string literals are valid Lua literals as long as they are ASCII (no \u escapes).
+    for path in paths:
+        if not path.startswith("/") or not path.isascii():
+            raise ValueError(f"paths must be ASCII absolute paths: {path!r}")
+    listed = ",\n".join(json.dumps(path) for path in paths)
+    return (
+        f"local paths = {{\n{listed}\n}}\n"
+        "local index = 0\n"
+        "request = function()\n"
+        "  index = index % #paths + 1\n"
+        "  return wrk.format(nil, paths[index])\n"
+        "end\n"
+    )
+
+
+def wrk_script(
+    scenario: str,
+    url: str,
+    script: str,
+    *,
+    connections: int = 32,
+    duration: int = 10,
+    threads: int = 1,
+) -> Figure:
+    """Run wrk with a Lua script of one's own (e.g. a ``request()`` rotating over many users'
+    tokens, or a ``delay()`` pacing each connection)."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
         script_path = handle.name

@@ -87,6 +87,37 @@ def seed_demo() -> None:
         console.print(f"  {account.role:<11} {account.email:<32} {account.password}")
 
 
+@app.command("seed-catalog-bench")
+def seed_catalog_bench(
+    courses: int = typer.Option(..., min=1, help="Published courses to generate."),
+    modules: int = typer.Option(10, min=1, help="Modules of each detail course."),
+    lessons: int = typer.Option(10, min=1, help="Lessons per module of each detail course."),
+    detail_courses: int = typer.Option(20, min=0, help="Courses with the full curriculum."),
+) -> None:
+    """Bulk-load a large published catalog for the catalog benchmark (benchmarks/ only)."""
+    import importlib
+
+    try:
+        # Lazily, from a source checkout: the generator lives with the benchmarks.
+        generator = importlib.import_module("benchmarks.catalog_data")
+    except ImportError:
+        console.print("[red]seed-catalog-bench needs the benchmarks package[/red] (run it from")
+        console.print("the repository root: .venv/bin/python -m campus.cli seed-catalog-bench)")
+        raise typer.Exit(1) from None
+    summary = generator.run_with_progress(
+        get_settings().resolved_database_url,
+        courses=courses,
+        modules=modules,
+        lessons=lessons,
+        detail_courses=detail_courses,
+    )
+    console.print(
+        f"[green]Seeded[/green] {summary.courses} courses, {summary.modules} modules, "
+        f"{summary.lessons} lessons; detail courses: {', '.join(summary.detail_slugs[:3])}"
+        + (" ..." if len(summary.detail_slugs) > 3 else "")
+    )
+
+
 @app.command("create-admin")
 def create_admin(
     email: str = typer.Option(..., prompt=True),

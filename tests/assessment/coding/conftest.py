@@ -24,6 +24,10 @@ from campus.assessment.coding.sandbox import (
 )
 from campus.assessment.coding.sandbox.launcher import live_pids_of_uid
 from campus.assessment.coding.sandbox.limits import KiB, MiB
+from campus.config import Settings
+from tests.fixtures.coding import coding
+
+__all__ = ["coding"]
 
 IS_ROOT = os.geteuid() == 0
 # A uid range of its own, so that these tests never collide with a real worker on the host.
@@ -45,6 +49,23 @@ HOSTILE = SandboxLimits(
 # For programs that are expected to finish by themselves: a wall budget that is never hit,
 # so a loaded CI machine cannot turn a verdict into a timeout (unused budget costs nothing).
 CONFINED = replace(HOSTILE, wall_seconds=5.0)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "coding_settings(**fields): override Settings fields for the app of a test"
+    )
+
+
+@pytest.fixture
+def settings(settings: Settings, request: pytest.FixtureRequest) -> Settings:
+    """The default settings (so the session's shared app serves the test), unless the test
+    asks for others with ``@pytest.mark.coding_settings(...)`` (then it gets its own app)."""
+    marker = request.node.get_closest_marker("coding_settings")
+    if marker is None:
+        return settings
+    return settings.model_copy(update=dict(marker.kwargs))
+
 
 requires_root = pytest.mark.skipif(
     not IS_ROOT,
@@ -170,11 +191,18 @@ def canary(monkeypatch: pytest.MonkeyPatch) -> Iterator[Canary]:
 
 
 def live_sandbox_processes(sandbox: Sandbox) -> list[int]:
-    """Live (non-zombie) processes of the sandbox's uids, plus our own leftover children."""
+    """Live (non-zombie) processes of the sandbox's uids, plus our own leftover children.
+
+    The runners' zygote launchers (``launcher.py --serve``) are long-lived by design and are
+    the only children allowed to stay; everything below them (supervisors, programs) must be
+    gone."""
+    from campus.assessment.coding.sandbox.execution import launch_server_pids
     from campus.assessment.coding.sandbox.launcher import live_descendants
 
     found = [pid for uid in sandbox.uids for pid in live_pids_of_uid(uid)]
-    return found + live_descendants(os.getpid())
+    zygotes = launch_server_pids()
+    below = [pid for zygote in zygotes for pid in live_descendants(zygote)]
+    return found + [p for p in live_descendants(os.getpid()) if p not in zygotes] + below
 
 
 @pytest.fixture

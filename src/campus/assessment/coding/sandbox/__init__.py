@@ -30,8 +30,10 @@ the visible ones.
 
 Layers (``probe_layers()`` verifies each one by running a real probe program)
 ------------------------------------------------------------------------------
-1. **Trusted launcher** (``launcher.py``, always): per execution a single-threaded, ``-I -S``
-   Python process that is a child subreaper; its child calls ``setsid``, applies the rlimits
+1. **Trusted launcher** (``launcher.py``, always): per execution a single-threaded supervisor
+   process - forked from the runner's long-lived ``-I -S`` zygote launcher (ADR 0018), or a
+   one-shot ``-I -S`` interpreter - that is a child subreaper; its child calls ``setsid``,
+   applies the rlimits
    (``RLIMIT_CPU``, ``RLIMIT_AS``, ``RLIMIT_NPROC``, ``RLIMIT_FSIZE``, ``RLIMIT_NOFILE``,
    ``RLIMIT_CORE=0``), drops privileges, sets ``no_new_privs`` and ``exec``-s the program with
    an empty environment (only ``PATH``, ``LANG``, ``PYTHONDONTWRITEBYTECODE``, ``HOME``) and

@@ -67,6 +67,7 @@ def bwrap_command(
     files: Mapping[str, str],
     extra_ro_binds: Sequence[str] = (),
     seccomp_fd: int | None = None,
+    mapped_ro_binds: Mapping[str, str] | None = None,
 ) -> list[str]:
     """``bwrap ... -- inner...``.
 
@@ -75,6 +76,8 @@ def bwrap_command(
     ``uid``/``gid`` are the ids *inside* the user namespace; we keep them equal to the ids
     bubblewrap runs as, so the mapping is the identity and host files keep their meaning.
     ``seccomp_fd`` is the descriptor (prepared by the launcher) holding the BPF filter.
+    ``mapped_ro_binds`` maps paths inside the sandbox to host files bound read-only (trusted
+    tools such as ``ruff`` at ``/opt/campus-tools/ruff``).
     """
     size = str(limits.max_workspace_bytes)
     args = [
@@ -102,9 +105,11 @@ def bwrap_command(
         args += ["--ro-bind-try", path, path]
     for path in extra_ro_binds:
         args += ["--ro-bind", path, path]
+    for inside, host_path in (mapped_ro_binds or {}).items():
+        args += ["--ro-bind", host_path, inside]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", size, "--tmpfs", "/dev/shm"]  # noqa: S108 - private mount in the sandbox
-    args += ["--size", size, "--tmpfs", "/tmp"]  # noqa: S108 - private mount in the sandbox
+    args += ["--size", size, "--tmpfs", "/dev/shm"]  # noqa: S108 - private mount  # nosec B108
+    args += ["--size", size, "--tmpfs", "/tmp"]  # noqa: S108 - private mount  # nosec B108
     args += ["--perms", "0700", "--size", size, "--tmpfs", SANDBOX_DIR]
     for name, host_path in files.items():
         args += ["--ro-bind", host_path, f"{SANDBOX_DIR}/{name}"]

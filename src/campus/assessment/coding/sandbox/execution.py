@@ -14,6 +14,11 @@ Pipes between the runner (trusted) and the execution:
 * status: a pipe only the launcher holds (never inherited by the program): its report
   (marshal, see ``launcher.py``);
 * control: the runner keeps the write end; closing it (or dying) stops the execution.
+
+The launcher is either started per execution (``server=None``: one ``python launcher.py``
+process, as the probe does) or is a supervisor forked by the worker's :class:`LaunchServer`
+(the zygote, see ``launcher.py``), which receives the same configuration and the child ends of
+the same pipes over a private socket. Everything above holds in both modes.
 """
 
 from __future__ import annotations
@@ -22,10 +27,14 @@ import contextlib
 import marshal
 import os
 import selectors
-import subprocess
+import signal
+import socket
+import subprocess  # fixed argv only: our interpreter + launcher  # nosec B404
 import sys
 import tempfile
+import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,13 +90,103 @@ def _stdin_file(data: bytes) -> int:
         return os.open(f"/proc/self/fd/{handle.fileno()}", os.O_RDONLY | os.O_CLOEXEC)
 
 
-def execute(request: ExecutionRequest, *, nproc_relative: bool = False) -> ExecutionOutcome:
+class LaunchServer:
+    """The worker's zygote launcher (``launcher.py --serve``), started on first use.
+
+    Requests are sent over a ``SOCK_SEQPACKET`` socketpair (one message per execution, with
+    its descriptors attached); a lock serialises sends from the runner's threads. If the
+    zygote is gone (it exits when the socket closes; a bug could kill it) the next request
+    starts a new one. ``kill`` is the backstop for a supervisor that never reports: it kills
+    the zygote's whole process group (every supervisor of this worker; their programs die
+    with them through ``PR_SET_PDEATHSIG``, stragglers are swept by uid) and the next request
+    starts afresh.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._sock: socket.socket | None = None
+        _SERVERS.add(self)
+
+    @property
+    def pid(self) -> int | None:
+        proc = self._proc
+        return proc.pid if proc is not None and proc.poll() is None else None
+
+    def _start(self) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            self._proc = subprocess.Popen(  # noqa: S603 - fixed argv  # nosec B603
+                [sys.executable, "-I", "-S", "-B", LAUNCHER_PATH, "--serve", str(theirs.fileno())],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                pass_fds=(theirs.fileno(),),
+                close_fds=True,
+                start_new_session=True,
+                env={},
+                cwd="/",
+            )
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        self._sock = ours
+
+    def submit(self, config: dict[str, Any], fds: Sequence[int]) -> None:
+        """Hand one execution to the zygote (it forks its supervisor and closes its copies)."""
+        message = marshal.dumps(config)
+        with self._lock:
+            for attempt in (1, 2):
+                if self._sock is None or self._proc is None or self._proc.poll() is not None:
+                    self._stop_locked()
+                    self._start()
+                assert self._sock is not None
+                try:
+                    socket.send_fds(self._sock, [message], list(fds))
+                    return
+                except OSError:
+                    self._stop_locked()
+                    if attempt == 2:
+                        raise
+
+    def _stop_locked(self, *, kill: bool = False) -> None:
+        sock, proc = self._sock, self._proc
+        self._sock = self._proc = None
+        if sock is not None:
+            sock.close()  # EOF: the zygote exits once its supervisors are forked
+        if proc is None:
+            return
+        if kill:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+        try:
+            proc.wait(timeout=_BACKSTOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def kill(self) -> None:
+        with self._lock:
+            self._stop_locked(kill=True)
+
+    def close(self) -> None:
+        """Stop the zygote (running supervisors finish their executions on their own)."""
+        with self._lock:
+            self._stop_locked()
+
+
+_SERVERS: weakref.WeakSet[LaunchServer] = weakref.WeakSet()
+
+
+def launch_server_pids() -> set[int]:
+    """Pids of this process's live zygotes (tests exclude exactly these from leak checks)."""
+    return {pid for server in list(_SERVERS) if (pid := server.pid) is not None}
+
+
+def _config(request: ExecutionRequest, nproc_relative: bool) -> dict[str, Any]:
     limits = request.limits
-    stdin_fd = _stdin_file(request.stdin)
-    result_r, result_w = os.pipe()
-    status_r, status_w = os.pipe()
-    control_r, control_w = os.pipe()
-    config: dict[str, Any] = {
+    return {
         "argv": list(request.argv),
         "env": dict(request.env),
         "cwd": request.cwd,
@@ -96,15 +195,29 @@ def execute(request: ExecutionRequest, *, nproc_relative: bool = False) -> Execu
         "rlimits": limits.rlimits(address_space=request.address_space_limit),
         "nproc_relative": nproc_relative,
         "wall_seconds": limits.wall_seconds,
-        "status_fd": status_w,
-        "control_fd": control_r,
-        "result_fd": result_w,
         "seccomp": request.seccomp,
         "seccomp_via_bwrap": request.seccomp_via_bwrap,
     }
+
+
+def execute(
+    request: ExecutionRequest,
+    *,
+    nproc_relative: bool = False,
+    server: LaunchServer | None = None,
+) -> ExecutionOutcome:
+    if server is not None:
+        return _execute_via(server, request, nproc_relative)
+    limits = request.limits
+    stdin_fd = _stdin_file(request.stdin)
+    result_r, result_w = os.pipe()
+    status_r, status_w = os.pipe()
+    control_r, control_w = os.pipe()
+    config = _config(request, nproc_relative)
+    config.update(status_fd=status_w, control_fd=control_r, result_fd=result_w)
     child_ends = [stdin_fd, result_w, status_w, control_r]
     try:
-        proc = subprocess.Popen(  # noqa: S603 - fixed argv: our interpreter + our launcher
+        proc = subprocess.Popen(  # noqa: S603 - fixed argv  # nosec B603
             [sys.executable, "-I", "-S", "-B", LAUNCHER_PATH, marshal.dumps(config).hex()],
             stdin=stdin_fd,
             stdout=subprocess.PIPE,
@@ -124,27 +237,60 @@ def execute(request: ExecutionRequest, *, nproc_relative: bool = False) -> Execu
     assert proc.stdout is not None
     assert proc.stderr is not None
     try:
-        return _supervise(proc, limits, result_r, status_r, control_w)
+        outcome, hung = _supervise(
+            proc.stdout.fileno(), proc.stderr.fileno(), limits, result_r, status_r, control_w
+        )
+        if hung:
+            proc.kill()
+        try:
+            proc.wait(timeout=_BACKSTOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        return outcome
     finally:
         proc.stdout.close()
         proc.stderr.close()
 
 
+def _execute_via(
+    server: LaunchServer, request: ExecutionRequest, nproc_relative: bool
+) -> ExecutionOutcome:
+    stdin_fd = _stdin_file(request.stdin)
+    pipes = [os.pipe() for _ in range(5)]  # stdout, stderr, result, status, control
+    (out_r, out_w), (err_r, err_w), (result_r, result_w), (status_r, status_w) = pipes[:4]
+    control_r, control_w = pipes[4]
+    child_ends = [stdin_fd, out_w, err_w, status_w, control_r, result_w]
+    ours = [out_r, err_r]
+    try:
+        server.submit(_config(request, nproc_relative), child_ends)
+    except BaseException:
+        for fd in (*child_ends, *ours, result_r, status_r, control_w):
+            os.close(fd)
+        raise
+    for fd in child_ends:
+        os.close(fd)
+    try:
+        outcome, hung = _supervise(out_r, err_r, request.limits, result_r, status_r, control_w)
+    finally:
+        for fd in ours:
+            os.close(fd)
+    if hung:
+        server.kill()
+    return outcome
+
+
 def _supervise(
-    proc: subprocess.Popen[bytes],
+    stdout_r: int,
+    stderr_r: int,
     limits: SandboxLimits,
     result_r: int,
     status_r: int,
     control_w: int,
-) -> ExecutionOutcome:
-    assert proc.stdout is not None
-    assert proc.stderr is not None
-    names = {
-        proc.stdout.fileno(): "stdout",
-        proc.stderr.fileno(): "stderr",
-        result_r: "result",
-        status_r: "status",
-    }
+) -> tuple[ExecutionOutcome, bool]:
+    """Read every stream (bounded) until EOF; returns the outcome and whether the launcher
+    hung (the caller kills it). Closes ``result_r``, ``status_r`` and ``control_w``."""
+    names = {stdout_r: "stdout", stderr_r: "stderr", result_r: "result", status_r: "status"}
     buffers: dict[str, bytearray] = {name: bytearray() for name in names.values()}
     caps = {
         "stdout": limits.max_output_bytes,
@@ -156,6 +302,7 @@ def _supervise(
     control_open = True
     backstop = time.monotonic() + limits.wall_seconds + _BACKSTOP_SECONDS
     hung = False
+    owned = (result_r, status_r)
     with selectors.DefaultSelector() as selector:
         for fd in names:
             selector.register(fd, selectors.EVENT_READ)
@@ -169,7 +316,7 @@ def _supervise(
                 data = os.read(fd, _READ_CHUNK)
                 if not data:
                     selector.unregister(fd)
-                    if fd in (result_r, status_r):
+                    if fd in owned:
                         os.close(fd)
                     continue
                 name = names[fd]
@@ -186,18 +333,11 @@ def _supervise(
                     buffer += data
         for leftover in list(selector.get_map()):
             selector.unregister(leftover)
-            if leftover in (result_r, status_r):
+            if leftover in owned:
                 os.close(leftover)
     if control_open:
         os.close(control_w)
-    if hung:
-        proc.kill()
-    try:
-        proc.wait(timeout=_BACKSTOP_SECONDS)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    return _outcome(buffers, overflow, hung)
+    return _outcome(buffers, overflow, hung), hung
 
 
 def _outcome(buffers: dict[str, bytearray], overflow: str | None, hung: bool) -> ExecutionOutcome:
@@ -209,7 +349,7 @@ def _outcome(buffers: dict[str, bytearray], overflow: str | None, hung: bool) ->
     report: dict[str, Any] = {}
     # The status pipe is written only by the trusted launcher (never inherited by the job).
     with contextlib.suppress(ValueError, EOFError, TypeError):
-        decoded = marshal.loads(bytes(buffers["status"]))  # noqa: S302 - trusted launcher
+        decoded = marshal.loads(bytes(buffers["status"]))  # noqa: S302 - trusted  # nosec B302
         if isinstance(decoded, dict):
             report = decoded
     infra_error: str | None = None

@@ -28,7 +28,21 @@ launcher is single-threaded, tiny, standard-library only and started with ``-I -
 environment variables, no site, no user paths), so nothing from the job can influence it.
 It is executed as a script and must therefore not import anything from ``campus``.
 
-Its configuration (argv[1]) and its report use :mod:`marshal` (hex-encoded), not JSON:
+Two ways to start it (same supervision code, same guarantees):
+
+* *one shot*: ``launcher.py <config>`` supervises one execution and exits (the probe and
+  tests use it);
+* *zygote* (``launcher.py --serve <fd>``, what :class:`LocalSandboxRunner` uses): a
+  long-lived, single-threaded launcher per worker process receives execution requests
+  (configuration plus the execution's descriptors, ``SCM_RIGHTS``) on a private
+  ``SOCK_SEQPACKET`` socket and forks one *supervisor* per execution, which does exactly what
+  the one-shot launcher does (1-5 above) and exits. Forking an initialised launcher costs
+  about a millisecond; starting a fresh interpreter and importing ``ctypes`` cost tens of
+  milliseconds per test case. The zygote itself never runs submitted code, never reads an
+  execution's input or output, keeps no descriptor of an execution after forking its
+  supervisor, and exits when the worker closes the socket (or dies).
+
+Its configuration (argv[1] or the request) and its report use :mod:`marshal`, not JSON:
 ``json`` pulls in ``re`` and would add ~10-15 ms to *every* test execution. Both ends are the
 same trusted interpreter (the runner starts the launcher with ``sys.executable``) and nothing
 produced by sandboxed code is ever unmarshalled.
@@ -44,6 +58,7 @@ import os
 import resource
 import select
 import signal
+import socket
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -65,7 +80,7 @@ _REAP_SECONDS = 3.0
 # (also used by the runner for its own after-the-fact sweep)
 
 
-def _read_text(path: str) -> str | None:
+def _read_file(path: str) -> str | None:
     try:
         with open(path, encoding="utf-8", errors="replace") as handle:
             return handle.read()
@@ -75,7 +90,7 @@ def _read_text(path: str) -> str | None:
 
 def proc_info(pid: int) -> tuple[int, str, tuple[int, ...]] | None:
     """``(ppid, state, (ruid, euid, suid, fsuid))`` of a process, or ``None`` if it is gone."""
-    status = _read_text(f"/proc/{pid}/status")
+    status = _read_file(f"/proc/{pid}/status")
     if status is None:
         return None
     ppid, state = -1, "?"
@@ -271,7 +286,7 @@ def _child(
             and prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog)) != 0
         ):
             raise OSError(ctypes.get_errno(), "prctl(PR_SET_SECCOMP) failed")
-        os.execve(argv[0], argv, config["env"])  # noqa: S606 - explicit argv, no shell
+        os.execve(argv[0], argv, config["env"])  # noqa: S606 - no shell  # nosec B606
     except BaseException as exc:  # report and die: never fall through into the launcher
         try:
             _write_all(err_w, f"{type(exc).__name__}: {exc}".encode("utf-8", "replace"))
@@ -406,11 +421,8 @@ def supervise(config: dict[str, Any], control_fd: int) -> dict[str, Any]:
     }
 
 
-def main(argv: Iterable[str]) -> int:
-    args = list(argv)
-    config: dict[str, Any] = marshal.loads(bytes.fromhex(args[1]))  # noqa: S302 - from the runner
-    status_fd = _move_high(int(config["status_fd"]))
-    control_fd = _move_high(int(config["control_fd"]))
+def _run_one(config: dict[str, Any], status_fd: int, control_fd: int) -> None:
+    """Supervise one execution and write its report (never raises)."""
     try:
         report = supervise(config, control_fd)
     except BaseException as exc:
@@ -419,8 +431,84 @@ def main(argv: Iterable[str]) -> int:
             _terminate_everything(config.get("uid"))
         except Exception as cleanup_error:
             report["error"] += f" (cleanup failed: {cleanup_error})"
-    _write_all(status_fd, marshal.dumps(report))
+    with contextlib.suppress(OSError):  # the runner may be gone: nobody to tell
+        _write_all(status_fd, marshal.dumps(report))
     os.close(status_fd)
+
+
+def main(argv: Iterable[str]) -> int:
+    args = list(argv)
+    if len(args) == 3 and args[1] == "--serve":
+        return serve(int(args[2]))
+    config: dict[str, Any] = marshal.loads(bytes.fromhex(args[1]))  # noqa: S302  # nosec B302
+    status_fd = _move_high(int(config["status_fd"]))
+    control_fd = _move_high(int(config["control_fd"]))
+    _run_one(config, status_fd, control_fd)
+    return 0
+
+
+# --------------------------------------------------------------------------- zygote
+
+#: Descriptors of one request, in this order: stdin, stdout, stderr, status, control, result.
+REQUEST_FDS = 6
+MAX_REQUEST_BYTES = 256 * 1024
+
+
+def _reap_supervisors() -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0] != 0:
+            pass
+
+
+def _serve_request(server: socket.socket, config: dict[str, Any], fds: list[int]) -> None:
+    """In a freshly forked supervisor: take over the execution's descriptors, supervise,
+    report, exit. Never returns."""
+    try:
+        server.close()
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        stdin, stdout, stderr, status, control, result = fds
+        for target, source in ((0, stdin), (1, stdout), (2, stderr)):
+            os.dup2(source, target, inheritable=True)
+            os.close(source)
+        status_fd, control_fd = _move_high(status), _move_high(control)
+        config = dict(config, result_fd=_move_high(result))
+        _run_one(config, status_fd, control_fd)
+    finally:
+        os._exit(0)
+
+
+def serve(sock_fd: int) -> int:
+    """Zygote loop: one forked supervisor per request, until the runner closes the socket."""
+    server = socket.socket(fileno=sock_fd)
+    server.set_inheritable(False)
+    _Prctl()  # load libc once: every supervisor inherits it already resolved
+    while True:
+        _reap_supervisors()
+        try:
+            message, fds, _flags, _addr = socket.recv_fds(server, MAX_REQUEST_BYTES, REQUEST_FDS)
+        except InterruptedError:
+            continue
+        except OSError:
+            break
+        if not message:
+            break  # the runner closed its end (or died): no more work will come
+        try:
+            config: dict[str, Any] = marshal.loads(message)  # noqa: S302 - runner  # nosec B302
+            if len(fds) != REQUEST_FDS or not isinstance(config, dict):
+                raise ValueError("malformed request")
+            pid = os.fork()
+            if pid == 0:  # pragma: no cover - supervisor child
+                _serve_request(server, config, fds)
+        except Exception as exc:  # report on the request's status pipe, keep serving
+            if len(fds) == REQUEST_FDS:
+                with contextlib.suppress(OSError):
+                    _write_all(fds[3], marshal.dumps({"ok": False, "error": f"zygote: {exc}"}))
+        finally:
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+    server.close()
+    _reap_supervisors()
     return 0
 
 

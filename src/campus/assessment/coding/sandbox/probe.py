@@ -31,10 +31,11 @@ from campus.assessment.coding.sandbox.command import (
     is_system_path,
     sandbox_env,
 )
-from campus.assessment.coding.sandbox.execution import ExecutionRequest, execute
+from campus.assessment.coding.sandbox.execution import ExecutionRequest, LaunchServer, execute
 from campus.assessment.coding.sandbox.launcher import SECCOMP_FD
 from campus.assessment.coding.sandbox.limits import MiB, SandboxLimits
 from campus.assessment.coding.sandbox.seccomp import build_filter
+from campus.assessment.coding.sandbox.tools import TOOL_DIR, copy_tool, find_ruff
 from campus.assessment.coding.sandbox.uidpool import UidLease, UidPool
 from campus.assessment.coding.sandbox.workspace import Workspace
 
@@ -74,6 +75,7 @@ class SandboxLayers:
     python: str | None = None  # interpreter used inside the sandbox
     python_version: str | None = None
     notes: tuple[str, ...] = field(default=())
+    ruff: str | None = None  # "ruff X.Y.Z" when the linter runs inside the sandbox
 
     def active(self) -> tuple[str, ...]:
         names = (
@@ -100,6 +102,7 @@ class SandboxEnvironment:
     node: str | None
     node_binds: tuple[str, ...]
     seccomp: bytes | None = None
+    ruff: str | None = None  # host path of a ruff binary the sandbox can run
 
 
 def _python_candidates() -> list[tuple[str, tuple[str, ...]]]:
@@ -134,10 +137,16 @@ def _node_candidate() -> tuple[str, tuple[str, ...]] | None:
 class _Trial:
     """Runs small programs exactly the way jobs run (launcher, rlimits, uid, bubblewrap)."""
 
-    def __init__(self, lease: UidLease | None, workspace_root: str | None) -> None:
+    def __init__(
+        self,
+        lease: UidLease | None,
+        workspace_root: str | None,
+        server: LaunchServer | None = None,
+    ) -> None:
         self.uid = lease.uid if lease else None
         self.gid = lease.gid if lease else None
         self.workspace_root = workspace_root
+        self.server = server
 
     def run(
         self,
@@ -147,6 +156,8 @@ class _Trial:
         *,
         address_space_limit: bool = True,
         seccomp: bytes | None = None,
+        mapped: dict[str, str] | None = None,
+        raw: bool = False,
     ) -> tuple[bool, str, dict[str, Any]]:
         workspace = Workspace.create(self.workspace_root, self.uid, self.gid)
         try:
@@ -160,6 +171,7 @@ class _Trial:
                     files={},
                     extra_ro_binds=binds,
                     seccomp_fd=SECCOMP_FD if seccomp else None,
+                    mapped_ro_binds=mapped,
                 )
                 home = SANDBOX_DIR
             else:
@@ -177,15 +189,18 @@ class _Trial:
                     seccomp_via_bwrap=bwrap is not None,
                 ),
                 nproc_relative=self.uid is None,
+                server=self.server,
             )
         finally:
             workspace.remove()
-        extra = {"subreaper": outcome.subreaper}
+        extra: dict[str, Any] = {"subreaper": outcome.subreaper}
         if outcome.infra_error:
             return False, outcome.infra_error, extra
         if outcome.exit_code != 0:
             detail = outcome.stderr.decode("utf-8", "replace").strip()[-500:]
             return False, f"exit {outcome.exit_code} signal {outcome.signal}: {detail}", extra
+        if raw:
+            return True, "", {**extra, "stdout": outcome.stdout.decode("utf-8", "replace")}
         try:
             observed = json.loads(outcome.stdout.decode("utf-8") or "{}")
         except ValueError:
@@ -199,9 +214,12 @@ def probe_environment(
     use_bubblewrap: bool | None = None,
     workspace_root: str | None = None,
     probe_node: bool = True,
+    probe_ruff: bool = True,
+    server: LaunchServer | None = None,
 ) -> SandboxEnvironment:
     """Probe the host. ``use_bubblewrap=False`` disables that layer on purpose;
-    ``probe_node=False`` skips the (optional) JavaScript runtime."""
+    ``probe_node=False`` skips the (optional) JavaScript runtime, ``probe_ruff=False`` the
+    (optional) linter. ``server`` runs the trials through the runner's zygote launcher."""
     notes: list[str] = []
     is_root = os.geteuid() == 0
     lease: UidLease | None = None
@@ -213,7 +231,7 @@ def probe_environment(
     else:
         notes.append("not running as root: no dedicated uid per job (uid layer inactive)")
     try:
-        trial = _Trial(lease, workspace_root)
+        trial = _Trial(lease, workspace_root, server)
         bwrap: str | None = None
         if use_bubblewrap is False:
             notes.append("bubblewrap disabled by configuration")
@@ -261,11 +279,14 @@ def probe_environment(
                 node, node_binds = node_candidate
             else:
                 notes.append(f"node unusable in the sandbox: {why}")
+        ruff, ruff_version = (None, None)
+        if probe_ruff:
+            ruff, ruff_version = _probe_ruff(trial, bwrap, seccomp, notes)
     finally:
         if lease is not None:
             lease.release()
 
-    layers = _layers_from(observed, lease, bwrap, python, notes)
+    layers = _layers_from(observed, lease, bwrap, python, notes, ruff_version)
     _log_layers(layers)
     return SandboxEnvironment(
         layers,
@@ -275,7 +296,39 @@ def probe_environment(
         node,
         node_binds,
         seccomp if layers.seccomp else None,
+        ruff,
     )
+
+
+def _probe_ruff(
+    trial: _Trial, bwrap: str | None, seccomp: bytes | None, notes: list[str]
+) -> tuple[str | None, str | None]:
+    """``(host path, version)`` of a ruff binary that runs inside the sandbox, if any."""
+    found = find_ruff()
+    if found is None:
+        notes.append("ruff is not installed: submissions get no lint findings")
+        return None, None
+
+    def attempt(path: str) -> tuple[bool, str, str]:
+        inside = f"{TOOL_DIR}/ruff" if bwrap else path
+        mapped = {inside: path} if bwrap else None
+        ok, why, data = trial.run([inside, "--version"], bwrap, seccomp=seccomp, mapped=mapped,
+                                  raw=True)  # fmt: skip
+        return ok, why, str(data.get("stdout", "")).strip()
+
+    ok, why, version = attempt(found)
+    if not ok:
+        try:
+            copied = copy_tool(found)
+        except OSError as exc:
+            notes.append(f"ruff unusable in the sandbox ({why}) and could not be copied: {exc}")
+            return None, None
+        ok, why_copy, version = attempt(copied)
+        if not ok:
+            notes.append(f"ruff unusable in the sandbox: {why}; copy: {why_copy}")
+            return None, None
+        found = copied
+    return found, version or "ruff"
 
 
 def _layers_from(
@@ -284,6 +337,7 @@ def _layers_from(
     bwrap: str | None,
     python: str | None,
     notes: list[str],
+    ruff_version: str | None = None,
 ) -> SandboxLayers:
     expected_limits = {name: [soft, hard] for name, soft, hard in _PROBE_LIMITS.rlimits()}
     got_limits = observed.get("rlimits", {})
@@ -318,13 +372,14 @@ def _layers_from(
         python=python,
         python_version=".".join(str(v) for v in version) if isinstance(version, list) else None,
         notes=tuple(notes),
+        ruff=ruff_version,
     )
 
 
 def _log_layers(layers: SandboxLayers) -> None:
     logger.info(
         "sandbox layers: rlimits=%s uid_switch=%s bubblewrap=%s pid_namespace=%s "
-        "network_isolated=%s subreaper=%s no_new_privs=%s seccomp=%s python=%s (%s)",
+        "network_isolated=%s subreaper=%s no_new_privs=%s seccomp=%s python=%s (%s) lint=%s",
         layers.rlimits,
         layers.uid_switch,
         layers.bubblewrap,
@@ -335,6 +390,7 @@ def _log_layers(layers: SandboxLayers) -> None:
         layers.seccomp,
         layers.python,
         layers.python_version,
+        layers.ruff,
     )
     for note in layers.notes:
         logger.warning("sandbox: %s", note)

@@ -16,28 +16,22 @@ import logging
 import math
 import os
 import secrets
-import signal
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol, TypeVar
 
 from campus.assessment.coding.sandbox.command import SANDBOX_DIR, bwrap_command, sandbox_env
-from campus.assessment.coding.sandbox.compare import (
-    canonical_json,
-    text_matches,
-    truncate,
-    unified_diff,
-    value_matches,
-)
 from campus.assessment.coding.sandbox.execution import (
     ExecutionOutcome,
     ExecutionRequest,
+    LaunchServer,
     execute,
     sweep_uid,
 )
+from campus.assessment.coding.sandbox.judge import Judge, Judged, result_for
 from campus.assessment.coding.sandbox.launcher import SECCOMP_FD
 from campus.assessment.coding.sandbox.limits import SandboxLimits
 from campus.assessment.coding.sandbox.models import (
@@ -54,6 +48,7 @@ from campus.assessment.coding.sandbox.probe import (
     SandboxLayers,
     probe_environment,
 )
+from campus.assessment.coding.sandbox.tools import TOOL_DIR, ToolOutput, ToolRun, tool_output
 from campus.assessment.coding.sandbox.uidpool import UidLease, UidPool
 from campus.assessment.coding.sandbox.workspace import Workspace, sweep_files_of_uid
 
@@ -61,12 +56,7 @@ logger = logging.getLogger("campus.sandbox")
 
 PYTHON_HARNESS = Path(__file__).with_name("harness.py").read_text(encoding="utf-8")
 MAX_SOURCE_BYTES = 256 * 1024
-_MEMORY_MARKERS = (
-    b"MemoryError",
-    b"JavaScript heap out of memory",
-    b"Fatal process OOM",
-    b"Cannot allocate memory",
-)
+_T = TypeVar("_T")
 
 
 class CodeRunner(Protocol):
@@ -117,13 +107,6 @@ _LANGUAGES = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class _Judged:
-    result: TestResult
-    executed: bool
-    infra_error: str | None = None
-
-
 class LocalSandboxRunner:
     """:class:`CodeRunner` on the local host (see the package docstring for the layers).
 
@@ -131,6 +114,9 @@ class LocalSandboxRunner:
     disables it. ``uid_pool`` defaults to uids 61000..61063 (only used when running as root).
     ``workspace_root`` is where job directories are created (default: the temp directory; it
     must be traversable by the job uids). ``languages`` limits what is probed and accepted.
+    ``zygote=False`` starts a one-shot launcher interpreter per execution instead of forking
+    supervisors from the long-lived zygote launcher (same containment, ~2-3x the overhead;
+    kept for comparison and as a fallback).
     """
 
     def __init__(
@@ -144,6 +130,7 @@ class LocalSandboxRunner:
         entrypoint: str = "solve",
         languages: Sequence[str] = ("python", "javascript"),
         max_concurrency: int | None = None,
+        zygote: bool = True,
     ) -> None:
         if not entrypoint.isidentifier():
             raise ValueError("entrypoint must be an identifier")
@@ -164,10 +151,14 @@ class LocalSandboxRunner:
         workers = max_concurrency or (self._pool.size if self._pool else (os.cpu_count() or 2))
         self._executor = ThreadPoolExecutor(workers, thread_name_prefix="campus-sandbox")
         self._slots = asyncio.Semaphore(workers)
+        # The zygote launcher: one per runner, started on the first execution.
+        self._server = LaunchServer() if zygote else None
 
     def close(self) -> None:
-        """Release the worker threads (running jobs finish first)."""
+        """Release the worker threads (running jobs finish first) and stop the launcher."""
         self._executor.shutdown(wait=True)
+        if self._server is not None:
+            self._server.close()
 
     @property
     def uid_pool(self) -> UidPool | None:
@@ -186,6 +177,7 @@ class LocalSandboxRunner:
                     use_bubblewrap=self._use_bubblewrap,
                     workspace_root=self._workspace_root,
                     probe_node="javascript" in self._languages,
+                    server=self._server,
                 )
             return self._env
 
@@ -212,28 +204,52 @@ class LocalSandboxRunner:
             return _error_report(
                 language, tests, env.layers, self.max_score, f"no sandbox runtime for {language}"
             )
+        job = _Job(self, env, lang, interpreter, binds, source, limits)
+        judged = await self._in_thread(job, functools.partial(job.grade, list(tests)))
+        return self._report(language, tests, judged, env.layers)
+
+    async def run_tools(
+        self,
+        language: str,
+        source: str,
+        runs: Sequence[ToolRun],
+        limits: SandboxLimits,
+    ) -> list[ToolOutput | None]:
+        """Run trusted analysis programs (the sandbox's Python, ``ruff``) over ``source``, in
+        the same sandbox as tests: one job (one uid lease), a fresh job directory per run.
+        The submission is hostile input for these programs too. ``None`` for a tool that is
+        not available in the sandbox on this host."""
+        lang = _LANGUAGES.get(language) if language in self._languages else None
+        if lang is None:
+            raise UnsupportedLanguage(f"unsupported language {language!r}")
+        _validate_source(source)
+        env = await self._environment()
+        interpreter, binds = lang.interpreter(env)
+        job = _Job(self, env, lang, interpreter or "", binds, source, limits)
+        return await self._in_thread(job, functools.partial(job.tools, list(runs)))
+
+    async def _in_thread(self, job: _Job, work: Callable[[], _T]) -> _T:
+        """Run ``work`` in a sandbox thread under a uid lease held until the thread is done."""
         async with self._slots:
             lease: UidLease | None = None
-            if self._pool is not None and env.layers.uid_switch:
+            if self._pool is not None and job.env.layers.uid_switch:
                 lease = await self._pool.acquire()
-            cancelled = threading.Event()
-            job = _Job(self, env, lang, interpreter, binds, lease, source, limits, cancelled)
+            job.lease(lease)
             loop = asyncio.get_running_loop()
-            future = loop.run_in_executor(self._executor, job.grade, list(tests))
+            future = loop.run_in_executor(self._executor, work)
             if lease is not None:  # the uid is free only when the thread is done with it
                 future.add_done_callback(functools.partial(_release_when_done, lease))
             try:
-                judged = await asyncio.shield(future)
+                return await asyncio.shield(future)
             except asyncio.CancelledError:
-                cancelled.set()  # the thread stops after the current execution
+                job.cancelled.set()  # the thread stops after the current execution
                 raise
-        return self._report(language, tests, judged, env.layers)
 
     def _report(
         self,
         language: str,
         tests: Sequence[TestCase],
-        judged: list[_Judged],
+        judged: list[Judged],
         layers: SandboxLayers,
     ) -> RunReport:
         total = total_weight(tests)
@@ -262,15 +278,19 @@ class LocalSandboxRunner:
         )
 
 
-def _release_when_done(lease: UidLease, _future: asyncio.Future[list[_Judged]]) -> None:
+def _release_when_done(lease: UidLease, _future: asyncio.Future[object]) -> None:
     lease.release()
 
 
-def _validate(source: str, tests: Sequence[TestCase]) -> None:
+def _validate_source(source: str) -> None:
     if not isinstance(source, str):
         raise TypeError("source must be str")
     if len(source.encode("utf-8", "surrogatepass")) > MAX_SOURCE_BYTES:
         raise ValueError(f"source is larger than {MAX_SOURCE_BYTES} bytes")
+
+
+def _validate(source: str, tests: Sequence[TestCase]) -> None:
+    _validate_source(source)
     if not tests:
         raise ValueError("at least one test case is required")
     ids = [t.id for t in tests]
@@ -323,82 +343,129 @@ class _Job:
         lang: _Language,
         interpreter: str,
         binds: tuple[str, ...],
-        lease: UidLease | None,
         source: str,
         limits: SandboxLimits,
-        cancelled: threading.Event,
     ) -> None:
         self.runner = runner
         self.env = env
         self.lang = lang
         self.interpreter = interpreter
         self.binds = binds
-        self.uid = lease.uid if lease else None
-        self.gid = lease.gid if lease else None
+        self.uid: int | None = None
+        self.gid: int | None = None
         self.source = source.encode("utf-8", "surrogatepass")
         self.limits = limits
-        self.cancelled = cancelled
+        self.cancelled = threading.Event()
 
-    def grade(self, tests: list[TestCase]) -> list[_Judged]:
-        if self.uid is not None:
-            sweep_uid(self.uid)  # leftovers of a crashed worker, if any
+    def lease(self, lease: UidLease | None) -> None:
+        self.uid = lease.uid if lease else None
+        self.gid = lease.gid if lease else None
+
+    def grade(self, tests: list[TestCase]) -> list[Judged]:
         order = [t for t in tests if not t.hidden] + [t for t in tests if t.hidden]
-        judged: dict[str, _Judged] = {}
-        try:
+        judged: dict[str, Judged] = {}
+        with self._swept():
             for test in order:
                 if self.cancelled.is_set():
-                    cancelled = _result(test, TestStatus.ERROR, error="cancelled")
-                    judged[test.id] = _Judged(cancelled, False)
+                    cancelled = result_for(test, TestStatus.ERROR, error="cancelled")
+                    judged[test.id] = Judged(cancelled, False)
                     continue
                 try:
                     judged[test.id] = self._run_one(test)
                 except Exception as exc:  # the worker itself failed (e.g. out of fds)
                     logger.exception("sandbox: could not run test %r", test.id)
-                    failure = _result(test, TestStatus.ERROR, error="sandbox failure")
-                    judged[test.id] = _Judged(failure, False, f"{type(exc).__name__}: {exc}")
-        finally:
-            if self.uid is not None:
-                # Defence in depth: the launcher already proved its subtree empty.
-                leftovers = sweep_uid(self.uid)
-                if leftovers:  # pragma: no cover - would be a kernel-level surprise
-                    logger.error("sandbox: %d process(es) of uid %d survived", leftovers, self.uid)
+                    failure = result_for(test, TestStatus.ERROR, error="sandbox failure")
+                    judged[test.id] = Judged(failure, False, f"{type(exc).__name__}: {exc}")
         return [judged[t.id] for t in tests]
 
-    def _run_one(self, test: TestCase) -> _Judged:
+    def tools(self, runs: list[ToolRun]) -> list[ToolOutput | None]:
+        outputs: list[ToolOutput | None] = []
+        with self._swept():
+            for run in runs:
+                program = self._tool_program(run.tool)
+                if program is None or self.cancelled.is_set():
+                    outputs.append(None)
+                    continue
+                executable, tool_binds = program
+                args = list(run.args)
+
+                def inner(
+                    path: str, executable: str = executable, args: list[str] = args
+                ) -> list[str]:
+                    return [executable, *(path if a == "{file}" else a for a in args)]
+
+                try:
+                    outcome = self._execute(
+                        inner,
+                        run.stdin,
+                        address_space_limit=True,
+                        tool_binds=tool_binds,
+                    )
+                except Exception:  # the worker itself failed
+                    logger.exception("sandbox: could not run tool %r", run.tool)
+                    outputs.append(None)
+                    continue
+                outputs.append(tool_output(run.tool, outcome, self.limits))
+        return outputs
+
+    def _tool_program(self, tool: str) -> tuple[str, dict[str, str]] | None:
+        """``(executable as seen by the program, {path inside: host path} binds)``."""
+        if tool == "python":
+            python = self.env.python
+            return None if python is None else (python, {})
+        if tool == "ruff" and self.env.ruff is not None:
+            if self.env.bwrap is None:
+                return self.env.ruff, {}
+            inside = f"{TOOL_DIR}/ruff"
+            return inside, {inside: self.env.ruff}
+        return None
+
+    def _swept(self) -> _Sweep:
+        return _Sweep(self.uid)
+
+    def _run_one(self, test: TestCase) -> Judged:
         nonce = secrets.token_hex(16)
         mode = test.kind
         if mode == "stdio":
             stdin = test.input.encode("utf-8", "surrogatepass")
         else:
             stdin = json.dumps({"args": test.arguments()}, allow_nan=False).encode()
+
+        def inner(path: str) -> list[str]:
+            entry = self.runner.entrypoint
+            return self.lang.argv(self.interpreter, mode, nonce, path, entry, self.limits)
+
+        outcome = self._execute(inner, stdin, address_space_limit=self.lang.address_space_limit)
+        return Judge(test, outcome, nonce, self.limits, self.runner.display_limit).judge()
+
+    def _execute(
+        self,
+        inner: Callable[[str], list[str]],
+        stdin: bytes,
+        *,
+        address_space_limit: bool,
+        tool_binds: Mapping[str, str] | None = None,
+    ) -> ExecutionOutcome:
+        """One sandboxed execution over the staged submission (fresh job directory)."""
         bwrap = self.env.bwrap
         workspace = Workspace.create(self.runner._workspace_root, self.uid, self.gid)
         try:
             staged = workspace.stage(self.lang.filename, self.source)
             if bwrap is not None:
-                inner = self.lang.argv(
-                    self.interpreter,
-                    mode,
-                    nonce,
-                    f"{SANDBOX_DIR}/{self.lang.filename}",
-                    self.runner.entrypoint,
-                    self.limits,
-                )
                 argv = bwrap_command(
                     bwrap,
-                    inner,
+                    inner(f"{SANDBOX_DIR}/{self.lang.filename}"),
                     uid=self.uid if self.uid is not None else os.getuid(),
                     gid=self.gid if self.gid is not None else os.getgid(),
                     limits=self.limits,
                     files={self.lang.filename: staged},
                     extra_ro_binds=self.binds,
                     seccomp_fd=SECCOMP_FD if self.env.seccomp else None,
+                    mapped_ro_binds=tool_binds or {},
                 )
                 cwd, home = "/", SANDBOX_DIR
             else:
-                argv = self.lang.argv(
-                    self.interpreter, mode, nonce, staged, self.runner.entrypoint, self.limits
-                )
+                argv = inner(staged)
                 cwd = home = workspace.job_dir
             outcome = execute(
                 ExecutionRequest(
@@ -409,11 +476,12 @@ class _Job:
                     gid=self.gid,
                     limits=self.limits,
                     stdin=stdin,
-                    address_space_limit=self.lang.address_space_limit,
+                    address_space_limit=address_space_limit,
                     seccomp=self.env.seccomp,
                     seccomp_via_bwrap=bwrap is not None,
                 ),
                 nproc_relative=self.uid is None,
+                server=self.runner._server,
             )
         except BaseException:
             if self.uid is not None:
@@ -432,210 +500,22 @@ class _Job:
                 outcome.infra_error,
                 leftovers,
             )
-        return _Judge(test, outcome, nonce, self.limits, self.runner.display_limit).judge()
+        return outcome
 
 
-def _result(
-    test: TestCase,
-    status: TestStatus,
-    *,
-    outcome: ExecutionOutcome | None = None,
-    output: str | None = None,
-    diff: str | None = None,
-    error: str | None = None,
-) -> TestResult:
-    hidden = test.hidden
-    return TestResult(
-        id=test.id,
-        passed=status is TestStatus.PASSED,
-        status=status,
-        time_ms=round(outcome.wall_ms, 3) if outcome else 0.0,
-        memory_kb=outcome.max_rss_kb if outcome else 0,
-        weight=test.weight,
-        hidden=hidden,
-        output=None if hidden else output,
-        diff=None if hidden else diff,
-        error=None if hidden else error,
-    )
+class _Sweep:
+    """Sweeps the job uid before the first and after the last execution of a job."""
 
+    def __init__(self, uid: int | None) -> None:
+        self.uid = uid
 
-class _ChannelError(Exception):
-    pass
+    def __enter__(self) -> None:
+        if self.uid is not None:
+            sweep_uid(self.uid)  # leftovers of a crashed worker, if any
 
-
-def parse_channel(channel: bytes, nonce: str, expected: Sequence[str]) -> list[dict[str, Any]]:
-    """Frames ``<nonce> <json object>\\n`` from the result channel.
-
-    The frames must be a prefix of ``expected`` (event names); anything else - foreign bytes,
-    a wrong nonce, an unknown or repeated event, a truncated line - is a protocol violation.
-    """
-    try:
-        text = channel.decode("ascii")
-    except UnicodeDecodeError as exc:
-        raise _ChannelError("non-ASCII data on the result channel") from exc
-    if not text:
-        return []
-    if not text.endswith("\n"):
-        raise _ChannelError("truncated frame on the result channel")
-    frames: list[dict[str, Any]] = []
-    prefix = nonce + " "
-    for line in text[:-1].split("\n"):
-        if not line.startswith(prefix):
-            raise _ChannelError("foreign data on the result channel")
-        try:
-            frame = json.loads(line[len(prefix) :], parse_constant=_reject_constant)
-        except (ValueError, RecursionError) as exc:
-            raise _ChannelError("malformed frame on the result channel") from exc
-        if not isinstance(frame, dict) or len(frames) >= len(expected):
-            raise _ChannelError("unexpected frame on the result channel")
-        if frame.get("event") != expected[len(frames)]:
-            raise _ChannelError("unexpected frame on the result channel")
-        frames.append(frame)
-    return frames
-
-
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
-class _Judge:
-    """Turns an execution outcome into a verdict. Only trusted data decides a pass."""
-
-    def __init__(
-        self,
-        test: TestCase,
-        outcome: ExecutionOutcome,
-        nonce: str,
-        limits: SandboxLimits,
-        display_limit: int,
-    ) -> None:
-        self.test = test
-        self.outcome = outcome
-        self.nonce = nonce
-        self.limits = limits
-        self.display = display_limit
-
-    def _stderr_tail(self) -> str:
-        text = self.outcome.stderr.decode("utf-8", "replace").strip()
-        return text[-self.display :]
-
-    def _signal(self) -> int | None:
-        """The fatal signal, also when it was reported as a bubblewrap exit code 128+N."""
-        if self.outcome.signal is not None:
-            return self.outcome.signal
-        code = self.outcome.exit_code
-        if code is not None and 128 < code <= 128 + 64:
-            return code - 128
-        return None
-
-    def _failure(self, status: TestStatus, error: str) -> _Judged:
-        return _Judged(_result(self.test, status, outcome=self.outcome, error=error), False)
-
-    def judge(self) -> _Judged:
-        test, outcome = self.test, self.outcome
-        if outcome.infra_error:
-            return _Judged(
-                _result(test, TestStatus.ERROR, outcome=outcome, error="sandbox failure"),
-                False,
-                outcome.infra_error,
-            )
-        expected_events = ("ready",) if test.kind == "stdio" else ("ready", "result")
-        try:
-            frames = parse_channel(outcome.channel, self.nonce, expected_events)
-            channel_error = None
-        except _ChannelError as exc:
-            frames, channel_error = [], str(exc)
-        if outcome.overflow:
-            return self._failure(
-                TestStatus.OUTPUT_LIMIT,
-                f"output limit exceeded: more than {self.limits.max_output_bytes} bytes "
-                f"on {outcome.overflow}",
-            )
-        sig = self._signal()
-        cpu_limit_ms = self.limits.cpu_rlimit[0] * 1000
-        if (
-            outcome.timed_out
-            or sig == signal.SIGXCPU
-            or (sig == signal.SIGKILL and outcome.cpu_ms >= cpu_limit_ms * 0.95)
-        ):
-            which = "wall-clock" if outcome.timed_out else "CPU"
-            return self._failure(TestStatus.TIMEOUT, f"time limit exceeded ({which})")
-        if not frames and channel_error is None:
-            # The harness writes "ready" before any learner code runs: the sandbox itself or
-            # the interpreter failed to start. Never quote stderr of hidden tests.
-            detail = "" if test.hidden else f": {self._stderr_tail()}"
-            message = f"the sandbox could not start the program (exit {outcome.exit_code}){detail}"
-            return _Judged(
-                _result(test, TestStatus.ERROR, outcome=outcome, error="sandbox failure"),
-                False,
-                message,
-            )
-        memory_hit = any(marker in outcome.stderr for marker in _MEMORY_MARKERS)
-        if test.kind == "stdio":
-            return self._judge_stdio(sig, memory_hit)
-        return self._judge_function(frames, channel_error, sig, memory_hit)
-
-    def _judge_stdio(self, sig: int | None, memory_hit: bool) -> _Judged:
-        outcome = self.outcome
-        if memory_hit and (outcome.exit_code != 0 or sig is not None):
-            return self._failure(TestStatus.MEMORY, "memory limit exceeded")
-        if sig is not None or outcome.exit_code != 0:
-            what = f"signal {sig}" if sig is not None else f"exit code {outcome.exit_code}"
-            return self._failure(
-                TestStatus.ERROR, _join(f"runtime error ({what})", self._stderr_tail())
-            )
-        actual = outcome.stdout.decode("utf-8", "replace")
-        expected = str(self.test.expected)
-        passed = text_matches(actual, expected, self.test)
-        status = TestStatus.PASSED if passed else TestStatus.FAILED
-        diff = None if passed else unified_diff(expected, actual, self.display)
-        output = truncate(actual, self.display)
-        return _Judged(_result(self.test, status, outcome=outcome, output=output, diff=diff), True)
-
-    def _judge_function(
-        self,
-        frames: list[dict[str, Any]],
-        channel_error: str | None,
-        sig: int | None,
-        memory_hit: bool,
-    ) -> _Judged:
-        outcome = self.outcome
-        if channel_error is not None:
-            return self._failure(
-                TestStatus.ERROR, f"the program interfered with the test harness ({channel_error})"
-            )
-        if len(frames) < 2:
-            if memory_hit:
-                return self._failure(TestStatus.MEMORY, "memory limit exceeded")
-            what = f"signal {sig}" if sig is not None else f"exit code {outcome.exit_code}"
-            return self._failure(
-                TestStatus.ERROR,
-                _join(
-                    f"no result: the program ended before the function returned ({what})",
-                    self._stderr_tail(),
-                ),
-            )
-        if outcome.exit_code != 0 or sig is not None:
-            return self._failure(TestStatus.ERROR, "the program did not exit cleanly")
-        frame = frames[1]
-        if frame.get("ok") is not True:
-            exc_type = str(frame.get("exc_type", "Exception"))
-            if exc_type == "MemoryError":
-                return self._failure(TestStatus.MEMORY, "memory limit exceeded")
-            trace = str(frame.get("traceback") or f"{exc_type}: {frame.get('message', '')}")
-            return self._failure(TestStatus.ERROR, truncate(trace, self.display))
-        if "value" not in frame:
-            return self._failure(TestStatus.ERROR, "the program interfered with the test harness")
-        value = frame["value"]
-        passed = value_matches(value, self.test.expected, self.test)
-        status = TestStatus.PASSED if passed else TestStatus.FAILED
-        rendered = canonical_json(value)
-        diff = None
-        if not passed:
-            diff = unified_diff(canonical_json(self.test.expected), rendered, self.display)
-        output = truncate(rendered, self.display)
-        return _Judged(_result(self.test, status, outcome=outcome, output=output, diff=diff), True)
-
-
-def _join(head: str, tail: str) -> str:
-    return f"{head}\n{tail}" if tail else head
+    def __exit__(self, *exc: object) -> None:
+        if self.uid is not None:
+            # Defence in depth: the launcher already proved its subtree empty.
+            leftovers = sweep_uid(self.uid)
+            if leftovers:  # pragma: no cover - would be a kernel-level surprise
+                logger.error("sandbox: %d process(es) of uid %d survived", leftovers, self.uid)

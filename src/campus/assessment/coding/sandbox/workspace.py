@@ -25,7 +25,7 @@ logger = logging.getLogger("campus.sandbox")
 
 # Host directories any uid can write to: without bubblewrap a job could leave files there
 # (to persist data between its executions, or to pass hidden test data to another job).
-WORLD_WRITABLE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")  # noqa: S108 - swept
+WORLD_WRITABLE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")  # noqa: S108  # nosec B108
 _SWEEP_MAX_ENTRIES = 100_000
 
 if not shutil.rmtree.avoids_symlink_attacks:  # pragma: no cover - not Linux
@@ -41,7 +41,7 @@ class Workspace:
     def create(cls, base: str | None, uid: int | None, gid: int | None) -> Workspace:
         root = tempfile.mkdtemp(prefix="campus-sbx-", dir=base)
         try:
-            os.chmod(root, 0o711)  # noqa: S103 - traversable, not listable or writable
+            os.chmod(root, 0o711)  # noqa: S103 - traverse only  # nosec B103
             job_dir = os.path.join(root, "job")
             os.mkdir(job_dir, 0o700)
             if uid is not None and gid is not None:

@@ -182,9 +182,7 @@ async def shared_app(
 async def app(settings: Settings, shared_app: FastAPI) -> AsyncIterator[FastAPI]:
     """The app under test: the shared one when ``settings`` are the defaults, otherwise a new
     app built from the test's own settings (torn down after the test)."""
-    default = _default_settings(
-        settings.database_url, settings.data_dir, settings.redis_namespace
-    )
+    default = _default_settings(settings.database_url, settings.data_dir, settings.redis_namespace)
     if settings == default:
         await shared_app.state.limiter.reset_all()
         try:

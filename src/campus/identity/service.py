@@ -40,7 +40,7 @@ from campus.kernel.errors import (
 from campus.kernel.outbox import publish_event
 
 VERIFY_EMAIL = "verify_email"
-RESET_PASSWORD = "reset_password"  # noqa: S105 - a purpose name, not a secret
+RESET_PASSWORD = "reset_password"  # noqa: S105  # nosec B105 - a purpose name, not a secret
 CHANGE_EMAIL = "change_email"
 VERIFY_EMAIL_TTL = timedelta(hours=24)
 RESET_PASSWORD_TTL = timedelta(hours=1)

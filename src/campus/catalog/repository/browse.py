@@ -116,7 +116,7 @@ def _search(
     match = " ".join(f'"{t}"*' for t in tokens)
     hits = (
         sa.text(
-            f"SELECT course_id, -bm25({SEARCH_FTS_TABLE}, 4.0, 1.0, 0.0) AS relevance "  # noqa: S608 - constant table name
+            f"SELECT course_id, -bm25({SEARCH_FTS_TABLE}, 4.0, 1.0, 0.0) AS relevance "  # noqa: S608  # nosec B608 - constant table name
             f"FROM {SEARCH_FTS_TABLE} WHERE {SEARCH_FTS_TABLE} MATCH :fts_match"
         )
         .bindparams(fts_match=match)

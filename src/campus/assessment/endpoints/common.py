@@ -1,0 +1,39 @@
+"""Shared pieces of the assessment HTTP layer."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from campus.config import Settings
+
+#: Upload routes: the kernel middleware lets their bodies reach ``upload_max_bytes`` (plus the
+#: multipart framing) instead of the global ``max_body_bytes``.
+UPLOAD_PATHS = re.compile(
+    r"^/api/v1/(submissions/[^/]+/files|(assignments|exams)/[^/]+/resources)/?$"
+)
+#: Room for the multipart framing around a file of exactly ``upload_max_bytes``.
+MULTIPART_SLACK = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    grace_seconds: int
+    upload_max_bytes: int
+    data_dir: Path
+
+
+def _limits(request: Request) -> Limits:
+    settings: Settings = request.app.state.settings
+    return Limits(
+        grace_seconds=settings.assessment_answer_grace_seconds,
+        upload_max_bytes=settings.upload_max_bytes,
+        data_dir=settings.data_dir,
+    )
+
+
+AssessmentLimits = Annotated[Limits, Depends(_limits)]

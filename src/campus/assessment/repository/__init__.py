@@ -1,0 +1,1 @@
+"""Every assessment query."""

@@ -1,0 +1,1 @@
+"""Assessment wire models."""

@@ -1,0 +1,1 @@
+"""Assessment business rules. Services never commit; every query lives in ``repository``."""

@@ -1,0 +1,322 @@
+"""The question bank: authoring questions of every type, their keys and translations."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.assessment.data import Difficulty, QuestionType
+from campus.assessment.exceptions import QuestionNotFound
+from campus.assessment.models import Question, QuestionOption
+from campus.assessment.repository import questions as repo
+from campus.assessment.schemas.quiz import (
+    OptionOut,
+    QuestionIn,
+    QuestionOut,
+    QuestionTranslationIn,
+)
+from campus.assessment.service import access
+from campus.assessment.service.scoring import (
+    KeyedQuestion,
+    OptionKey,
+    compile_pattern,
+    normalize_text,
+)
+from campus.kernel.auth import Principal
+from campus.kernel.clock import utcnow
+from campus.kernel.errors import ValidationFailed, field_error
+from campus.kernel.ids import new_id
+from campus.kernel.pagination import Page, PageParams
+
+#: The definition fields each type takes (anything else given is a 422).
+_TYPE_FIELDS: dict[QuestionType, set[str]] = {
+    QuestionType.SINGLE_CHOICE: {"options"},
+    QuestionType.MULTIPLE_CHOICE: {"options"},
+    QuestionType.TRUE_FALSE: {"true_false_answer"},
+    QuestionType.SHORT_ANSWER: {"accepted_answers", "pattern"},
+    QuestionType.FILL_BLANKS: {"blanks"},
+    QuestionType.MATCHING: {"pairs"},
+    QuestionType.ORDERING: {"items"},
+    QuestionType.NUMERIC: {"numeric_answer", "tolerance"},
+}
+_DEFINITION_FIELDS = set().union(*_TYPE_FIELDS.values())
+
+
+def _accepted(values: Sequence[str], pattern: str | None, field: str) -> dict[str, Any]:
+    if not values and not pattern:
+        raise field_error(field, "Give at least one accepted answer or a pattern.")
+    if pattern:
+        compile_pattern(pattern, "pattern" if field == "acceptedAnswers" else field)
+    accepted = sorted({normalize_text(v) for v in values})
+    return {"accepted": accepted, "pattern": pattern or None, "display": list(values[:1])}
+
+
+def build_definition(
+    body: QuestionIn, question_id: uuid.UUID
+) -> tuple[dict[str, Any], dict[str, Any], list[QuestionOption]]:
+    """Turn an authoring payload into (learner prompt, answer key, options); 422 when the
+    payload does not fit its type."""
+    t = body.type
+    sent = {f for f in _DEFINITION_FIELDS if getattr(body, f) is not None}
+    extra = sent - _TYPE_FIELDS[t]
+    if extra:
+        raise ValidationFailed(
+            "These fields do not belong to this question type.",
+            details={
+                "fields": [
+                    {
+                        "field": f,
+                        "message": f"Not used by {t.value} questions.",
+                        "code": "field_not_allowed",
+                    }
+                    for f in sorted(extra)
+                ]
+            },
+        )
+    prompt: dict[str, Any] = {}
+    key: dict[str, Any] = {}
+    options: list[QuestionOption] = []
+    if t in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
+        if not body.options:
+            raise field_error("options", "Give at least two options.")
+        correct = sum(1 for o in body.options if o.is_correct)
+        if t is QuestionType.SINGLE_CHOICE and correct != 1:
+            raise field_error("options", "Exactly one option must be correct.")
+        if t is QuestionType.MULTIPLE_CHOICE and correct < 1:
+            raise field_error("options", "At least one option must be correct.")
+        options = [
+            QuestionOption(
+                id=new_id(),
+                question_id=question_id,
+                position=i,
+                text=o.text,
+                is_correct=o.is_correct,
+                feedback=o.feedback,
+            )
+            for i, o in enumerate(body.options)
+        ]
+    elif t is QuestionType.TRUE_FALSE:
+        if body.true_false_answer is None:
+            raise field_error("trueFalseAnswer", "Say whether the statement is true.")
+        key = {"value": body.true_false_answer}
+    elif t is QuestionType.SHORT_ANSWER:
+        key = _accepted(body.accepted_answers or [], body.pattern, "acceptedAnswers")
+    elif t is QuestionType.FILL_BLANKS:
+        blanks = body.blanks or []
+        if not blanks:
+            raise field_error("blanks", "Give at least one blank.")
+        key = {
+            "blanks": [
+                _accepted(b.accepted_answers, b.pattern, f"blanks.{i}")
+                for i, b in enumerate(blanks)
+            ]
+        }
+        prompt = {"blankCount": len(blanks)}
+    elif t is QuestionType.MATCHING:
+        pairs = body.pairs or []
+        if len(pairs) < 2:
+            raise field_error("pairs", "Give at least two pairs.")
+        # Random (not time-ordered) ids: sorting them must reveal nothing about the pairing.
+        left = [{"id": uuid.uuid4().hex[:12], "text": p.left} for p in pairs]
+        right = [{"id": uuid.uuid4().hex[:12], "text": p.right} for p in pairs]
+        prompt = {"left": left, "right": sorted(right, key=lambda x: x["id"])}
+        key = {"pairs": {a["id"]: b["id"] for a, b in zip(left, right, strict=True)}}
+    elif t is QuestionType.ORDERING:
+        items = [{"id": uuid.uuid4().hex[:12], "text": text} for text in body.items or []]
+        if len(items) < 2:
+            raise field_error("items", "Give at least two items.")
+        prompt = {"items": sorted(items, key=lambda x: x["id"])}
+        key = {"order": [x["id"] for x in items]}
+    else:
+        if body.numeric_answer is None:
+            raise field_error("numericAnswer", "Give the numeric answer.")
+        key = {"value": str(body.numeric_answer), "tolerance": str(body.tolerance or 0)}
+    return prompt, key, options
+
+
+def keyed(question: Question, options: Sequence[QuestionOption]) -> KeyedQuestion:
+    return KeyedQuestion(
+        id=question.id,
+        type=QuestionType(question.type),
+        points=question.points,
+        prompt=question.prompt or {},
+        answer_key=question.answer_key or {},
+        options=tuple(OptionKey(o.id, o.is_correct) for o in options),
+    )
+
+
+def question_out(
+    question: Question, options: Sequence[QuestionOption], languages: Sequence[str]
+) -> QuestionOut:
+    return QuestionOut(
+        id=question.id,
+        course_id=question.course_id,
+        type=QuestionType(question.type),
+        text=question.text,
+        explanation=question.explanation,
+        hint=question.hint,
+        points=question.points,
+        difficulty=Difficulty(question.difficulty),
+        topics=list(question.topics or []),
+        image_url=question.image_url,
+        video_url=question.video_url,
+        options=[
+            OptionOut(
+                id=o.id,
+                position=o.position,
+                text=o.text,
+                is_correct=o.is_correct,
+                feedback=o.feedback,
+            )
+            for o in options
+        ],
+        prompt=dict(question.prompt or {}),
+        answer_key=dict(question.answer_key or {}),
+        translations=list(languages),
+        created_at=question.created_at,
+        updated_at=question.updated_at,
+    )
+
+
+def _topics(values: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(" ".join(v.split()) for v in values))
+
+
+async def _one_out(session: AsyncSession, question: Question) -> QuestionOut:
+    options = await repo.options_of(session, [question.id])
+    languages = await repo.translation_languages(session, [question.id])
+    return question_out(question, options[question.id], languages[question.id])
+
+
+async def _staff_question(
+    session: AsyncSession, principal: Principal, question_id: uuid.UUID, *, lock: bool = False
+) -> Question:
+    question = await repo.get_question(session, question_id, lock=lock)
+    if question is None:
+        raise QuestionNotFound()
+    if not await access.is_staff(session, principal, question.course_id):
+        raise QuestionNotFound()  # the bank is invisible to everyone but the course's staff
+    return question
+
+
+async def create_question(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, body: QuestionIn
+) -> QuestionOut:
+    await access.course(session, course_id)
+    await access.require_staff(session, principal, course_id)
+    question_id = new_id()
+    prompt, key, options = build_definition(body, question_id)
+    question = Question(
+        id=question_id,
+        course_id=course_id,
+        type=body.type.value,
+        text=body.text,
+        explanation=body.explanation,
+        hint=body.hint,
+        points=body.points,
+        difficulty=body.difficulty.value,
+        topics=_topics(body.topics),
+        image_url=body.image_url,
+        video_url=body.video_url,
+        prompt=prompt,
+        answer_key=key,
+        created_by=principal.user_id,
+    )
+    await repo.add_question(session, question, options)
+    return question_out(question, options, [])
+
+
+async def replace_question(
+    session: AsyncSession, principal: Principal, question_id: uuid.UUID, body: QuestionIn
+) -> QuestionOut:
+    """Replace a question's definition (attempts already graded keep their recorded points)."""
+    question = await _staff_question(session, principal, question_id, lock=True)
+    prompt, key, options = build_definition(body, question.id)
+    question.type = body.type.value
+    question.text = body.text
+    question.explanation = body.explanation
+    question.hint = body.hint
+    question.points = body.points
+    question.difficulty = body.difficulty.value
+    question.topics = _topics(body.topics)
+    question.image_url = body.image_url
+    question.video_url = body.video_url
+    question.prompt = prompt
+    question.answer_key = key
+    question.updated_at = utcnow()
+    await repo.replace_options(session, question.id, options)
+    await repo.touch_quizzes_of(session, question.id, question.updated_at)
+    return await _one_out(session, question)
+
+
+async def get_question(
+    session: AsyncSession, principal: Principal, question_id: uuid.UUID
+) -> QuestionOut:
+    return await _one_out(session, await _staff_question(session, principal, question_id))
+
+
+async def archive_question(
+    session: AsyncSession, principal: Principal, question_id: uuid.UUID
+) -> None:
+    question = await _staff_question(session, principal, question_id, lock=True)
+    question.archived = True
+    question.updated_at = utcnow()
+    await repo.touch_quizzes_of(session, question.id, question.updated_at)
+
+
+async def list_questions(
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    params: PageParams,
+    *,
+    topic: str | None,
+    difficulty: Difficulty | None,
+    type_: QuestionType | None,
+) -> Page[QuestionOut]:
+    await access.course(session, course_id)
+    await access.require_staff(session, principal, course_id)
+    rows, total = await repo.list_questions(
+        session,
+        course_id,
+        topic=topic,
+        difficulty=difficulty.value if difficulty else None,
+        type_=type_.value if type_ else None,
+        offset=params.offset,
+        limit=params.limit,
+    )
+    ids = [q.id for q in rows]
+    options = await repo.options_of(session, ids)
+    languages = await repo.translation_languages(session, ids)
+    items = [question_out(q, options[q.id], languages[q.id]) for q in rows]
+    return Page[QuestionOut].build(items, total, params)
+
+
+async def put_translation(
+    session: AsyncSession,
+    principal: Principal,
+    question_id: uuid.UUID,
+    language: str,
+    body: QuestionTranslationIn,
+) -> QuestionOut:
+    question = await _staff_question(session, principal, question_id)
+    options = (await repo.options_of(session, [question.id]))[question.id]
+    known = {o.id for o in options}
+    if not set(body.options) <= known:
+        raise field_error("options", "Translate options of this question only.")
+    await repo.touch_quizzes_of(session, question.id, utcnow())
+    await repo.upsert_translation(
+        session,
+        {
+            "question_id": question.id,
+            "language": language,
+            "text": body.text,
+            "explanation": body.explanation,
+            "hint": body.hint,
+            "options": {str(k): v for k, v in body.options.items()},
+        },
+    )
+    return await _one_out(session, question)

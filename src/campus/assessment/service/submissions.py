@@ -1,0 +1,338 @@
+"""Learners' work on assignments and exams: drafts, files, hand-in, downloads.
+
+An assignment submission starts ``pending`` (text, link, files are added), an exam ``in_progress``
+(with a deadline from its duration); handing in makes it ``submitted`` or ``late``. Starting
+locks the learner's counter row for the assignment (as quiz attempts do), so the open-submission
+rule and the submission limit hold under concurrency; a partial unique index backs them up.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.assessment import events
+from campus.assessment.data import (
+    OPEN_SUBMISSION_STATUSES,
+    AssessmentKind,
+    LatePolicy,
+    SubmissionStatus,
+    SubmissionType,
+)
+from campus.assessment.exceptions import (
+    AlreadyGraded,
+    DeadlinePassed,
+    FileNotFound,
+    LateSubmissionRefused,
+    NotEnrolled,
+    SubmissionClosed,
+    SubmissionInProgress,
+    SubmissionLimitReached,
+    SubmissionNotFound,
+)
+from campus.assessment.models import Assignment, StoredFile, Submission
+from campus.assessment.repository import assignments as repo
+from campus.assessment.repository import attempts as counters
+from campus.assessment.schemas.assignments import GradeOut, SubmissionIn, SubmissionOut
+from campus.assessment.service import access, storage
+from campus.assessment.service.assignments import file_out, visible
+from campus.kernel.auth import Principal
+from campus.kernel.clock import utcnow
+from campus.kernel.errors import field_error
+from campus.kernel.ids import new_id
+from campus.kernel.outbox import publish_event
+from campus.kernel.pagination import Page, PageParams
+
+_SHOWS_GRADE = {SubmissionStatus.GRADED.value, SubmissionStatus.REVISION_REQUIRED.value}
+
+
+def submission_out(
+    submission: Submission, files: Sequence[StoredFile], *, staff: bool = False
+) -> SubmissionOut:
+    grade = None
+    if staff or submission.status in _SHOWS_GRADE:
+        grade = GradeOut(
+            marks=submission.marks,
+            penalty_percent=submission.penalty_percent,
+            final_marks=submission.final_marks,
+            score_percent=submission.score_percent,
+            letter_grade=submission.letter_grade,
+            passed=submission.passed,
+            feedback=submission.feedback,
+            rubric_scores=dict(submission.rubric_scores or {}),
+            graded_by=submission.graded_by,
+            graded_at=submission.graded_at,
+        )
+    return SubmissionOut(
+        id=submission.id,
+        assignment_id=submission.assignment_id,
+        kind=AssessmentKind(submission.kind),
+        course_id=submission.course_id,
+        user_id=submission.user_id,
+        attempt_number=submission.attempt_number,
+        status=SubmissionStatus(submission.status),
+        text_answer=submission.text_answer,
+        link_url=submission.link_url,
+        started_at=submission.started_at,
+        deadline_at=submission.deadline_at,
+        submitted_at=submission.submitted_at,
+        is_late=submission.is_late,
+        days_late=submission.days_late,
+        files=[file_out(f) for f in files],
+        grade=grade,
+    )
+
+
+def _check_content(assignment: Assignment, body: SubmissionIn) -> dict[str, Any]:
+    types = set(assignment.submission_types)
+    values = body.model_dump(exclude_unset=True)
+    if "text_answer" in values and SubmissionType.TEXT.value not in types:
+        raise field_error("textAnswer", "This assignment does not take text answers.")
+    if "link_url" in values and SubmissionType.LINK.value not in types:
+        raise field_error("linkUrl", "This assignment does not take links.")
+    return values
+
+
+async def start(
+    session: AsyncSession,
+    principal: Principal,
+    assignment_id: uuid.UUID,
+    kind: AssessmentKind,
+    body: SubmissionIn | None,
+) -> SubmissionOut:
+    """Open a new submission (assignment: a pending draft; exam: the timed attempt)."""
+    assignment, _ = await visible(session, principal, assignment_id, kind)
+    if not await access.is_enrolled(session, principal.user_id, assignment.course_id):
+        raise NotEnrolled()
+    now = utcnow()
+    if (
+        kind is AssessmentKind.ASSIGNMENT
+        and assignment.due_at is not None
+        and now > assignment.due_at
+        and assignment.late_policy == LatePolicy.REFUSE.value
+    ):
+        raise LateSubmissionRefused()
+    values = _check_content(assignment, body) if body is not None else {}
+    number = await counters.bump_counter(session, principal.user_id, assignment.id)
+    if await repo.open_submission(session, assignment.id, principal.user_id) is not None:
+        raise SubmissionInProgress()
+    latest = await repo.latest_submission(session, assignment.id, principal.user_id)
+    if latest is not None and latest.status == SubmissionStatus.GRADED.value:
+        raise AlreadyGraded()
+    if assignment.max_submissions is not None and number > assignment.max_submissions:
+        raise SubmissionLimitReached(details={"maxSubmissions": assignment.max_submissions})
+    deadline = None
+    status = SubmissionStatus.PENDING
+    if kind is AssessmentKind.EXAM:
+        status = SubmissionStatus.IN_PROGRESS
+        deadline = now + timedelta(minutes=assignment.duration_minutes or 60)
+        if assignment.due_at is not None and assignment.due_at < deadline:
+            deadline = assignment.due_at
+    submission = Submission(
+        id=new_id(),
+        assignment_id=assignment.id,
+        user_id=principal.user_id,
+        course_id=assignment.course_id,
+        kind=assignment.kind,
+        attempt_number=number,
+        status=status.value,
+        started_at=now,
+        deadline_at=deadline,
+        **values,
+    )
+    await repo.add(session, submission)
+    return submission_out(submission, [])
+
+
+async def _own_open(
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, grace_seconds: int
+) -> tuple[Submission, Assignment]:
+    submission = await repo.get_submission(session, submission_id, lock=True)
+    if submission is None or submission.user_id != principal.user_id:
+        raise SubmissionNotFound()
+    if submission.status not in OPEN_SUBMISSION_STATUSES:
+        raise SubmissionClosed()
+    assignment = await repo.get_assignment(session, submission.assignment_id)
+    assert assignment is not None
+    return submission, assignment
+
+
+def _past_deadline(submission: Submission, grace_seconds: int) -> bool:
+    return submission.deadline_at is not None and utcnow() > submission.deadline_at + timedelta(
+        seconds=grace_seconds
+    )
+
+
+async def update(
+    session: AsyncSession,
+    principal: Principal,
+    submission_id: uuid.UUID,
+    body: SubmissionIn,
+    grace_seconds: int,
+) -> SubmissionOut:
+    submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
+    if _past_deadline(submission, grace_seconds):
+        raise DeadlinePassed()
+    for key, value in _check_content(assignment, body).items():
+        setattr(submission, key, value)
+    await session.flush()
+    files = await repo.files_of(session, [submission.id])
+    return submission_out(submission, files[submission.id])
+
+
+async def upload(
+    session: AsyncSession,
+    principal: Principal,
+    submission_id: uuid.UUID,
+    upload_file: storage.Readable,
+    client_name: str | None,
+    data_dir: Path,
+    upload_max: int,
+    grace_seconds: int,
+) -> SubmissionOut:
+    submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
+    if _past_deadline(submission, grace_seconds):
+        raise DeadlinePassed()
+    if SubmissionType.FILE.value not in assignment.submission_types:
+        raise field_error("file", "This assignment does not take files.")
+    if await repo.count_files(session, submission.id) >= assignment.max_files:
+        raise field_error("file", f"At most {assignment.max_files} files.", "too_many_files")
+    name = storage.safe_name(client_name)
+    stored = await storage.store(
+        data_dir,
+        upload_file,
+        max_bytes=min(assignment.max_file_bytes, upload_max),
+        allowed=frozenset(assignment.allowed_file_types),
+        client_name=name,
+    )
+    await repo.add(
+        session,
+        StoredFile(
+            id=stored.id,
+            owner_type="submission",
+            owner_id=submission.id,
+            assignment_id=assignment.id,
+            course_id=assignment.course_id,
+            uploaded_by=principal.user_id,
+            name=name,
+            content_type=stored.content_type,
+            size_bytes=stored.size,
+            sha256=stored.sha256,
+        ),
+    )
+    files = await repo.files_of(session, [submission.id])
+    return submission_out(submission, files[submission.id])
+
+
+async def hand_in(
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, grace_seconds: int
+) -> SubmissionOut:
+    submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
+    files = (await repo.files_of(session, [submission.id]))[submission.id]
+    if not (submission.text_answer or submission.link_url or files):
+        raise field_error("submission", "Add a text answer, a link or a file first.", "empty")
+    now = utcnow()
+    late = False
+    days = 0
+    if assignment.due_at is not None and now > assignment.due_at:
+        late = True
+        days = math.ceil((now - assignment.due_at).total_seconds() / 86_400)
+        if assignment.late_policy == LatePolicy.REFUSE.value and submission.kind == "assignment":
+            raise LateSubmissionRefused()
+    if _past_deadline(submission, grace_seconds):
+        late = True
+    submission.status = (SubmissionStatus.LATE if late else SubmissionStatus.SUBMITTED).value
+    submission.is_late = late
+    submission.days_late = days
+    submission.submitted_at = now
+    if late and assignment.late_policy == LatePolicy.PENALTY.value:
+        submission.penalty_percent = min(100, days * assignment.late_penalty_percent_per_day)
+    await session.flush()
+    await publish_event(
+        session,
+        events.ASSIGNMENT_SUBMITTED,
+        {
+            "submissionId": str(submission.id),
+            "userId": str(submission.user_id),
+            "courseId": str(submission.course_id),
+            "assignmentId": str(assignment.id),
+            "lessonId": str(assignment.lesson_id) if assignment.lesson_id else None,
+            "kind": assignment.kind,
+            "attemptNumber": submission.attempt_number,
+            "late": late,
+            "submittedAt": now.isoformat(),
+        },
+    )
+    return submission_out(submission, files)
+
+
+async def visible_submission(
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, *, lock: bool = False
+) -> tuple[Submission, bool]:
+    """The submission and whether the caller is staff; anyone else's is a 404."""
+    submission = await repo.get_submission(session, submission_id, lock=lock)
+    if submission is None:
+        raise SubmissionNotFound()
+    if submission.user_id == principal.user_id:
+        return submission, False
+    if await access.is_staff(session, principal, submission.course_id, grading=True):
+        return submission, True
+    raise SubmissionNotFound()
+
+
+async def get(
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID
+) -> SubmissionOut:
+    submission, staff = await visible_submission(session, principal, submission_id)
+    files = await repo.files_of(session, [submission.id])
+    return submission_out(submission, files[submission.id], staff=staff)
+
+
+async def list_for_assignment(
+    session: AsyncSession,
+    principal: Principal,
+    assignment_id: uuid.UUID,
+    kind: AssessmentKind,
+    params: PageParams,
+) -> Page[SubmissionOut]:
+    assignment, staff = await visible(session, principal, assignment_id, kind)
+    rows, total = await repo.submissions_of(
+        session,
+        assignment.id,
+        user_id=None if staff else principal.user_id,
+        offset=params.offset,
+        limit=params.limit,
+    )
+    files = await repo.files_of(session, [s.id for s in rows])
+    items = [submission_out(s, files[s.id], staff=staff) for s in rows]
+    return Page[SubmissionOut].build(items, total, params)
+
+
+async def file_for_download(
+    session: AsyncSession, principal: Principal, file_id: uuid.UUID
+) -> StoredFile:
+    """A file the caller may download: a resource of an assignment they can see, or a file of a
+    submission they own or grade. Anything else is a 404."""
+    record = await repo.get_file(session, file_id)
+    if record is None:
+        raise FileNotFound()
+    try:
+        if record.owner_type == "resource":
+            assignment = await repo.get_assignment(session, record.assignment_id)
+            assert assignment is not None
+            await visible(session, principal, assignment.id, AssessmentKind(assignment.kind))
+        else:
+            await visible_submission(session, principal, record.owner_id)
+    except (SubmissionNotFound, NotEnrolled) as exc:
+        raise FileNotFound() from exc
+    except Exception as exc:
+        if getattr(exc, "status_code", None) in (403, 404):
+            raise FileNotFound() from exc
+        raise
+    return record

@@ -1,0 +1,53 @@
+"""Shared pieces of learning's HTTP layer: documented error responses and settings."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from pydantic import Field
+
+from campus.kernel.schemas import ApiModel
+from campus.learning.service.common import Rules
+
+
+class ErrorBody(ApiModel):
+    code: str = Field(examples=["enrollment_not_found"])
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    trace_id: str
+
+
+class ErrorEnvelope(ApiModel):
+    """The one error shape (ARCHITECTURE.md §5)."""
+
+    success: bool = False
+    error: ErrorBody
+
+
+_DESCRIPTIONS = {
+    400: "Malformed request (e.g. invalid JSON)",
+    401: "Authentication required or the token is invalid",
+    403: "Visible but not allowed (stable code: e.g. lesson_locked, enrollment_required)",
+    404: "Not found, or not visible to the caller (other learners' objects)",
+    409: "Conflicts with the current state (stable error code in the envelope)",
+    413: "Request body or file too large",
+    415: "Wrong content type, or a file that is not CSV",
+    422: "Invalid input (field details in the envelope)",
+}
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` for the error statuses a route can return."""
+    return {s: {"model": ErrorEnvelope, "description": _DESCRIPTIONS[s]} for s in statuses}
+
+
+READ_ERRORS = errors(401, 404, 422)
+WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 422)
+
+
+def learning_rules(request: Request) -> Rules:
+    return Rules.from_settings(request.app.state.settings)
+
+
+LearningRules = Annotated[Rules, Depends(learning_rules)]

@@ -1,0 +1,359 @@
+"""Instructors' rosters: a page with filters and a sort whitelist, one learner's detail, a CSV
+streamed in keyset chunks, and a CSV produced by a job for large courses.
+
+Learner names and emails come from identity in one bulk call per page or chunk (no N+1); the CSV
+never holds more than one chunk in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.catalog import api as catalog
+from campus.catalog.data import CourseStatus
+from campus.identity import api as identity
+from campus.identity.data import UserSummary
+from campus.kernel.auth import Principal
+from campus.kernel.clock import utcnow
+from campus.kernel.db import Database
+from campus.kernel.errors import Forbidden, field_error
+from campus.kernel.ids import new_id
+from campus.kernel.outbox import enqueue_job
+from campus.kernel.pagination import Page, PageParams, parse_sort
+from campus.learning import policies
+from campus.learning.data import EnrollmentSource, JobStatus
+from campus.learning.exceptions import (
+    CourseNotFound,
+    EnrollmentNotFound,
+    ExportNotFound,
+    ExportNotReady,
+)
+from campus.learning.models import Enrollment, RosterExport
+from campus.learning.repository import enrollments as enrollment_repo
+from campus.learning.repository import jobs as jobs_repo
+from campus.learning.repository import reports as reports_repo
+from campus.learning.repository.reports import ROSTER_SORTS, RosterFilter
+from campus.learning.schemas import RosterEntryOut, RosterExportOut, RosterLearnerOut
+from campus.learning.service import views
+from campus.learning.service.common import effective_status, iso
+
+EXPORT_JOB = "learning.roster_export"
+DEFAULT_SORT = "-lastActivityAt"
+CSV_HEADER = (
+    "user_id",
+    "name",
+    "email",
+    "status",
+    "progress_percent",
+    "completed_items",
+    "total_items",
+    "enrolled_at",
+    "last_activity_at",
+    "completed_at",
+    "expires_at",
+    "source",
+    "tier",
+)
+#: A search scans the course's learners in chunks of this size and keeps this many matches.
+_SEARCH_CHUNK = 1000
+_SEARCH_MAX_MATCHES = 5000
+
+
+async def authorize(session: AsyncSession, principal: Principal, course_id: uuid.UUID) -> None:
+    """Rosters are for the course's instructors and administrators: 404 for a course the caller
+    cannot see, 403 for a visible (published or archived) course they do not teach."""
+    course = await catalog.get_course_summary(session, course_id)
+    if course is None:
+        raise CourseNotFound()
+    if policies.manages_any(principal):
+        return
+    instructors = await catalog.course_instructor_ids(session, course_id)
+    if policies.can_see_roster(principal, instructors):
+        return
+    if course.status in (CourseStatus.PUBLISHED, CourseStatus.ARCHIVED):
+        raise Forbidden(details={"action": "roster"})
+    raise CourseNotFound()
+
+
+def _entry(row: Enrollment, user: UserSummary | None) -> RosterEntryOut:
+    now = utcnow()
+    return RosterEntryOut(
+        enrollment_id=row.id,
+        user_id=row.user_id,
+        name=None if user is None else user.display_name,
+        email=None if user is None else user.email,
+        status=effective_status(row, now),
+        source=EnrollmentSource(row.source),
+        tier=row.tier,
+        progress_percent=row.progress_percent,
+        completed_items=row.completed_items,
+        total_items=row.total_items,
+        enrolled_at=row.enrolled_at,
+        last_activity_at=row.last_activity_at,
+        completed_at=row.completed_at,
+        expires_at=row.expires_at,
+    )
+
+
+async def _search(
+    session: AsyncSession, course_id: uuid.UUID, flt: RosterFilter, text: str
+) -> set[uuid.UUID]:
+    """Learners of the course whose name or email contains ``text`` (case-insensitive). An
+    exact address is one lookup; otherwise the course's learners are scanned in keyset chunks,
+    each matched against one bulk identity read (identity offers no name search yet)."""
+    needle = text.strip().casefold()
+    if "@" in needle and " " not in needle:
+        exact = await identity.find_user_ids_by_emails(session, [needle])
+        if exact:
+            return set(exact.values())
+    found: set[uuid.UUID] = set()
+    after: uuid.UUID | None = None
+    while len(found) < _SEARCH_MAX_MATCHES:
+        chunk = await reports_repo.roster_user_ids(session, course_id, flt, after, _SEARCH_CHUNK)
+        if not chunk:
+            break
+        users = await identity.get_user_summaries(session, {u for _, u in chunk})
+        for user in users.values():
+            if needle in user.display_name.casefold() or needle in user.email.casefold():
+                found.add(user.id)
+        after = chunk[-1][0]
+        if len(chunk) < _SEARCH_CHUNK:
+            break
+    return found
+
+
+async def roster(
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    *,
+    statuses: Sequence[str],
+    progress_min: int | None,
+    progress_max: int | None,
+    search: str | None,
+    sort: str | None,
+    page: PageParams,
+) -> Page[RosterEntryOut]:
+    await authorize(session, principal, course_id)
+    specs = parse_sort(sort, ROSTER_SORTS, DEFAULT_SORT)
+    if progress_min is not None and progress_max is not None and progress_min > progress_max:
+        raise field_error("progressMin", "progressMin cannot be above progressMax.")
+    flt = RosterFilter(statuses, progress_min, progress_max)
+    if search:
+        flt = RosterFilter(
+            statuses, progress_min, progress_max, await _search(session, course_id, flt, search)
+        )
+    rows, total = await reports_repo.roster_page(
+        session, course_id, flt, specs, page.offset, page.limit
+    )
+    users = await identity.get_user_summaries(session, {r.user_id for r in rows})
+    return Page[RosterEntryOut].build([_entry(r, users.get(r.user_id)) for r in rows], total, page)
+
+
+async def learner(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, user_id: uuid.UUID
+) -> RosterLearnerOut:
+    """One learner of the course with their progress outline."""
+    await authorize(session, principal, course_id)
+    row = await enrollment_repo.get_for(session, user_id, course_id)
+    if row is None:
+        raise EnrollmentNotFound()
+    users = await identity.get_user_summaries(session, [user_id])
+    return RosterLearnerOut(
+        learner=_entry(row, users.get(user_id)), outline=await views.outline(session, row)
+    )
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell that spreadsheets will not run as a formula (names are user input)."""
+    text = "" if value is None else str(value)
+    if text and text[0] in "=+-@\t\r":
+        return "'" + text
+    return text
+
+
+def _csv_lines(rows: Sequence[Any], users: dict[uuid.UUID, UserSummary]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    now = utcnow()
+    for row in rows:
+        user = users.get(row.user_id)
+        status = row.status
+        if status in ("active", "completed") and row.expires_at and row.expires_at <= now:
+            status = "expired"
+        writer.writerow(
+            [
+                _cell(row.user_id),
+                _cell(None if user is None else user.display_name),
+                _cell(None if user is None else user.email),
+                status,
+                row.progress_percent,
+                row.completed_items,
+                row.total_items,
+                iso(row.enrolled_at),
+                iso(row.last_activity_at),
+                _cell(iso(row.completed_at)),
+                _cell(iso(row.expires_at)),
+                row.source,
+                _cell(row.tier),
+            ]
+        )
+    return buffer.getvalue()
+
+
+def csv_header() -> str:
+    return ",".join(CSV_HEADER) + "\r\n"
+
+
+async def _chunk(
+    session: AsyncSession, course_id: uuid.UUID, after: uuid.UUID | None, size: int
+) -> tuple[str, int, uuid.UUID | None]:
+    """The next keyset chunk as CSV text: (text, rows, last enrollment id); two queries."""
+    rows = await reports_repo.roster_chunk(session, course_id, after, size)
+    if not rows:
+        return "", 0, None
+    users = await identity.get_user_summaries(session, {r.user_id for r in rows})
+    return _csv_lines(rows, users), len(rows), rows[-1].id
+
+
+async def stream_csv(db: Database, course_id: uuid.UUID, size: int) -> AsyncIterator[bytes]:
+    """For ``StreamingResponse``: runs after the request's unit of work, so each chunk is read
+    in a short read-only session of its own (no transaction stays open while a slow client
+    reads) and sent as soon as it is ready."""
+    yield csv_header().encode()
+    after: uuid.UUID | None = None
+    while True:
+        async with db.read_session() as session:
+            text, count, after = await _chunk(session, course_id, after, size)
+        if count:
+            yield text.encode()
+        if count < size:
+            return
+
+
+# --------------------------------------------------------------------------- export jobs
+
+
+def exports_dir(data_dir: Path) -> Path:
+    return data_dir / "exports"
+
+
+def export_path(data_dir: Path, export_id: uuid.UUID) -> Path:
+    return exports_dir(data_dir) / f"{export_id}.csv"
+
+
+def _export_out(row: RosterExport) -> RosterExportOut:
+    done = row.status == JobStatus.DONE
+    return RosterExportOut(
+        id=row.id,
+        course_id=row.course_id,
+        status=JobStatus(row.status),
+        row_count=row.row_count,
+        byte_size=row.byte_size,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+        error=row.error,
+        download_url=(
+            f"/api/v1/courses/{row.course_id}/roster-exports/{row.id}/download" if done else None
+        ),
+    )
+
+
+async def request_export(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID
+) -> RosterExportOut:
+    await authorize(session, principal, course_id)
+    export_id = new_id()
+    await jobs_repo.insert_export(
+        session,
+        {
+            "id": export_id,
+            "course_id": course_id,
+            "requested_by": principal.user_id,
+            "status": JobStatus.PENDING.value,
+            "created_at": utcnow(),
+        },
+    )
+    await enqueue_job(session, EXPORT_JOB, {"exportId": str(export_id)})
+    row = await jobs_repo.get_export(session, export_id)
+    assert row is not None
+    return _export_out(row)
+
+
+async def _visible_export(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, export_id: uuid.UUID
+) -> RosterExport:
+    await authorize(session, principal, course_id)
+    row = await jobs_repo.get_export(session, export_id)
+    if row is None or row.course_id != course_id:
+        raise ExportNotFound()
+    return row
+
+
+async def export_status(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, export_id: uuid.UUID
+) -> RosterExportOut:
+    return _export_out(await _visible_export(session, principal, course_id, export_id))
+
+
+async def export_file(
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    export_id: uuid.UUID,
+    data_dir: Path,
+) -> tuple[Path, str]:
+    """The finished file and the name to download it as."""
+    row = await _visible_export(session, principal, course_id, export_id)
+    path = export_path(data_dir, row.id)
+    if row.status != JobStatus.DONE or not path.is_file():
+        raise ExportNotReady()
+    return path, f"roster-{course_id}-{row.created_at:%Y%m%d-%H%M%S}.csv"
+
+
+async def run_export(
+    session: AsyncSession, export_id: uuid.UUID, data_dir: Path, chunk: int
+) -> None:
+    """The job: write the CSV next to its final name and rename it into place (atomic: a
+    reader never sees half a file), then record the result."""
+    row = await jobs_repo.claim_export(session, export_id)
+    if row is None:
+        return
+    directory = exports_dir(data_dir)
+    directory.mkdir(parents=True, exist_ok=True)
+    final = export_path(data_dir, export_id)
+    partial = final.with_suffix(".csv.part")
+    count = 0
+    after: uuid.UUID | None = None
+    with partial.open("w", encoding="utf-8", newline="") as handle:
+        handle.write(csv_header())
+        while True:
+            text, rows, after = await _chunk(session, row.course_id, after, chunk)
+            handle.write(text)
+            count += rows
+            if rows < chunk:
+                break
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, final)
+    await jobs_repo.finish_export(
+        session,
+        export_id,
+        {
+            "status": JobStatus.DONE.value,
+            "row_count": count,
+            "byte_size": final.stat().st_size,
+            "finished_at": utcnow(),
+        },
+    )

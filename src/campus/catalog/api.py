@@ -115,56 +115,9 @@ async def is_course_instructor(
 async def get_version_structure(
     session: AsyncSession, version_id: uuid.UUID
 ) -> VersionStructure | None:
-    """A version's curriculum as learners see it (published lessons only), in three queries.
+    """A version's curriculum as learners see it (published lessons only), in four queries.
     Published versions never change, so callers may pin a learner to one for good."""
-    version = await repo.get_version(session, version_id)
-    if version is None:
-        return None
-    current = await get_current_version_id(session, version.course_id)
-    modules = await structure_repo.modules_of(session, version_id)
-    rows = await structure_repo.lesson_outlines(session, [version_id])
-    by_module: dict[uuid.UUID, list[LessonOutline]] = {}
-    for row in rows:
-        by_module.setdefault(row.module_id, []).append(
-            LessonOutline(
-                id=row.id,
-                lineage_id=row.lineage_id,
-                module_id=row.module_id,
-                position=row.position,
-                title=row.title,
-                type=LessonType(row.type),
-                duration_seconds=seconds_of(row.video_duration_seconds, row.estimated_minutes),
-                estimated_minutes=row.estimated_minutes,
-                is_required=row.is_required,
-                is_preview=row.is_preview,
-                quiz_id=row.quiz_id,
-                assignment_id=row.assignment_id,
-            )
-        )
-    return VersionStructure(
-        id=version.id,
-        course_id=version.course_id,
-        number=version.number,
-        status=VersionStatus(version.status),
-        is_current=version.id == current,
-        published_at=version.published_at,
-        changelog=version.changelog,
-        min_quiz_score_for_certificate=version.min_quiz_score,
-        modules=tuple(
-            ModuleOutline(
-                id=m.id,
-                lineage_id=m.lineage_id,
-                position=m.position,
-                title=m.title,
-                description=m.description,
-                estimated_minutes=m.estimated_minutes,
-                is_locked=m.is_locked,
-                is_sequential=m.is_sequential,
-                lessons=tuple(by_module.get(m.id, ())),
-            )
-            for m in modules
-        ),
-    )
+    return (await get_version_structures(session, [version_id])).get(version_id)
 
 
 async def get_lesson_content(

@@ -1,6 +1,6 @@
 """The per-execution job directory on the host, and the clean-up that never follows links.
 
-Layout: ``<workspace_root>/campus-sbx-XXXXXXXX/`` (owned by the worker, mode 0711: others may
+Layout: ``<workspace_root>/campus-sbx-<random suffix>/`` (owned by the worker, mode 0711: others may
 traverse it but neither list nor modify it) containing ``job/`` (mode 0700, owned by the job
 uid) with the staged submission. Because the outer directory is not writable by the job uid,
 the program cannot rename ``job/`` away or swap it for a symlink.

@@ -3,6 +3,7 @@ call (with ``data`` for DTOs and permission names, and ``events`` for event payl
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Collection, Iterable
 
@@ -42,6 +43,7 @@ __all__ = [
     "instructor_summaries",
     "is_instructor",
     "make_token_verifier",
+    "search_user_ids",
     "set_instructor_profile",
     "sync_role_catalog",
 ]
@@ -125,6 +127,40 @@ async def find_user_ids_by_emails(
     address that has an account (``"Ada@Example.com"`` -> ``"ada@example.com"``)."""
     keys = {email_key_lenient(email) for email in emails}
     return await directory_repo.ids_by_email_keys(session, keys)
+
+
+#: No name ("first last", 50 + 1 + 50) or email (254) is longer than this.
+_SEARCHABLE_MAX = 254
+#: Default cap of ``search_user_ids``.
+SEARCH_LIMIT = 5000
+
+
+async def search_user_ids(
+    session: AsyncSession,
+    text: str,
+    *,
+    among: Collection[uuid.UUID] | None = None,
+    limit: int = SEARCH_LIMIT,
+) -> list[uuid.UUID]:
+    """Ids of the accounts whose name ("First Last") or email contains ``text``, ignoring case,
+    in id order, at most ``limit`` (one query). Every character matches literally (``%`` and
+    ``_`` are not wildcards); the text is trimmed and NFC-normalised like stored names. Case is
+    folded by the database's ``lower()`` on both sides: every letter on PostgreSQL, ASCII
+    letters on SQLite (where other letters match in their own case). With ``among``, only those
+    accounts are searched (one bound parameter, whatever their number). Text that no name or
+    email can contain (blank, longer than any, or with control characters) matches no one
+    without a query."""
+    needle = unicodedata.normalize("NFC", text.strip())
+    if (
+        not needle
+        or len(needle) > _SEARCHABLE_MAX
+        or any(unicodedata.category(ch) == "Cc" for ch in needle)
+        or limit < 1
+    ):
+        return []
+    return await directory_repo.ids_matching(
+        session, needle, None if among is None else set(among), limit
+    )
 
 
 async def has_users(session: AsyncSession) -> bool:

@@ -16,18 +16,26 @@ from campus.catalog import api as catalog
 from campus.catalog.data import PricingTier
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import NotFound
-from campus.learning.data import EnrollmentSummary, EntitlementSource, EntitlementSummary
+from campus.learning.data import (
+    CourseRecount,
+    EnrollmentSummary,
+    EntitlementSource,
+    EntitlementSummary,
+)
 from campus.learning.repository import enrollments as repo
 from campus.learning.service import enrollments, entitlements, maintenance
 from campus.learning.service.common import has_access, summary
 
 __all__ = [
+    "count_enrolled_courses",
     "enroll_user",
+    "enrolled_course_ids",
     "enrolled_user_ids",
     "expire_due_enrollments",
     "get_enrollment",
     "grant_entitlement",
     "is_enrolled",
+    "recount_course_enrollments",
     "recount_enrollments",
     "revoke_entitlement",
     "seed_demo",
@@ -124,6 +132,27 @@ async def enroll_user(
 async def recount_enrollments(session: AsyncSession) -> dict[uuid.UUID, int]:
     """Recompute every course's enrollment count from the enrollments (reconciliation)."""
     return await maintenance.recount_all(session)
+
+
+async def recount_course_enrollments(
+    session: AsyncSession, course_ids: Sequence[uuid.UUID]
+) -> list[CourseRecount]:
+    """Recompute the enrollment count of these courses (one batch: a fixed number of queries
+    plus one row lock per course); returns each course's count before and after. Courses that
+    do not exist are left out."""
+    return await maintenance.recount_courses(session, course_ids)
+
+
+async def enrolled_course_ids(
+    session: AsyncSession, *, after: uuid.UUID | None = None, limit: int = 200
+) -> list[uuid.UUID]:
+    """Courses with any enrollment, in id order, after ``after`` (a keyset walk)."""
+    return await repo.course_ids_after(session, after, limit)
+
+
+async def count_enrolled_courses(session: AsyncSession) -> int:
+    """How many courses have any enrollment."""
+    return await repo.count_courses(session)
 
 
 async def expire_due_enrollments(session: AsyncSession) -> int:

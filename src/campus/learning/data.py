@@ -133,3 +133,16 @@ class EntitlementSummary:
     granted_at: datetime
     granted_by: uuid.UUID | None
     expires_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CourseRecount:
+    """A course's enrollment count on the catalog before and after a recount."""
+
+    course_id: uuid.UUID
+    before: int
+    after: int
+
+    @property
+    def corrected(self) -> bool:
+        return self.before != self.after

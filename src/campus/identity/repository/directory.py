@@ -3,6 +3,7 @@ role catalog."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.identity.data import INSTRUCTOR, UserStatus
@@ -232,3 +234,50 @@ async def sync_role_catalog(
 async def role_exists(session: AsyncSession, name: str) -> bool:
     stmt = sa.select(sa.literal(True)).where(Role.name == name)
     return bool((await session.execute(stmt)).scalar_one_or_none())
+
+
+# --------------------------------------------------------------------------- name search
+
+
+def _id_in(session: AsyncSession, ids: Collection[uuid.UUID]) -> sa.ColumnElement[bool]:
+    """``users.id`` among ``ids`` as ONE bound parameter whatever their number (a PostgreSQL
+    array, a JSON list on SQLite), so a large set neither hits the drivers' parameter limits
+    nor makes a new statement per size."""
+    if session.get_bind().dialect.name == "postgresql":
+        array = sa.bindparam("among_ids", list(ids), type_=postgresql.ARRAY(sa.Uuid()))
+        return User.id == sa.any_(array)
+    listed = sa.bindparam("among_ids", json.dumps([i.hex for i in ids]), type_=sa.String())
+    values = sa.select(sa.column("value", sa.String())).select_from(sa.func.json_each(listed))
+    return User.id.in_(values)
+
+
+def _like_escaped(text: str) -> str:
+    """``text`` with the LIKE wildcards and the escape character ``/`` made literal."""
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+async def ids_matching(
+    session: AsyncSession, needle: str, among: Collection[uuid.UUID] | None, limit: int
+) -> list[uuid.UUID]:
+    """Ids of the users whose "first last" name or email contains ``needle`` (every character
+    literal), both sides lower-cased by the database itself (so the folding is the same on both
+    sides whatever the dialect), among ``among`` when given, at most ``limit`` in id order; one
+    query."""
+    if among is not None and not among:
+        return []
+    pattern = sa.func.lower(sa.bindparam("needle", _like_escaped(needle), type_=sa.String()))
+    name = sa.func.lower(User.first_name + " " + User.last_name)
+    stmt = (
+        sa.select(User.id)
+        .where(
+            sa.or_(
+                name.contains(pattern, escape="/"),
+                sa.func.lower(User.email).contains(pattern, escape="/"),
+            )
+        )
+        .order_by(User.id)
+        .limit(limit)
+    )
+    if among is not None:
+        stmt = stmt.where(_id_in(session, among))
+    return list((await session.execute(stmt)).scalars())

@@ -165,6 +165,36 @@ async def course_ids(session: AsyncSession) -> list[uuid.UUID]:
     return list(result.scalars())
 
 
+async def counts_with_access(
+    session: AsyncSession, course_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """``count_with_access`` of several courses in one grouped query (absent: no one)."""
+    if not course_ids:
+        return {}
+    result = await session.execute(
+        sa.select(Enrollment.course_id, sa.func.count())
+        .where(Enrollment.course_id.in_(list(course_ids)), Enrollment.status.in_(_ACCESS))
+        .group_by(Enrollment.course_id)
+    )
+    return {row[0]: int(row[1]) for row in result.all()}
+
+
+async def course_ids_after(
+    session: AsyncSession, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """The next ``limit`` distinct course ids with any enrollment, in id order (keyset)."""
+    stmt = sa.select(Enrollment.course_id).distinct().order_by(Enrollment.course_id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Enrollment.course_id > after)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_courses(session: AsyncSession) -> int:
+    """How many distinct courses have any enrollment."""
+    count = await session.scalar(sa.select(sa.func.count(sa.distinct(Enrollment.course_id))))
+    return int(count or 0)
+
+
 async def user_ids_with_access(
     session: AsyncSession, course_id: uuid.UUID, now: datetime
 ) -> list[uuid.UUID]:

@@ -117,16 +117,22 @@ async def open_lesson(
 
 
 def _heartbeat_statement() -> Any:
-    """Built once with bind parameters: the hot path pays neither expression construction nor
-    cache-key generation per request."""
+    """Built once with bind parameters and no expanding (``IN``) parameter: the hot path pays
+    neither expression construction, nor cache-key generation (memoised on the statement), nor
+    re-rendering of the compiled SQL per request."""
     t = cast(sa.Table, LessonProgress.__table__)
     e = cast(sa.Table, Enrollment.__table__)
     p = sa.bindparam
     now = p("b_now", type_=UTCDateTime())
     mine = sa.and_(e.c.user_id == p("b_user_id"), e.c.course_id == p("b_course_id"))
+    # The statuses as SQL literals (constants of ours): an ``IN`` over bound values would be an
+    # "expanding" parameter, re-rendered into the SQL string on every execution.
+    statuses: list[sa.ColumnElement[str]] = [
+        sa.literal_column(f"'{s.value}'") for s in sorted(ACCESS_STATUSES)
+    ]
     access = sa.exists().where(
         mine,
-        e.c.status.in_(sorted(s.value for s in ACCESS_STATUSES)),
+        e.c.status.in_(statuses),
         sa.or_(e.c.expires_at.is_(None), e.c.expires_at > now),
     )
     last_activity = sa.select(e.c.last_activity_at).where(mine).scalar_subquery()

@@ -87,24 +87,12 @@ async def roster_page(
     return list(result.scalars()), int(total or 0)
 
 
-async def roster_user_ids(
-    session: AsyncSession,
-    course_id: uuid.UUID,
-    flt: RosterFilter,
-    after: uuid.UUID | None,
-    limit: int,
-) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(enrollment id, user id) in id order after ``after``: a keyset walk for searches."""
-    where = flt.conditions(course_id)
-    if after is not None:
-        where.append(Enrollment.id > after)
-    result = await session.execute(
-        sa.select(Enrollment.id, Enrollment.user_id)
-        .where(*where)
-        .order_by(Enrollment.id)
-        .limit(limit)
-    )
-    return [(row[0], row[1]) for row in result.all()]
+async def roster_all_user_ids(
+    session: AsyncSession, course_id: uuid.UUID, flt: RosterFilter
+) -> list[uuid.UUID]:
+    """Every learner of the course under the filter (a broad search narrows among them)."""
+    result = await session.execute(sa.select(Enrollment.user_id).where(*flt.conditions(course_id)))
+    return list(result.scalars())
 
 
 _EXPORT_COLUMNS = (

@@ -9,6 +9,7 @@ course row: the handler locks it first (a +0 adjustment), then counts, then writ
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,13 +17,15 @@ from campus.catalog import api as catalog
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import NotFound
 from campus.kernel.logging import get_logger
-from campus.learning.data import EnrollmentStatus
+from campus.learning.data import CourseRecount, EnrollmentStatus
 from campus.learning.repository import enrollments as repo
 from campus.learning.service import enrollments
 
 log = get_logger("campus.learning")
 
 EXPIRY_BATCH = 500
+#: Courses recounted per batch (per transaction in ``campus learning recount``).
+RECOUNT_BATCH = 200
 
 
 async def recount_course(session: AsyncSession, course_id: uuid.UUID) -> int | None:
@@ -38,13 +41,35 @@ async def recount_course(session: AsyncSession, course_id: uuid.UUID) -> int | N
     return count
 
 
+async def recount_courses(
+    session: AsyncSession, course_ids: Sequence[uuid.UUID]
+) -> list[CourseRecount]:
+    """Recount a batch of courses: lock each course row in id order (the same lock the event
+    handler takes, so neither writes an older figure last), count them all in one grouped
+    query, write only the counts that were wrong. Courses that are gone are left out."""
+    before: dict[uuid.UUID, int] = {}
+    for course_id in sorted(set(course_ids)):
+        try:
+            before[course_id] = await catalog.adjust_enrollment_count(session, course_id, 0)
+        except NotFound:
+            continue
+    counts = await repo.counts_with_access(session, before)
+    results = [CourseRecount(cid, was, counts.get(cid, 0)) for cid, was in before.items()]
+    for result in results:
+        if result.corrected:
+            await catalog.set_enrollment_count(session, result.course_id, result.after)
+    return results
+
+
 async def recount_all(session: AsyncSession) -> dict[uuid.UUID, int]:
-    """Recount every course that has enrollments (reconciliation, ``campus learning recount``)."""
+    """Recount every course that has enrollments, in one transaction (reconciliation; the
+    ``campus learning recount`` command walks the same courses in batches of their own)."""
     counts: dict[uuid.UUID, int] = {}
-    for course_id in sorted(await repo.course_ids(session)):
-        count = await recount_course(session, course_id)
-        if count is not None:
-            counts[course_id] = count
+    after: uuid.UUID | None = None
+    while batch := await repo.course_ids_after(session, after, RECOUNT_BATCH):
+        for result in await recount_courses(session, batch):
+            counts[result.course_id] = result.after
+        after = batch[-1]
     return counts
 
 

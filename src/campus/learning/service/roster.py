@@ -1,8 +1,9 @@
 """Instructors' rosters: a page with filters and a sort whitelist, one learner's detail, a CSV
 streamed in keyset chunks, and a CSV produced by a job for large courses.
 
-Learner names and emails come from identity in one bulk call per page or chunk (no N+1); the CSV
-never holds more than one chunk in memory.
+Learner names and emails come from identity in one bulk call per page or chunk (no N+1), and a
+name/email search is one identity query whose ids filter the page in SQL; the CSV never holds
+more than one chunk in memory.
 """
 
 from __future__ import annotations
@@ -62,8 +63,7 @@ CSV_HEADER = (
     "source",
     "tier",
 )
-#: A search scans the course's learners in chunks of this size and keeps this many matches.
-_SEARCH_CHUNK = 1000
+#: A search keeps at most this many learners (the page filters on their ids).
 _SEARCH_MAX_MATCHES = 5000
 
 
@@ -105,29 +105,16 @@ def _entry(row: Enrollment, user: UserSummary | None) -> RosterEntryOut:
 
 async def _search(
     session: AsyncSession, course_id: uuid.UUID, flt: RosterFilter, text: str
-) -> set[uuid.UUID]:
-    """Learners of the course whose name or email contains ``text`` (case-insensitive). An
-    exact address is one lookup; otherwise the course's learners are scanned in keyset chunks,
-    each matched against one bulk identity read (identity offers no name search yet)."""
-    needle = text.strip().casefold()
-    if "@" in needle and " " not in needle:
-        exact = await identity.find_user_ids_by_emails(session, [needle])
-        if exact:
-            return set(exact.values())
-    found: set[uuid.UUID] = set()
-    after: uuid.UUID | None = None
-    while len(found) < _SEARCH_MAX_MATCHES:
-        chunk = await reports_repo.roster_user_ids(session, course_id, flt, after, _SEARCH_CHUNK)
-        if not chunk:
-            break
-        users = await identity.get_user_summaries(session, {u for _, u in chunk})
-        for user in users.values():
-            if needle in user.display_name.casefold() or needle in user.email.casefold():
-                found.add(user.id)
-        after = chunk[-1][0]
-        if len(chunk) < _SEARCH_CHUNK:
-            break
-    return found
+) -> list[uuid.UUID]:
+    """Learners to keep for a name/email search, resolved by identity in SQL (case-insensitive,
+    literal characters): one query across all accounts; only when that finds more than
+    ``_SEARCH_MAX_MATCHES`` accounts (a broad search on a large platform) are the course's
+    learners read and searched among (two more queries). The page then filters on these ids."""
+    matches = await identity.search_user_ids(session, text, limit=_SEARCH_MAX_MATCHES + 1)
+    if len(matches) <= _SEARCH_MAX_MATCHES:
+        return matches
+    learners = await reports_repo.roster_all_user_ids(session, course_id, flt)
+    return await identity.search_user_ids(session, text, among=learners, limit=_SEARCH_MAX_MATCHES)
 
 
 async def roster(
@@ -147,7 +134,7 @@ async def roster(
     if progress_min is not None and progress_max is not None and progress_min > progress_max:
         raise field_error("progressMin", "progressMin cannot be above progressMax.")
     flt = RosterFilter(statuses, progress_min, progress_max)
-    if search:
+    if search and search.strip():
         flt = RosterFilter(
             statuses, progress_min, progress_max, await _search(session, course_id, flt, search)
         )

@@ -124,5 +124,21 @@ def test_the_cli_seeds_demo_data_and_creates_an_admin(
         )
         assert created.exit_code == 0, created.output
         assert "Administrator created" in created.output
+        for email, password, reason in (
+            ("ops@example.com", "lighthouse-cobalt-fern-8", "already exists"),
+            ("weak@example.com", "password1234", "too common"),
+            ("not-an-email", "lighthouse-cobalt-fern-8", "email"),
+        ):
+            refused = runner.invoke(
+                cli,
+                [
+                    *("create-admin", "--email", email, "--first-name", "Ops"),
+                    *("--last-name", "Person", "--password", password),
+                ],
+            )
+            assert refused.exit_code == 1, refused.output
+            assert reason in refused.output
+            assert "Traceback" not in refused.output
+            assert refused.exception is None or isinstance(refused.exception, SystemExit)
     finally:
         get_settings.cache_clear()

@@ -20,7 +20,14 @@ from httpx import AsyncClient
 
 from campus.config import Environment, Settings
 from campus.identity.models import User
-from campus.identity.tokens import KEY_FILE, issue_mfa_token, keyring, thumbprint
+from campus.identity.tokens import (
+    KEY_FILE,
+    TokenError,
+    decode,
+    issue_mfa_token,
+    keyring,
+    thumbprint,
+)
 from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from tests.fixtures.identity import AppUser, IdentityFactory
@@ -133,6 +140,30 @@ async def test_expired_tokens_are_rejected_on_the_injected_clock(
     assert await status_with(client, user.access_token or "") == 200
     frozen_clock.advance(seconds=6)
     assert await status_with(client, user.access_token or "") == 401
+
+
+async def test_a_token_accepted_before_is_refused_once_altered(
+    client: AsyncClient, user: AppUser, settings: Settings
+) -> None:
+    good = signed(settings, claims_for(user, settings))
+    assert await status_with(client, good) == 200
+    head, body, signature = good.split(".")
+    flipped = ("A" if signature[0] != "A" else "B") + signature[1:]
+    assert await status_with(client, f"{head}.{body}.{flipped}") == 401
+    other_body = _b64(claims_for(user, settings, jti="another-jti"))
+    assert await status_with(client, f"{head}.{other_body}.{signature}") == 401
+
+
+def test_a_verified_token_is_not_accepted_for_another_audience_or_issuer(
+    user: AppUser, settings: Settings
+) -> None:
+    token = signed(settings, claims_for(user, settings))
+    assert decode(settings, token, typ="access")["sub"] == str(user.id)
+    for change in ({"jwt_audience": "someone-else"}, {"jwt_issuer": "https://elsewhere"}):
+        with pytest.raises(TokenError):
+            decode(settings.model_copy(update=change), token, typ="access")
+    with pytest.raises(TokenError, match="wrong_type"):
+        decode(settings, token, typ="mfa")
 
 
 async def test_missing_or_past_exp_and_future_nbf_or_iat_are_rejected(

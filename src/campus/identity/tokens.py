@@ -24,6 +24,7 @@ import re
 import secrets
 import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -205,10 +206,39 @@ def _header(token: str) -> dict[str, Any]:
     return header
 
 
-def decode(settings: Settings, token: str, *, typ: str) -> dict[str, Any]:
-    """Verify ``token`` completely and return its claims, or raise ``TokenError``."""
-    if not token or len(token) > MAX_TOKEN_LENGTH:
-        raise TokenError("length")
+class _VerifiedTokens:
+    """Claims of tokens whose signature and static checks already passed, least recently used
+    evicted first. Every authenticated request presents the same access token for 15 minutes;
+    verifying its signature and parsing it once saves that work on all the others. Only tokens
+    that verified are kept, with the key and audience/issuer they verified against; the time
+    checks (``exp``, ``nbf``, ``iat``) and the type check still run on every use, and
+    revocation is the verifier's database query, which always runs."""
+
+    def __init__(self, max_entries: int = 2048) -> None:
+        self._entries: OrderedDict[str, tuple[object, str, str, dict[str, Any]]] = OrderedDict()
+        self._max = max_entries
+
+    def get(self, token: str, key: object, audience: str, issuer: str) -> dict[str, Any] | None:
+        entry = self._entries.get(token)
+        if entry is None or entry[0] is not key or entry[1:3] != (audience, issuer):
+            return None
+        self._entries.move_to_end(token)
+        return entry[3]
+
+    def put(
+        self, token: str, key: object, audience: str, issuer: str, claims: dict[str, Any]
+    ) -> None:
+        self._entries[token] = (key, audience, issuer, claims)
+        self._entries.move_to_end(token)
+        while len(self._entries) > self._max:
+            self._entries.popitem(last=False)
+
+
+_verified = _VerifiedTokens()
+
+
+def _verify_signature(settings: Settings, token: str) -> dict[str, Any]:
+    """Header, algorithm, key, signature, audience, issuer and required claims."""
     header = _header(token)
     if set(header) - _ALLOWED_HEADER_KEYS:
         raise TokenError("header_not_allowed")
@@ -218,13 +248,17 @@ def decode(settings: Settings, token: str, *, typ: str) -> dict[str, Any]:
     key = keyring(settings).verification_keys.get(kid) if isinstance(kid, str) else None
     if key is None:
         raise TokenError("unknown_kid")
+    audience, issuer = settings.jwt_audience, settings.jwt_issuer
+    cached = _verified.get(token, key, audience, issuer)
+    if cached is not None:
+        return cached
     try:
         claims: dict[str, Any] = jwt.decode(
             token,
             key,
             algorithms=[ALGORITHM],
-            audience=settings.jwt_audience,
-            issuer=settings.jwt_issuer,
+            audience=audience,
+            issuer=issuer,
             options={
                 "verify_exp": False,
                 "verify_nbf": False,
@@ -234,6 +268,15 @@ def decode(settings: Settings, token: str, *, typ: str) -> dict[str, Any]:
         )
     except jwt.PyJWTError as exc:
         raise TokenError(type(exc).__name__) from exc
+    _verified.put(token, key, audience, issuer, claims)
+    return claims
+
+
+def decode(settings: Settings, token: str, *, typ: str) -> dict[str, Any]:
+    """Verify ``token`` completely and return its claims, or raise ``TokenError``."""
+    if not token or len(token) > MAX_TOKEN_LENGTH:
+        raise TokenError("length")
+    claims = dict(_verify_signature(settings, token))
     now = utcnow().timestamp()
     if now > _int_claim(claims, "exp") + LEEWAY_SECONDS:
         raise TokenError("expired")

@@ -35,7 +35,8 @@ TTL_SECONDS = 60
 CACHE_CONTROL = f"public, max-age={TTL_SECONDS}"
 _STATE_KEY = "catalog_session_info"
 
-Producer = Callable[[], Awaitable[tuple[BaseModel, str]]]
+#: Produces (the body: a wire model, or JSON bytes already serialised; Content-Language).
+Producer = Callable[[], Awaitable[tuple[BaseModel | bytes, str]]]
 
 
 async def generation(cache: Cache) -> int:
@@ -88,8 +89,12 @@ async def serve(request: Request, kind: str, prefs: tuple[str, ...], produce: Pr
     except Exception:  # the cache is an optimisation: serve from the database without it
         log.warning("catalog_cache_unavailable", exc_info=True)
     if entry is None:
-        model, language = await produce()
-        body = model.model_dump_json(by_alias=True).encode()
+        produced, language = await produce()
+        body = (
+            produced
+            if isinstance(produced, bytes)
+            else produced.__pydantic_serializer__.to_json(produced, by_alias=True)
+        )
         entry = (etag_of(body), language, body)
         if key:
             try:

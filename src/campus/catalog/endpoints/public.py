@@ -9,9 +9,9 @@ from fastapi import Depends, Path, Query, Request, Response
 from campus.catalog import httpcache
 from campus.catalog.data import CourseLevel
 from campus.catalog.endpoints.common import NOT_MODIFIED, LanguagePrefs, errors
-from campus.catalog.schemas.courses import CourseCard, CourseDetail, TrackCard, TrackDetail
+from campus.catalog.schemas.courses import CourseDetail, CoursePage, TrackCard, TrackDetail
 from campus.catalog.schemas.taxonomy import CategoryDetail, CategoryTree, TagOut
-from campus.catalog.service import browse, taxonomy
+from campus.catalog.service import browse, public_views, taxonomy
 from campus.catalog.service.browse import BrowseParams
 from campus.kernel.auth import DbSession
 from campus.kernel.http import api_router
@@ -37,7 +37,7 @@ def _languages(served: set[str]) -> str:
 @router.get(
     "/courses",
     summary="Browse and search published courses",
-    response_model=Page[CourseCard],
+    response_model=CoursePage,
     responses={**NOT_MODIFIED, **errors(422)},
 )
 async def list_courses(
@@ -77,9 +77,9 @@ async def list_courses(
         sort=sort,
     )
 
-    async def produce() -> tuple[Page[CourseCard], str]:
-        result, served = await browse.list_courses(session, params, page, prefs)
-        return result, _languages(served)
+    async def produce() -> tuple[bytes, str]:
+        body, served = await browse.list_courses(session, params, page, prefs)
+        return public_views.dump(body), _languages(served)
 
     return await httpcache.serve(request, "courses", prefs, produce)
 
@@ -96,9 +96,9 @@ async def course_detail(
     prefs: LanguagePrefs,
     course_ref: str = Path(max_length=200, description="Course id or slug"),
 ) -> Response:
-    async def produce() -> tuple[CourseDetail, str]:
+    async def produce() -> tuple[bytes, str]:
         detail = await browse.course_detail(session, course_ref, prefs)
-        return detail, detail.language
+        return public_views.dump(detail), str(detail["language"])
 
     return await httpcache.serve(request, "course", prefs, produce)
 
@@ -180,9 +180,9 @@ async def track_detail(
     prefs: LanguagePrefs,
     track_slug: str = Path(max_length=60),
 ) -> Response:
-    async def produce() -> tuple[TrackDetail, str]:
+    async def produce() -> tuple[bytes, str]:
         detail = await browse.track_detail(session, track_slug, prefs)
-        return detail, detail.course.language
+        return public_views.dump(detail), str(detail["course"]["language"])
 
     return await httpcache.serve(request, "track", prefs, produce)
 
@@ -190,7 +190,7 @@ async def track_detail(
 @router.get(
     "/instructors/{instructor_id}/courses",
     summary="Published courses an instructor teaches",
-    response_model=Page[CourseCard],
+    response_model=CoursePage,
     responses={**NOT_MODIFIED, **errors(422)},
 )
 async def instructor_courses(
@@ -201,8 +201,8 @@ async def instructor_courses(
     page: PageParams = Depends(page_params),
     sort: str | None = Query(None, max_length=100, description=_SORT_HELP),
 ) -> Response:
-    async def produce() -> tuple[Page[CourseCard], str]:
-        result, served = await browse.instructor_courses(session, instructor_id, sort, page, prefs)
-        return result, _languages(served)
+    async def produce() -> tuple[bytes, str]:
+        body, served = await browse.instructor_courses(session, instructor_id, sort, page, prefs)
+        return public_views.dump(body), _languages(served)
 
     return await httpcache.serve(request, "instructor", prefs, produce)

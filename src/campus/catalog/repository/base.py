@@ -19,6 +19,22 @@ def is_postgres(session: AsyncSession) -> bool:
     return dialect(session) == "postgresql"
 
 
+def json_rows(session: AsyncSession, *values: Any) -> sa.ColumnElement[Any]:
+    """Aggregate of a correlated subquery's rows as a JSON list of arrays (``values`` per row),
+    decoded to Python lists. The order of the rows is not defined (SQLite before 3.44 has no
+    ``ORDER BY`` inside aggregates): put the sort key in ``values`` and sort in Python. No row
+    gives ``None`` on PostgreSQL and ``[]`` on SQLite. SQLite renders booleans as 0/1 and UUIDs
+    as 32 hex digits; JSON columns must be wrapped with ``json_value``."""
+    if is_postgres(session):
+        return sa.func.json_agg(sa.func.json_build_array(*values), type_=sa.JSON)
+    return sa.func.json_group_array(sa.func.json_array(*values), type_=sa.JSON)
+
+
+def json_value(session: AsyncSession, column: Any) -> Any:
+    """A JSON column as a JSON value inside ``json_rows`` (SQLite stores it as text)."""
+    return column if is_postgres(session) else sa.func.json(column)
+
+
 def insert(session: AsyncSession, table: Any) -> Any:
     """``INSERT`` with ``ON CONFLICT`` support on both backends."""
     if is_postgres(session):

@@ -3,7 +3,10 @@
 Every filter and sort has an index led by ``status`` (see ``models.Course``); search runs on an
 SQLite FTS5 table ranked by bm25, or on PostgreSQL on a GIN-indexed stored tsvector ranked by
 ts_rank.
-A page costs a fixed number of queries: one count, one page, and one per loaded relation.
+
+Public reads select Core rows, not ORM objects: a page of cards is one query (relations come
+as JSON lists from correlated subqueries) plus at most one capped count; a course page is one
+query for the course and one for its outline.
 """
 
 from __future__ import annotations
@@ -14,18 +17,25 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from campus.catalog.models import (
     SEARCH_FTS_TABLE,
     SEARCH_PG_VECTOR,
+    Category,
     Course,
     CourseInstructor,
+    CoursePricingTier,
     CourseSearchDocument,
     CourseTag,
+    CourseTranslation,
+    CourseVersion,
+    Lesson,
+    LessonTranslation,
+    Module,
+    ModuleTranslation,
     Tag,
 )
-from campus.catalog.repository.base import is_postgres
+from campus.catalog.repository.base import is_postgres, json_rows, json_value
 from campus.catalog.repository.taxonomy import subtree_ids
 
 PUBLISHED = "published"
@@ -126,18 +136,174 @@ def _search(
     return hits, hits.c.course_id == Course.id, [], hits.c.relevance
 
 
+#: ``total`` counts matches up to this many pages past the requested one; past that, a list
+#: reports the figure reached and says it is a lower bound (docs/adr/0021-capped-list-totals.md).
+COUNT_PAGES_AHEAD = 5
+
+
+def count_window(offset: int, limit: int) -> int:
+    """How many matches a page's count goes up to: its own and ``COUNT_PAGES_AHEAD`` pages'
+    worth after it. Counting costs about what reading that many pages would, so a count never
+    costs more than a few pages, however large the catalog or the result set."""
+    return offset + limit * (COUNT_PAGES_AHEAD + 1)
+
+
+@dataclass(frozen=True, slots=True)
+class PublicPage:
+    rows: list[sa.Row[Any]]
+    total: int
+    total_capped: bool
+    has_next: bool
+
+
+def _card_columns(session: AsyncSession, languages: sa.ColumnElement[bool] | None) -> list[Any]:
+    """What a course card shows, in one row per course: the course's own columns, its category
+    (outer join), and its tags, instructors and (with ``languages``) matching translations as
+    JSON lists (correlated subqueries, so the query count never depends on the page size)."""
+    tags = (
+        sa.select(json_rows(session, CourseTag.position, Tag.slug, Tag.label))
+        .select_from(CourseTag)
+        .join(Tag, Tag.id == CourseTag.tag_id)
+        .where(CourseTag.course_id == Course.id)
+        .scalar_subquery()
+    )
+    instructors = (
+        sa.select(
+            json_rows(
+                session,
+                CourseInstructor.position,
+                CourseInstructor.user_id,
+                CourseInstructor.is_primary,
+            )
+        )
+        .where(CourseInstructor.course_id == Course.id)
+        .scalar_subquery()
+    )
+    columns: list[Any] = [
+        Course.id,
+        Course.slug,
+        Course.title,
+        Course.subtitle,
+        Course.language,
+        Course.level,
+        Course.thumbnail_url,
+        Course.is_free,
+        Course.price_minor,
+        Course.currency,
+        Course.rating_hundredths,
+        Course.rating_count,
+        Course.enrollment_count,
+        Course.duration_seconds,
+        Course.module_count,
+        Course.lesson_count,
+        Course.has_certificate,
+        Course.track_slug,
+        Course.track_name,
+        Course.track_icon,
+        Course.track_difficulty,
+        Course.published_at,
+        Category.id.label("category_id"),
+        Category.slug.label("category_slug"),
+        Category.name.label("category_name"),
+        tags.label("tags"),
+        instructors.label("instructors"),
+    ]
+    if languages is not None:
+        translations = (
+            sa.select(
+                json_rows(
+                    session,
+                    CourseTranslation.language,
+                    CourseTranslation.title,
+                    CourseTranslation.subtitle,
+                )
+            )
+            .where(CourseTranslation.course_id == Course.id, languages)
+            .scalar_subquery()
+        )
+        columns.append(translations.label("translations"))
+    return columns
+
+
+async def plan_for_these_values(session: AsyncSession) -> None:
+    """Have PostgreSQL plan this transaction's statements for their actual parameter values.
+
+    Statements are prepared and cached per connection; after five runs PostgreSQL may switch
+    a prepared statement to a generic plan, made without the values. For the list that plan is
+    a disaster: blind to how selective ``level``/``language``/price are, it walks a whole price
+    range and sorts it (40 ms at 100k courses) instead of walking the sort index until the page
+    is full (1 ms). Planning each run costs a fraction of a millisecond."""
+    if is_postgres(session):
+        await session.execute(sa.text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+
+def _ranked_page(
+    session: AsyncSession,
+    tokens: tuple[str, ...],
+    languages: sa.ColumnElement[bool] | None,
+    *,
+    offset: int,
+    limit: int,
+) -> sa.Select[Any]:
+    """A plain search by relevance: rank the hits alone, then join the page's courses (search
+    documents exist for published courses only), rather than join every hit to its course
+    before ranking. Same order as the general query: relevance, then id, descending."""
+    source, _, extra, relevance = _search(session, tokens)
+    hit_id = CourseSearchDocument.course_id if is_postgres(session) else source.c.course_id
+    ranked = (
+        sa.select(hit_id.label("course_id"), relevance.label("relevance"))
+        .select_from(source)
+        .where(*extra)
+        .order_by(relevance.desc(), hit_id.desc())
+        .offset(offset)
+        .limit(limit + 1)
+        .subquery("ranked")
+    )
+    return (
+        sa.select(*_card_columns(session, languages))
+        .select_from(ranked)
+        .join(Course, Course.id == ranked.c.course_id)
+        .outerjoin(Category, Category.id == Course.category_id)
+        .order_by(ranked.c.relevance.desc(), ranked.c.course_id.desc())
+    )
+
+
 async def public_page(
-    session: AsyncSession, query: CourseQuery, *, offset: int, limit: int
-) -> tuple[list[Course], int]:
+    session: AsyncSession,
+    query: CourseQuery,
+    *,
+    offset: int,
+    limit: int,
+    languages: sa.ColumnElement[bool] | None = None,
+) -> PublicPage:
+    """One page of course cards (one query) and its total (at most one more query).
+
+    The page query fetches one row more than asked, which answers ``has_next`` exactly. The
+    total needs no query when the page is the last one (it is ``offset`` plus the rows), and
+    otherwise is counted up to ``count_window``: the count then costs about as much as a few
+    pages, not as much as the whole result set."""
+    await plan_for_these_values(session)
     where = _conditions(query)
-    count_stmt = sa.select(sa.func.count()).select_from(Course)
-    page_stmt = sa.select(Course)
+    filtered = len(where) > 1  # more than ``status = 'published'``
+    page_stmt = (
+        sa.select(*_card_columns(session, languages))
+        .select_from(Course)
+        .outerjoin(Category, Category.id == Course.category_id)
+    )
+    count_source: Any = sa.select(sa.literal(1)).select_from(Course)
     relevance: sa.ColumnElement[float] | None = None
     if query.search_tokens:
         source, on, extra, relevance = _search(session, query.search_tokens)
-        count_stmt = count_stmt.join(source, on)
         page_stmt = page_stmt.join(source, on)
+        if filtered:
+            count_source = count_source.join(source, on).where(*where, *extra)
+        else:
+            # Search documents exist for published courses only (``service.search.reindex``):
+            # counting hits needs no join to ``catalog_courses``.
+            count_source = sa.select(sa.literal(1)).select_from(source).where(*extra)
         where += extra
+    else:
+        count_source = count_source.where(*where)
     columns: dict[str, Any] = {
         "newest": Course.published_at,
         "popularity": Course.enrollment_count,
@@ -151,40 +317,121 @@ async def public_page(
     ]
     # The id tie-break follows the last key's direction, so one index serves both directions.
     order.append(Course.id.desc() if query.sort[-1][1] else Course.id.asc())
-    total = await session.scalar(count_stmt.where(*where))
-    result = await session.execute(
-        page_stmt.where(*where)
-        .order_by(*order)
-        .offset(offset)
-        .limit(limit)
-        .options(
-            selectinload(Course.category),
-            selectinload(Course.tags),
-            selectinload(Course.instructors),
-        )
+    if query.search_tokens and not filtered and query.sort == (("relevance", True),):
+        stmt = _ranked_page(session, query.search_tokens, languages, offset=offset, limit=limit)
+    else:
+        stmt = page_stmt.where(*where).order_by(*order).offset(offset).limit(limit + 1)
+    result = await session.execute(stmt)
+    rows = list(result.all())
+    has_next = len(rows) > limit
+    rows = rows[:limit]
+    seen = offset + len(rows)
+    if not has_next and (rows or offset == 0):
+        return PublicPage(rows, seen, False, False)
+    window = count_window(offset, limit)
+    counted = await session.scalar(
+        sa.select(sa.func.count()).select_from(count_source.limit(window + 1).subquery())
     )
-    return list(result.scalars()), int(total or 0)
+    total = int(counted or 0)
+    return PublicPage(rows, min(total, window), total > window, has_next)
 
 
-async def published_course(
+async def published_course_row(
     session: AsyncSession, *, course_id: uuid.UUID | None = None, slug: str | None = None
-) -> Course | None:
-    """One published course with everything its page shows (fixed number of queries)."""
-    stmt = sa.select(Course).where(Course.status == PUBLISHED)
+) -> sa.Row[Any] | None:
+    """A published course's page in one row: the card columns, the texts only the page shows,
+    the current version, pricing tiers and every translation (JSON lists)."""
+    tiers = (
+        sa.select(
+            json_rows(
+                session,
+                CoursePricingTier.position,
+                CoursePricingTier.tier,
+                CoursePricingTier.price_minor,
+                CoursePricingTier.original_price_minor,
+                json_value(session, CoursePricingTier.features),
+                CoursePricingTier.is_active,
+            )
+        )
+        .where(CoursePricingTier.course_id == Course.id)
+        .scalar_subquery()
+    )
+    translations = (
+        sa.select(
+            json_rows(
+                session,
+                CourseTranslation.language,
+                CourseTranslation.title,
+                CourseTranslation.subtitle,
+                CourseTranslation.description,
+            )
+        )
+        .where(CourseTranslation.course_id == Course.id)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(
+            *_card_columns(session, None),
+            Course.description,
+            Course.trailer_url,
+            Course.requirements,
+            Course.objectives,
+            Course.current_version_id,
+            CourseVersion.number.label("version_number"),
+            CourseVersion.published_at.label("version_published_at"),
+            tiers.label("pricing_tiers"),
+            translations.label("translations"),
+        )
+        .select_from(Course)
+        .outerjoin(Category, Category.id == Course.category_id)
+        .outerjoin(CourseVersion, CourseVersion.id == Course.current_version_id)
+        .where(Course.status == PUBLISHED)
+    )
     stmt = (
         stmt.where(Course.id == course_id)
         if course_id is not None
         else stmt.where(Course.slug == slug)
     )
-    result = await session.execute(
-        stmt.options(
-            selectinload(Course.category),
-            selectinload(Course.tags),
-            selectinload(Course.instructors),
-            selectinload(Course.pricing_tiers),
+    result: sa.Result[Any] = await session.execute(stmt)
+    return result.first()
+
+
+async def outline_rows(session: AsyncSession, version_id: uuid.UUID) -> list[sa.Row[Any]]:
+    """A version's modules, each joined to its published lessons (one row per lesson, or one
+    row with empty lesson columns for a module without any), in order. Lesson content only
+    for preview lessons."""
+    lesson_on = sa.and_(Lesson.module_id == Module.id, Lesson.status == "published")
+    result: sa.Result[Any] = await session.execute(
+        sa.select(
+            Module.id.label("module_id"),
+            Module.lineage_id.label("module_lineage_id"),
+            Module.position.label("module_position"),
+            Module.title.label("module_title"),
+            Module.description.label("module_description"),
+            Module.estimated_minutes.label("module_estimated_minutes"),
+            Module.is_locked,
+            Module.is_sequential,
+            Lesson.id,
+            Lesson.lineage_id,
+            Lesson.position,
+            Lesson.title,
+            Lesson.type,
+            Lesson.video_duration_seconds,
+            Lesson.estimated_minutes,
+            Lesson.is_required,
+            Lesson.is_preview,
+            sa.case((Lesson.is_preview, Lesson.body), else_=sa.null()).label("preview_body"),
+            sa.case((Lesson.is_preview, Lesson.video_url), else_=sa.null()).label("preview_video"),
+            sa.case((Lesson.is_preview, Lesson.content_urls), else_=sa.null()).label(
+                "preview_urls"
+            ),
         )
+        .select_from(Module)
+        .outerjoin(Lesson, lesson_on)
+        .where(Module.version_id == version_id)
+        .order_by(Module.position, Lesson.position)
     )
-    return result.scalar_one_or_none()
+    return list(result.all())
 
 
 async def track_courses(session: AsyncSession) -> list[Course]:
@@ -202,3 +449,38 @@ async def track_course_id(session: AsyncSession, slug: str) -> uuid.UUID | None:
         sa.select(Course.id).where(Course.track_slug == slug, Course.status == PUBLISHED)
     )
     return found
+
+
+async def outline_translations(
+    session: AsyncSession,
+    version_id: uuid.UUID,
+    module_languages: sa.ColumnElement[bool],
+    lesson_languages: sa.ColumnElement[bool],
+) -> list[sa.Row[Any]]:
+    """Translations of a version's modules and lessons in the given languages, in one query:
+    rows (kind "module" or "lesson", owner id, language, title, text), where text is a
+    module's description or a preview lesson's body."""
+    modules = (
+        sa.select(
+            sa.literal("module").label("kind"),
+            ModuleTranslation.module_id.label("owner_id"),
+            ModuleTranslation.language,
+            ModuleTranslation.title,
+            ModuleTranslation.description.label("text"),
+        )
+        .join(Module, Module.id == ModuleTranslation.module_id)
+        .where(Module.version_id == version_id, module_languages)
+    )
+    lessons = (
+        sa.select(
+            sa.literal("lesson").label("kind"),
+            LessonTranslation.lesson_id.label("owner_id"),
+            LessonTranslation.language,
+            LessonTranslation.title,
+            sa.case((Lesson.is_preview, LessonTranslation.body), else_=sa.null()).label("text"),
+        )
+        .join(Lesson, Lesson.id == LessonTranslation.lesson_id)
+        .where(Lesson.version_id == version_id, lesson_languages)
+    )
+    result = await session.execute(sa.union_all(modules, lessons))
+    return list(result.all())

@@ -26,6 +26,7 @@ from campus.catalog.schemas.common import (
 )
 from campus.catalog.schemas.structure import AuthoringModuleOut, ModuleOutlineOut
 from campus.catalog.text import is_slug
+from campus.kernel.pagination import Page
 from campus.kernel.schemas import ApiModel, InputModel
 
 MAX_TAGS = 20
@@ -179,6 +180,16 @@ class CourseCard(ApiModel):
     instructors: list[InstructorOut]
     track: TrackOut | None = None
     published_at: datetime | None = None
+
+
+class CoursePage(Page[CourseCard]):
+    """The list envelope of public course lists. ``total`` counts matches up to five pages past
+    the requested one; when there are more, it is that figure and ``totalCapped`` is true (show
+    "120+"). ``hasNext`` is always exact (docs/adr/0021-capped-list-totals.md)."""
+
+    total_capped: bool = Field(
+        description="True when there are more matches than `total` (the count stopped there)"
+    )
 
 
 class VersionRef(ApiModel):

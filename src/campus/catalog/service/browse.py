@@ -6,21 +6,24 @@ import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.catalog import i18n
 from campus.catalog.data import CourseLevel
 from campus.catalog.exceptions import CourseNotFound, TrackNotFound
-from campus.catalog.models import Course
+from campus.catalog.models import Course, CourseTranslation, LessonTranslation, ModuleTranslation
 from campus.catalog.repository import browse as repo
 from campus.catalog.repository.browse import CourseQuery
-from campus.catalog.schemas.courses import CourseCard, CourseDetail, TrackCard, TrackDetail
-from campus.catalog.service import assemble, search
+from campus.catalog.schemas.courses import TrackCard
+from campus.catalog.service import people, public_views, search
+from campus.catalog.service.public_views import Wire
 from campus.catalog.service.taxonomy import resolve_category
 from campus.catalog.text import is_slug, normalize_language
 from campus.kernel.errors import field_error
 from campus.kernel.ids import parse_id
-from campus.kernel.pagination import Page, PageParams, parse_sort
+from campus.kernel.pagination import PageParams, parse_sort
 
 SORT_KEYS = {
     "newest": "published_at",
@@ -106,11 +109,23 @@ async def to_query(session: AsyncSession, params: BrowseParams) -> CourseQuery:
 
 async def list_courses(
     session: AsyncSession, params: BrowseParams, page: PageParams, prefs: tuple[str, ...]
-) -> tuple[Page[CourseCard], set[str]]:
+) -> tuple[Wire, set[str]]:
+    """A page of course cards as a ``CoursePage`` wire dict, and the languages served.
+    Queries: the page, a capped count unless the page shows the total, instructor names
+    (a fixed number whatever the page size)."""
     query = await to_query(session, params)
-    courses, total = await repo.public_page(session, query, offset=page.offset, limit=page.limit)
-    cards, served = await assemble.course_cards(session, courses, prefs)
-    return Page[CourseCard].build(cards, total, page), served
+    languages = i18n.language_filter(CourseTranslation.language, prefs) if prefs else None
+    found = await repo.public_page(
+        session, query, offset=page.offset, limit=page.limit, languages=languages
+    )
+    cards = await people.instructor_cards(
+        session, [uid for row in found.rows for uid in public_views.instructor_ids(row)]
+    )
+    items, served = public_views.cards_of(found.rows, cards, prefs)
+    body = public_views.page(
+        items, found.total, found.total_capped, page.page, page.limit, found.has_next
+    )
+    return body, served
 
 
 async def instructor_courses(
@@ -119,23 +134,43 @@ async def instructor_courses(
     sort: str | None,
     page: PageParams,
     prefs: tuple[str, ...],
-) -> tuple[Page[CourseCard], set[str]]:
+) -> tuple[Wire, set[str]]:
     return await list_courses(
         session, BrowseParams(instructor=instructor_id, sort=sort), page, prefs
     )
 
 
-async def course_detail(session: AsyncSession, ref: str, prefs: tuple[str, ...]) -> CourseDetail:
+async def _detail_of(session: AsyncSession, row: Any, prefs: tuple[str, ...]) -> Wire:
+    """A course page from its row: outline (one query), its translations when languages were
+    asked for (one query), instructor names (one query), whatever the curriculum's size."""
+    curriculum: list[Wire] = []
+    if row.current_version_id is not None:
+        outline_rows = await repo.outline_rows(session, row.current_version_id)
+        translations: list[Any] = []
+        if prefs:
+            translations = await repo.outline_translations(
+                session,
+                row.current_version_id,
+                i18n.language_filter(ModuleTranslation.language, prefs),
+                i18n.language_filter(LessonTranslation.language, prefs),
+            )
+        curriculum = public_views.outline(outline_rows, translations, row.language, prefs)
+    cards = await people.instructor_cards(session, public_views.instructor_ids(row))
+    return public_views.detail(row, prefs, cards, curriculum)
+
+
+async def course_detail(session: AsyncSession, ref: str, prefs: tuple[str, ...]) -> Wire:
+    """A published course's page (``CourseDetail`` wire dict) by id or slug."""
     course_id = parse_id(ref)
     if course_id is not None:
-        course = await repo.published_course(session, course_id=course_id)
+        row = await repo.published_course_row(session, course_id=course_id)
     elif is_slug(ref):
-        course = await repo.published_course(session, slug=ref)
+        row = await repo.published_course_row(session, slug=ref)
     else:
-        course = None
-    if course is None:
+        row = None
+    if row is None:
         raise CourseNotFound()
-    return await assemble.course_detail(session, course, prefs)
+    return await _detail_of(session, row, prefs)
 
 
 async def tracks(session: AsyncSession) -> list[TrackCard]:
@@ -159,11 +194,10 @@ def _track_card(course: Course) -> TrackCard:
     )
 
 
-async def track_detail(session: AsyncSession, slug: str, prefs: tuple[str, ...]) -> TrackDetail:
+async def track_detail(session: AsyncSession, slug: str, prefs: tuple[str, ...]) -> Wire:
+    """A track (``TrackDetail`` wire dict): its card, then its course's page."""
     course_id = await repo.track_course_id(session, slug) if is_slug(slug) else None
-    course = await repo.published_course(session, course_id=course_id) if course_id else None
-    if course is None:
+    row = await repo.published_course_row(session, course_id=course_id) if course_id else None
+    if row is None:
         raise TrackNotFound()
-    detail = await assemble.course_detail(session, course, prefs)
-    card = _track_card(course)
-    return TrackDetail(**card.model_dump(), course=detail)
+    return public_views.track_detail(row, await _detail_of(session, row, prefs))

@@ -5,11 +5,9 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from campus.catalog import i18n
 from campus.catalog.data import (
     ContentUrlType,
     CourseLevel,
@@ -31,11 +29,8 @@ from campus.catalog.schemas.common import CategoryRef, InstructorOut, MoneyWire,
 from campus.catalog.schemas.courses import (
     AuthoringCourse,
     AuthoringCourseCard,
-    CourseCard,
-    CourseDetail,
     CourseTranslationOut,
     PricingTierOut,
-    VersionRef,
     VersionSummaryOut,
 )
 from campus.catalog.schemas.structure import (
@@ -43,8 +38,6 @@ from campus.catalog.schemas.structure import (
     AuthoringLessonOut,
     AuthoringModuleOut,
     ContentUrlOut,
-    LessonOutlineOut,
-    ModuleOutlineOut,
     TranslationRef,
 )
 from campus.identity.data import InstructorSummary
@@ -121,154 +114,11 @@ def pricing_of(course: Course) -> list[PricingTierOut]:
     ]
 
 
-@dataclass(frozen=True, slots=True)
-class Localized:
-    language: str
-    title: str
-    subtitle: str | None
-    description: str | None
-
-
-def localize_course(
-    course: Course, translations: Iterable[CourseTranslation], prefs: tuple[str, ...]
-) -> Localized:
-    own = [t for t in translations if t.course_id == course.id]
-    language = i18n.choose([t.language for t in own], course.language, prefs)
-    chosen = next((t for t in own if t.language == language), None)
-    if chosen is None or language == course.language:
-        return Localized(course.language, course.title, course.subtitle, course.description)
-    return Localized(
-        language,
-        chosen.title,
-        chosen.subtitle if chosen.subtitle is not None else course.subtitle,
-        chosen.description if chosen.description is not None else course.description,
-    )
-
-
-def course_card(
-    course: Course, texts: Localized, cards: dict[uuid.UUID, InstructorSummary]
-) -> CourseCard:
-    return CourseCard(
-        id=course.id,
-        slug=course.slug,
-        title=texts.title,
-        subtitle=texts.subtitle,
-        language=texts.language,
-        default_language=course.language,
-        level=CourseLevel(course.level),
-        category=category_of(course),
-        tags=tags_of(course),
-        thumbnail_url=course.thumbnail_url,
-        is_free=course.is_free,
-        price=price_of(course),
-        rating_average=rating_of(course),
-        rating_count=course.rating_count,
-        enrollment_count=course.enrollment_count,
-        duration_seconds=course.duration_seconds,
-        module_count=course.module_count,
-        lesson_count=course.lesson_count,
-        has_certificate=course.has_certificate,
-        instructors=instructors_of(course, cards),
-        track=track_of(course),
-        published_at=course.published_at,
-    )
-
-
 def _group(items: Iterable[Any], key: str) -> dict[uuid.UUID, list[Any]]:
     grouped: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for item in items:
         grouped[getattr(item, key)].append(item)
     return grouped
-
-
-def outline(
-    modules: Sequence[Module],
-    lesson_rows: Sequence[Any],
-    module_translations: Sequence[ModuleTranslation],
-    lesson_translations: Sequence[Any],
-    default_language: str,
-    prefs: tuple[str, ...],
-) -> list[ModuleOutlineOut]:
-    """Public outline; ``lesson_rows`` come from ``lesson_outlines(preview_content=True)``."""
-    lessons_by_module = _group(lesson_rows, "module_id")
-    module_tr = _group(module_translations, "module_id")
-    lesson_tr = _group(lesson_translations, "lesson_id")
-    out: list[ModuleOutlineOut] = []
-    for module in modules:
-        m_lang = i18n.choose([t.language for t in module_tr[module.id]], default_language, prefs)
-        m_tr = next((t for t in module_tr[module.id] if t.language == m_lang), None)
-        if m_lang == default_language:
-            m_tr = None
-        lessons: list[LessonOutlineOut] = []
-        for row in lessons_by_module[module.id]:
-            l_lang = i18n.choose([t.language for t in lesson_tr[row.id]], default_language, prefs)
-            l_tr = next((t for t in lesson_tr[row.id] if t.language == l_lang), None)
-            if l_lang == default_language:
-                l_tr = None
-            body = row.preview_body
-            if l_tr is not None and l_tr.body is not None and row.is_preview:
-                body = l_tr.body
-            urls = row.preview_urls
-            lessons.append(
-                LessonOutlineOut(
-                    id=row.id,
-                    lineage_id=row.lineage_id,
-                    title=l_tr.title if l_tr else row.title,
-                    language=l_lang,
-                    type=LessonType(row.type),
-                    position=row.position,
-                    duration_seconds=seconds_of(row.video_duration_seconds, row.estimated_minutes),
-                    is_preview=row.is_preview,
-                    is_required=row.is_required,
-                    body=body,
-                    video_url=row.preview_video,
-                    content_urls=None
-                    if urls is None
-                    else [
-                        ContentUrlOut(type=ContentUrlType(u["type"]), url=u["url"]) for u in urls
-                    ],
-                )
-            )
-        out.append(
-            ModuleOutlineOut(
-                id=module.id,
-                lineage_id=module.lineage_id,
-                title=m_tr.title if m_tr else module.title,
-                language=m_lang,
-                description=(m_tr.description if m_tr and m_tr.description else module.description),
-                position=module.position,
-                estimated_minutes=module.estimated_minutes,
-                is_locked=module.is_locked,
-                is_sequential=module.is_sequential,
-                duration_seconds=sum(x.duration_seconds for x in lessons),
-                lessons=lessons,
-            )
-        )
-    return out
-
-
-def course_detail(
-    course: Course,
-    texts: Localized,
-    cards: dict[uuid.UUID, InstructorSummary],
-    version: CourseVersion | None,
-    curriculum: list[ModuleOutlineOut],
-    available_languages: list[str],
-) -> CourseDetail:
-    card = course_card(course, texts, cards)
-    return CourseDetail(
-        **card.model_dump(),
-        description=texts.description,
-        trailer_url=course.trailer_url,
-        requirements=list(course.requirements or []),
-        objectives=list(course.objectives or []),
-        pricing_tiers=pricing_of(course),
-        current_version=None
-        if version is None
-        else VersionRef(id=version.id, number=version.number, published_at=version.published_at),
-        available_languages=available_languages,
-        curriculum=curriculum,
-    )
 
 
 # --------------------------------------------------------------------------- authoring

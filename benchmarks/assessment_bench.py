@@ -112,12 +112,6 @@ async def enroll_all(database_url: str, course_id: str, emails: list[str]) -> No
     await db.dispose()
 
 
-def _login(client: httpx.Client, email: str) -> dict[str, str]:
-    response = client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
-    response.raise_for_status()
-    return {"Authorization": f"Bearer {response.json()['accessToken']}"}
-
-
 async def login_all(base: str, emails: list[str], concurrency: int = 4) -> list[dict[str, str]]:
     gate = asyncio.Semaphore(concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60) as client:
@@ -165,41 +159,58 @@ def _answer(question: dict[str, Any], rng: random.Random) -> dict[str, Any]:
 
 
 def build_course(base: str, teacher: str, admin: str) -> tuple[str, str]:
-    with httpx.Client(base_url=base, timeout=60) as client:
-        th, ah = _login(client, teacher), _login(client, admin)
-        course = client.post(f"{API}/courses", json={"title": "Exam day"}, headers=th).json()
-        module = client.post(
-            f"{API}/courses/{course['id']}/modules", json={"title": "M"}, headers=th
-        ).json()
-        client.post(
+    async def go() -> tuple[str, str]:
+        async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+            return await build_course_with(client, teacher, admin)
+
+    return asyncio.run(go())
+
+
+async def _alogin(client: httpx.AsyncClient, email: str) -> dict[str, str]:
+    response = await client.post(f"{API}/auth/login", json={"email": email, "password": PASSWORD})
+    response.raise_for_status()
+    return {"Authorization": f"Bearer {response.json()['accessToken']}"}
+
+
+async def build_course_with(client: httpx.AsyncClient, teacher: str, admin: str) -> tuple[str, str]:
+    """A published course with a published 20-question quiz (ids of both)."""
+    th, ah = await _alogin(client, teacher), await _alogin(client, admin)
+    course = (await client.post(f"{API}/courses", json={"title": "Exam day"}, headers=th)).json()
+    module = (
+        await client.post(f"{API}/courses/{course['id']}/modules", json={"title": "M"}, headers=th)
+    ).json()
+    for url, body, headers in (
+        (
             f"{API}/courses/{course['id']}/modules/{module['id']}/lessons",
-            json={"title": "L", "type": "article", "body": "x", "estimatedMinutes": 5},
-            headers=th,
-        ).raise_for_status()
-        client.post(f"{API}/courses/{course['id']}/submit", json={}, headers=th).raise_for_status()
-        client.post(f"{API}/courses/{course['id']}/approve", json={}, headers=ah).raise_for_status()
-        questions = []
-        for i in range(20):
-            response = client.post(
-                f"{API}/courses/{course['id']}/questions", json=_question(i), headers=th
-            )
-            response.raise_for_status()
-            questions.append(response.json())
-        quiz = client.post(
-            f"{API}/courses/{course['id']}/quizzes",
-            json={
-                "title": "Synchronized exam",
-                "questionIds": [q["id"] for q in questions],
-                "status": "published",
-                "timeLimitSeconds": 3600,
-                "shuffleQuestions": True,
-                "shuffleOptions": True,
-                "attemptLimit": 1,
-            },
-            headers=th,
+            {"title": "L", "type": "article", "body": "x", "estimatedMinutes": 5},
+            th,
+        ),
+        (f"{API}/courses/{course['id']}/submit", {}, th),
+        (f"{API}/courses/{course['id']}/approve", {}, ah),
+    ):
+        (await client.post(url, json=body, headers=headers)).raise_for_status()
+    questions = []
+    for i in range(20):
+        response = await client.post(
+            f"{API}/courses/{course['id']}/questions", json=_question(i), headers=th
         )
-        quiz.raise_for_status()
-        return course["id"], quiz.json()["id"]
+        response.raise_for_status()
+        questions.append(response.json())
+    quiz = await client.post(
+        f"{API}/courses/{course['id']}/quizzes",
+        json={
+            "title": "Synchronized exam",
+            "questionIds": [q["id"] for q in questions],
+            "status": "published",
+            "timeLimitSeconds": 3600,
+            "shuffleQuestions": True,
+            "shuffleOptions": True,
+            "attemptLimit": 1,
+        },
+        headers=th,
+    )
+    quiz.raise_for_status()
+    return str(course["id"]), str(quiz.json()["id"])
 
 
 async def exam(
@@ -329,13 +340,165 @@ def server(env: dict[str, str], port: int, workers: int) -> Iterator[str]:
             proc.kill()
 
 
+# --------------------------------------------------------------------------- in-process profile
+
+
+async def _profile(database_url: str, data_dir: Path, learners: int, out: Path | None) -> None:
+    """Per-request CPU and latency of start, save and submit, measured in this process against
+    the real app (ASGI transport, no network, no server): one learner after another, after a
+    warm-up. CPU is this process's CPU time per request (the app plus the in-process client),
+    so it is what one request costs a worker. With ``out``, a cProfile of the starts."""
+    import cProfile
+    import os
+    import pstats
+
+    import sqlalchemy as sa
+    from asgi_lifespan import LifespanManager
+
+    from benchmarks.bench_app import create_bench_app
+
+    os.environ.update(harness.bench_env(database_url, data_dir))
+    app = create_bench_app()
+    warm = 5
+    emails, teacher, admin = await seed_people(database_url, learners + warm)
+    statements: list[str] = []
+    async with LifespanManager(app, startup_timeout=60):
+        engine = app.state.db.engine.sync_engine
+
+        def count(_c: Any, _k: Any, statement: str, *_a: Any) -> None:
+            if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
+                statements.append(statement)
+
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            _, quiz_id = await build_course_with(client, teacher, admin)
+            course_id = (
+                await client.get(f"{API}/quizzes/{quiz_id}", headers=await _alogin(client, teacher))
+            ).json()["courseId"]
+            await enroll_all(database_url, course_id, emails)
+            tokens = [await _alogin(client, e) for e in emails]
+            figures: dict[str, list[tuple[float, float, int]]] = {
+                "start": [],
+                "save": [],
+                "submit": [],
+            }
+            last: dict[str, list[str]] = {}
+            profiler = cProfile.Profile()
+            sa.event.listen(engine, "before_cursor_execute", count)
+
+            async def timed(
+                kind: str,
+                method: str,
+                url: str,
+                headers: dict[str, str],
+                body: dict[str, Any] | None,
+                measured: bool,
+            ) -> dict[str, Any]:
+                statements.clear()
+                cpu, wall = time.process_time(), time.perf_counter()
+                if measured and kind == "start" and out is not None:
+                    profiler.enable()
+                response = await client.request(method, url, json=body, headers=headers)
+                if measured and kind == "start" and out is not None:
+                    profiler.disable()
+                cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+                response.raise_for_status()
+                if measured:
+                    figures[kind].append((cpu * 1000, wall * 1000, len(statements)))
+                    last[kind] = list(statements)
+                result: dict[str, Any] = response.json()
+                return result
+
+            rng = random.Random(7)
+            for index, headers in enumerate(tokens):
+                measured = index >= warm
+                attempt = await timed(
+                    "start", "POST", f"{API}/quizzes/{quiz_id}/attempts", headers, None, measured
+                )
+                question = attempt["questions"][0]
+                await timed(
+                    "save",
+                    "PUT",
+                    f"{API}/attempts/{attempt['id']}/answers/{question['id']}",
+                    headers,
+                    _answer(question, rng),
+                    measured,
+                )
+                await timed(
+                    "submit",
+                    "POST",
+                    f"{API}/attempts/{attempt['id']}/submit",
+                    headers,
+                    None,
+                    measured,
+                )
+            sa.event.remove(engine, "before_cursor_execute", count)
+    print(f"in-process, {learners} learners one after another after {warm} warm-up starts")
+    print(
+        f"{'operation':<10}{'cpu p50':>9}{'cpu mean':>10}{'wall p50':>10}{'wall p99':>10}"
+        f"{'queries':>9}"
+    )
+    for kind, rows in figures.items():
+        cpu_ms = [r[0] for r in rows]
+        wall_ms = [r[1] for r in rows]
+        queries = sorted(r[2] for r in rows)[len(rows) // 2]
+        print(
+            f"{kind:<10}{pct(cpu_ms, 0.5):>9.2f}{statistics.fmean(cpu_ms):>10.2f}"
+            f"{pct(wall_ms, 0.5):>10.2f}{pct(wall_ms, 0.99):>10.2f}{queries:>9}"
+        )
+    if os.environ.get("CAMPUS_PROFILE_SQL"):
+        for kind, sql in last.items():
+            print(f"-- statements of the last {kind}:")
+            for statement in sql:
+                print("  ", " ".join(statement.split())[:160])
+    if out is not None:
+        profiler.dump_stats(out)
+        pstats.Stats(str(out)).sort_stats("cumulative").print_stats(40)
+
+
+async def _create_profile_database() -> str:
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    name = f"campus_prof_{uuid.uuid4().hex[:8]}"
+    admin_url = make_url(harness.DEFAULT_PG).set(drivername="postgresql+asyncpg")
+    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    await engine.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False)
+
+
+def profile(learners: int, out: Path | None) -> None:
+    """``--profile``: the in-process measurement on a database of its own (dropped after)."""
+    database_url = asyncio.run(_create_profile_database())
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            env = harness.bench_env(database_url, Path(tmp))
+            harness.migrate(env)
+            asyncio.run(_profile(database_url, Path(tmp), learners, out))
+    finally:
+        asyncio.run(harness.drop_database(database_url))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--learners", type=int, default=500)
     parser.add_argument("--window", type=float, default=5.0, help="seconds over which all start")
     parser.add_argument("--think", type=float, default=10.0, help="mean seconds between answers")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
+    parser.add_argument(
+        "--profile",
+        type=int,
+        metavar="N",
+        help="instead of the benchmark: per-request CPU/latency of N learners in process",
+    )
+    parser.add_argument("--profile-out", type=Path, help="with --profile: cProfile the starts")
     args = parser.parse_args()
+    if args.profile:
+        profile(args.profile, args.profile_out)
+        return
 
     database_url = asyncio.run(harness.create_database())
     try:

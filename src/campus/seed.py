@@ -25,6 +25,7 @@ from campus.kernel.db import Database
 from campus.kernel.errors import AppError, Conflict
 from campus.kernel.health import alembic_config
 from campus.kernel.logging import get_logger
+from campus.kernel.storage import local_storage
 
 log = get_logger("campus.seed")
 
@@ -192,7 +193,7 @@ async def seed_assessment(session: AsyncSession, settings: Settings, state: Seed
         for email in ("maria@campus.example", "kenji@campus.example")
         if email in state.user_ids
     ]
-    await assessment.seed_demo(session, course_id, learners, settings.data_dir)
+    await assessment.seed_demo(session, course_id, learners, local_storage(settings))
 
 
 SEED_STEPS.append(seed_assessment)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +20,7 @@ from campus.assessment.repository import attempts as attempts_repo
 from campus.assessment.repository import questions as questions_repo
 from campus.assessment.service import demo
 from campus.assessment.service.gradebook import policy_score
+from campus.kernel.storage import LocalFileStorage
 
 __all__ = [
     "get_assignment_summary",
@@ -94,8 +94,11 @@ async def passed_quiz_ids(
 
 
 async def seed_demo(
-    session: AsyncSession, course_id: uuid.UUID, learner_ids: Sequence[uuid.UUID], data_dir: Path
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    learner_ids: Sequence[uuid.UUID],
+    files: LocalFileStorage,
 ) -> bool:
     """Demo assessments for a course (development only; ``campus.seed`` runs it). Idempotent:
     returns whether anything was created."""
-    return await demo.seed_demo(session, course_id, learner_ids, data_dir)
+    return await demo.seed_demo(session, course_id, learner_ids, files)

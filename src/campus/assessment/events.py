@@ -15,10 +15,18 @@ attempt - subscribers dedupe by (userId, quizId))::
 
     {"userId", "courseId", "quizId", "lessonId": str | None, "attemptId", "scorePercent"}
 
-``assessment.assignment_submitted`` - an assignment or exam submission handed in::
+``assessment.attempt_regraded`` - a submitted attempt whose grading changed because a question
+of it was corrected (a newly passing attempt also gets ``assessment.quiz_passed``)::
+
+    {"attemptId", "userId", "courseId", "quizId", "questionId", "previousScorePercent",
+     "scorePercent", "previousPassed": bool, "passed": bool, "regradedAt"}
+
+``assessment.assignment_submitted`` - an assignment or exam submission handed in (an exam
+also at its deadline, automatically, with what was saved: ``autoSubmitted``)::
 
     {"submissionId", "userId", "courseId", "assignmentId", "lessonId": str | None,
-     "kind": "assignment" | "exam", "attemptNumber": int, "late": bool, "submittedAt"}
+     "kind": "assignment" | "exam", "attemptNumber": int, "late": bool,
+     "autoSubmitted": bool, "submittedAt"}
 
 ``assessment.assignment_graded`` - a submission graded (also regraded)::
 
@@ -33,6 +41,7 @@ from typing import Final
 
 ATTEMPT_SUBMITTED: Final = "assessment.attempt_submitted"
 QUIZ_PASSED: Final = "assessment.quiz_passed"
+ATTEMPT_REGRADED: Final = "assessment.attempt_regraded"
 ASSIGNMENT_SUBMITTED: Final = "assessment.assignment_submitted"
 ASSIGNMENT_GRADED: Final = "assessment.assignment_graded"
 #: Reserved for graded code (the sandbox's context publishes it once wired).
@@ -40,4 +49,11 @@ CODE_SUBMISSION_PASSED: Final = "assessment.code_submission_passed"
 
 #: Job: hand in an attempt whose deadline (plus grace) has passed.
 AUTO_SUBMIT_JOB: Final = "assessment.auto_submit_attempt"
+#: Job: close an exam in progress whose deadline (plus grace) has passed {submissionId}.
+AUTO_SUBMIT_EXAM_JOB: Final = "assessment.auto_submit_exam"
+#: Job: regrade the submitted attempts holding a corrected question, one chunk per run
+#: {questionId, after: attempt id | None}.
+REGRADE_JOB: Final = "assessment.regrade_question"
+#: Job: delete uploaded files no database row references, after a grace period {}.
+SWEEP_UPLOADS_JOB: Final = "assessment.sweep_orphan_uploads"
 from campus.assessment.coding.events import CODE_SUBMISSION_GRADED  # noqa: E402, F401

@@ -162,6 +162,8 @@ class Attempt(IdMixin, Base):
     score_percent: Mapped[Decimal | None] = mapped_column(Score)
     passed: Mapped[bool | None] = mapped_column()
     time_taken_seconds: Mapped[int | None] = mapped_column()
+    #: When a corrected question last changed this attempt's grading (``None``: never).
+    regraded_at: Mapped[datetime | None] = mapped_column()
 
 
 class AttemptAnswer(Base):
@@ -236,6 +238,8 @@ class Submission(IdMixin, Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     deadline_at: Mapped[datetime | None] = mapped_column()
     submitted_at: Mapped[datetime | None] = mapped_column()
+    #: An exam closed at its deadline with what was saved (not handed in by the learner).
+    auto_submitted: Mapped[bool] = mapped_column(default=False)
     is_late: Mapped[bool] = mapped_column(default=False)
     days_late: Mapped[int] = mapped_column(default=0)
     marks: Mapped[Decimal | None] = mapped_column(Score)

@@ -110,7 +110,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
             kind,
             file,
             file.filename,
-            limits.data_dir,
+            limits.files,
             limits.upload_max_bytes,
         )
 
@@ -131,9 +131,12 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         assignment_id: uuid.UUID,
         session: DbSession,
         principal: CurrentPrincipal,
+        limits: AssessmentLimits,
         body: SubmissionIn | None = None,
     ) -> SubmissionOut:
-        return await submissions.start(session, principal, assignment_id, kind, body)
+        return await submissions.start(
+            session, principal, assignment_id, kind, body, limits.grace_seconds
+        )
 
     @router.get(
         f"/{segment}/{{assignment_id}}/submissions",
@@ -146,9 +149,10 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         session: DbSession,
         principal: CurrentPrincipal,
         params: Annotated[PageParams, Depends(page_params)],
+        limits: AssessmentLimits,
     ) -> Page[SubmissionOut]:
         return await submissions.list_for_assignment(
-            session, principal, assignment_id, kind, params
+            session, principal, assignment_id, kind, params, limits.grace_seconds
         )
 
     return router
@@ -166,9 +170,12 @@ router = api_router(tags=["submissions"])
     responses=READ_ERRORS,
 )
 async def get_submission(
-    submission_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+    submission_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    limits: AssessmentLimits,
 ) -> SubmissionOut:
-    return await submissions.get(session, principal, submission_id)
+    return await submissions.get(session, principal, submission_id, limits.grace_seconds)
 
 
 @router.patch(
@@ -207,7 +214,7 @@ async def upload_file(
         submission_id,
         file,
         file.filename,
-        limits.data_dir,
+        limits.files,
         limits.upload_max_bytes,
         limits.grace_seconds,
     )
@@ -245,7 +252,7 @@ async def download(
     file_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, limits: AssessmentLimits
 ) -> FileResponse:
     record = await submissions.file_for_download(session, principal, file_id)
-    path = storage.path_for(limits.data_dir, record.id)
+    path = storage.path_for(limits.files, record.id)
     if not path.is_file():
         raise FileNotFound()
     return FileResponse(

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from campus.config import Settings
+from campus.kernel.storage import LocalFileStorage
 
 #: Upload routes: the kernel middleware lets their bodies reach ``upload_max_bytes`` (plus the
 #: multipart framing) instead of the global ``max_body_bytes``.
@@ -24,7 +24,7 @@ MULTIPART_SLACK = 64 * 1024
 class Limits:
     grace_seconds: int
     upload_max_bytes: int
-    data_dir: Path
+    files: LocalFileStorage
 
 
 def _limits(request: Request) -> Limits:
@@ -32,7 +32,7 @@ def _limits(request: Request) -> Limits:
     return Limits(
         grace_seconds=settings.assessment_answer_grace_seconds,
         upload_max_bytes=settings.upload_max_bytes,
-        data_dir=settings.data_dir,
+        files=request.app.state.storage,
     )
 
 

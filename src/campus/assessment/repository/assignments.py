@@ -252,3 +252,49 @@ async def upsert_analysis(session: AsyncSession, values: dict[str, Any]) -> None
         index_elements=["submission_id"], set_={k: statement.excluded[k] for k in keys}
     )
     await session.execute(statement)
+
+
+# --------------------------------------------------------------------------- orphan sweep
+
+
+async def file_owners(
+    session: AsyncSession, file_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, tuple[str, uuid.UUID]]:
+    """(owner type, owner id) of the file rows among ``file_ids``."""
+    if not file_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(StoredFile.id, StoredFile.owner_type, StoredFile.owner_id).where(
+            StoredFile.id.in_(list(file_ids))
+        )
+    )
+    return {row.id: (row.owner_type, row.owner_id) for row in rows}
+
+
+async def existing_owner_ids(
+    session: AsyncSession,
+    submission_ids: Collection[uuid.UUID],
+    assignment_ids: Collection[uuid.UUID],
+) -> set[uuid.UUID]:
+    """The submissions and assignments among the given ids that exist (two queries at most)."""
+    found: set[uuid.UUID] = set()
+    if submission_ids:
+        rows = await session.execute(
+            sa.select(Submission.id).where(Submission.id.in_(list(submission_ids)))
+        )
+        found.update(rows.scalars())
+    if assignment_ids:
+        rows = await session.execute(
+            sa.select(Assignment.id).where(Assignment.id.in_(list(assignment_ids)))
+        )
+        found.update(rows.scalars())
+    return found
+
+
+async def delete_file_rows(session: AsyncSession, file_ids: Collection[uuid.UUID]) -> None:
+    if file_ids:
+        await session.execute(
+            sa.delete(StoredFile)
+            .where(StoredFile.id.in_(list(file_ids)))
+            .execution_options(synchronize_session=False)
+        )

@@ -123,11 +123,18 @@ async def add_question(
 
 
 async def replace_options(
-    session: AsyncSession, question_id: uuid.UUID, options: Sequence[QuestionOption]
+    session: AsyncSession,
+    question_id: uuid.UUID,
+    old: Sequence[QuestionOption],
+    options: Sequence[QuestionOption],
 ) -> None:
+    """Replace the question's options (``old``: the loaded ones; new ones may reuse their ids)."""
     await session.execute(
         sa.delete(QuestionOption).where(QuestionOption.question_id == question_id)
     )
+    for option in old:
+        if option in session:
+            session.expunge(option)
     session.add_all(options)
     await session.flush()
 
@@ -147,6 +154,15 @@ async def upsert_translation(session: AsyncSession, values: dict[str, Any]) -> N
 
 async def get_quiz(session: AsyncSession, quiz_id: uuid.UUID) -> Quiz | None:
     return await session.get(Quiz, quiz_id)
+
+
+async def quizzes_by_ids(
+    session: AsyncSession, ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, Quiz]:
+    if not ids:
+        return {}
+    rows = await session.execute(sa.select(Quiz).where(Quiz.id.in_(list(ids))))
+    return {q.id: q for q in rows.scalars()}
 
 
 async def quizzes_of_course(

@@ -153,6 +153,8 @@ class SubmissionOut(ApiModel):
     started_at: datetime
     deadline_at: datetime | None
     submitted_at: datetime | None
+    #: An exam closed at its deadline with what was saved.
+    auto_submitted: bool = False
     is_late: bool
     days_late: int
     files: list[FileOut]

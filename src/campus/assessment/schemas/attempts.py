@@ -78,6 +78,8 @@ class AttemptResultOut(ApiModel):
     passed: bool
     #: Whether per-question correctness is shown (the quiz's reveal policy).
     revealed: bool
+    #: When a corrected question last changed this result (``None``: graded once, at submission).
+    regraded_at: datetime | None = None
     questions: list[QuestionResultOut] | None = None
 
 
@@ -107,6 +109,7 @@ class AttemptSummaryOut(ApiModel):
     submitted_at: datetime | None
     score_percent: Decimal | None
     passed: bool | None
+    regraded_at: datetime | None = None
 
 
 class TopicLessonOut(ApiModel):

@@ -23,6 +23,11 @@ AnswerText = Field(min_length=1, max_length=200)
 
 
 class OptionIn(InputModel):
+    """An option. When replacing a question, ``id`` names the existing option this one
+    continues (saved answers keep pointing at it); an option without an id continues the
+    existing option with the same text, if any, else it is new."""
+
+    id: uuid.UUID | None = None
     text: ShortText
     is_correct: bool = False
     feedback: ShortText | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +31,7 @@ from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.ids import new_id
+from campus.kernel.storage import LocalFileStorage
 
 _DEFAULTS: dict[str, Any] = {
     "max_marks": 100,
@@ -251,13 +251,13 @@ async def add_resource(
     kind: AssessmentKind,
     upload: storage.Readable,
     client_name: str | None,
-    data_dir: Path,
+    files: LocalFileStorage,
     upload_max: int,
 ) -> FileOut:
     assignment = await _staff_assignment(session, principal, assignment_id, kind)
     name = storage.safe_name(client_name)
     stored = await storage.store(
-        data_dir,
+        files,
         upload,
         max_bytes=upload_max,
         allowed=frozenset(storage.FILE_TYPES),

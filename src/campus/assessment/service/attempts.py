@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -64,6 +65,7 @@ from campus.assessment.service.scoring import check_response, correct_response, 
 from campus.assessment.service.sheets import Sheet
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
+from campus.kernel.ids import new_id
 from campus.kernel.outbox import enqueue_job, publish_event
 from campus.kernel.pagination import Page, PageParams
 
@@ -74,12 +76,18 @@ def _ids(attempt: Attempt) -> list[uuid.UUID]:
     return [uuid.UUID(x) for x in attempt.question_ids]
 
 
-def _shuffled(values: list[str]) -> list[str]:
+def _shuffled(values: list[str], avoid: list[str] | None = None) -> list[str]:
+    """A random order that is neither the stored order nor ``avoid`` (an ordering question's
+    correct order: showing it would give the answer away)."""
     out = list(values)
-    _random.shuffle(out)
-    if len(out) > 1 and out == values:  # never show items in their stored order by chance
-        out = out[1:] + out[:1]
-    return out
+    if len(out) < 2:
+        return out
+    for _ in range(20):
+        _random.shuffle(out)
+        if out != values and out != avoid:
+            return out
+    # Two items whose stored order is not the answer: keep the stored order.
+    return values[1:] + values[:1] if values == avoid else list(values)
 
 
 def _layout(quiz: Quiz, sheet: Sheet, ids: Sequence[uuid.UUID]) -> dict[str, Any]:
@@ -92,7 +100,10 @@ def _layout(quiz: Quiz, sheet: Sheet, ids: Sequence[uuid.UUID]) -> dict[str, Any
             opts = [str(o.id) for o in sheet.options.get(qid, [])]
             entry["options"] = _shuffled(opts) if quiz.shuffle_options else opts
         elif t is QuestionType.ORDERING:
-            entry["items"] = _shuffled([x["id"] for x in question.prompt.get("items", [])])
+            entry["items"] = _shuffled(
+                [x["id"] for x in question.prompt.get("items", [])],
+                list((question.answer_key or {}).get("order", [])),
+            )
         elif t is QuestionType.MATCHING:
             right = [x["id"] for x in question.prompt.get("right", [])]
             entry["right"] = _shuffled(right) if quiz.shuffle_options else right
@@ -138,18 +149,85 @@ def _question_view(
     )
 
 
-def _questions_out(attempt: Attempt, sheet: Sheet) -> list[AttemptQuestionOut]:
-    return [
-        _question_view(
-            sheet.questions[qid],
-            sheet.options.get(qid, []),
-            attempt.layout,
-            i,
-            sheet.translations.get(qid),
-        )
-        for i, qid in enumerate(_ids(attempt))
-        if qid in sheet.questions
-    ]
+@dataclass(frozen=True, slots=True)
+class _View:
+    """A question's learner view without position and order: the fields, and its choices by
+    id, ready to be arranged in one learner's layout."""
+
+    fields: dict[str, Any]
+    options: dict[str, ChoiceOut]
+    items: dict[str, ChoiceOut]
+    right: dict[str, ChoiceOut]
+    left: list[ChoiceOut] | None
+
+
+def _view_of(question: Question, options: Sequence[QuestionOption]) -> _View:
+    prompt = question.prompt or {}
+    t = QuestionType(question.type)
+    return _View(
+        fields={
+            "id": question.id,
+            "type": t,
+            "text": question.text,
+            "hint": question.hint,
+            "points": question.points,
+            "image_url": question.image_url,
+            "video_url": question.video_url,
+            "blank_count": int(prompt.get("blankCount", 0))
+            if t is QuestionType.FILL_BLANKS
+            else None,
+        },
+        options={str(o.id): ChoiceOut.model_construct(id=str(o.id), text=o.text) for o in options},
+        items={
+            x["id"]: ChoiceOut.model_construct(id=x["id"], text=x["text"])
+            for x in prompt.get("items", [])
+        },
+        right={
+            x["id"]: ChoiceOut.model_construct(id=x["id"], text=x["text"])
+            for x in prompt.get("right", [])
+        },
+        left=[ChoiceOut.model_construct(id=x["id"], text=x["text"]) for x in prompt["left"]]
+        if t is QuestionType.MATCHING
+        else None,
+    )
+
+
+def _arranged(view: _View, layout: Mapping[str, Any], position: int) -> AttemptQuestionOut:
+    """The view in one learner's order; built without re-validating what was validated when
+    the question was written (the sheet's views are shared by every start of the revision)."""
+    t: QuestionType = view.fields["type"]
+    entry = layout.get(str(view.fields["id"]), {})
+    arranged: dict[str, Any] = {"options": None, "left": None, "right": None, "items": None}
+    if t in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
+        order = entry.get("options", list(view.options))
+        arranged["options"] = [view.options[x] for x in order if x in view.options]
+    elif t is QuestionType.ORDERING:
+        arranged["items"] = [view.items[x] for x in entry.get("items", list(view.items))]
+    elif t is QuestionType.MATCHING:
+        arranged["left"] = view.left
+        arranged["right"] = [view.right[x] for x in entry.get("right", list(view.right))]
+    return AttemptQuestionOut.model_construct(position=position, **view.fields, **arranged)
+
+
+def _questions_out(
+    attempt: Attempt, sheet: Sheet, ids: Sequence[uuid.UUID] | None = None
+) -> list[AttemptQuestionOut]:
+    out = []
+    for i, qid in enumerate(_ids(attempt) if ids is None else ids):
+        question = sheet.questions.get(qid)
+        if question is None:
+            continue
+        translation = sheet.translations.get(qid)
+        if translation is not None:
+            out.append(
+                _question_view(question, sheet.options.get(qid, []), attempt.layout, i, translation)
+            )
+            continue
+        view = sheet.views.get(qid)
+        if view is None:
+            view = sheet.views[qid] = _view_of(question, sheet.options.get(qid, []))
+        out.append(_arranged(view, attempt.layout, i))
+    return out
 
 
 def _result_out(
@@ -194,6 +272,7 @@ def _result_out(
         max_points=attempt.max_points or 0,
         passed=bool(attempt.passed),
         revealed=reveal,
+        regraded_at=attempt.regraded_at,
         questions=details,
     )
 
@@ -376,7 +455,8 @@ async def start_attempt(
         )
     # Serialises starts of this learner on this quiz (see the module docstring).
     number = await repo.bump_counter(session, principal.user_id, quiz.id)
-    current = await repo.open_attempt(session, principal.user_id, quiz.id)
+    # The counter counts every start that committed: on the first there is nothing open.
+    current = None if number == 1 else await repo.open_attempt(session, principal.user_id, quiz.id)
     if current is not None:
         if not _expired(current, grace_seconds, now):
             raise AttemptInProgress(details={"attemptId": str(current.id)})
@@ -399,6 +479,7 @@ async def start_attempt(
     if quiz.available_until and (deadline is None or quiz.available_until < deadline):
         deadline = quiz.available_until
     attempt = Attempt(
+        id=new_id(),
         quiz_id=quiz.id,
         user_id=principal.user_id,
         course_id=quiz.course_id,
@@ -406,10 +487,13 @@ async def start_attempt(
         status=AttemptStatus.IN_PROGRESS.value,
         started_at=now,
         deadline_at=deadline,
+        auto_submitted=False,
         question_ids=[str(q) for q in drawn],
         layout=_layout(quiz, sheet, drawn),
     )
-    await repo.add_attempt(session, attempt)
+    # A plain INSERT (the session does not track the new row: nothing later in the request
+    # reads it back through the ORM).
+    await repo.insert_attempt(session, attempt)
     if deadline is not None:
         await enqueue_job(
             session,
@@ -428,7 +512,7 @@ async def start_attempt(
         submitted_at=None,
         auto_submitted=False,
         time_taken_seconds=None,
-        questions=_questions_out(attempt, sheet),
+        questions=_questions_out(attempt, sheet, drawn),
         answers=[],
         result=None,
     )
@@ -557,6 +641,7 @@ async def list_attempts(
             submitted_at=a.submitted_at,
             score_percent=a.score_percent,
             passed=a.passed,
+            regraded_at=a.regraded_at,
         )
         for a in rows
     ]

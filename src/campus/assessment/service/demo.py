@@ -1,5 +1,6 @@
 """Demo data for the Python track: a quiz with a question of every type (attached to the track's
-"Functions Quiz" lesson), an assignment with one graded and one ungraded submission, and an
+"Functions Quiz" lesson, which links back to it), an assignment (linked from the track's
+assignment lesson) with one graded and one ungraded submission, and an
 exam with a resource. Built through the assessment services; idempotent."""
 
 from __future__ import annotations
@@ -8,7 +9,6 @@ import io
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +26,7 @@ from campus.assessment.service import assignments, grading, questions, quizzes, 
 from campus.catalog import api as catalog
 from campus.identity.data import ALL_PERMISSIONS, ROLE_PERMISSIONS
 from campus.kernel.auth import Principal
+from campus.kernel.storage import LocalFileStorage
 from campus.learning import api as learning
 
 QUIZ_TITLE = "Python fundamentals check"
@@ -119,7 +120,10 @@ class _Bytes:
 
 
 async def seed_demo(
-    session: AsyncSession, course_id: uuid.UUID, learner_ids: Sequence[uuid.UUID], data_dir: Path
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    learner_ids: Sequence[uuid.UUID],
+    files: LocalFileStorage,
 ) -> bool:
     """Returns whether anything was created (nothing when the course already has quizzes)."""
     if await questions_repo.quizzes_of_course(session, course_id, published_only=False):
@@ -136,7 +140,7 @@ async def seed_demo(
     quiz_lesson = next((x for x in lessons if x.title == "Functions Quiz"), None)
     work_lesson = next((x for x in lessons if x.type.value == "assignment"), None)
     bank = [await questions.create_question(session, teacher, course_id, q) for q in _questions()]
-    await quizzes.create_quiz(
+    quiz = await quizzes.create_quiz(
         session,
         teacher,
         course_id,
@@ -154,6 +158,10 @@ async def seed_demo(
             status=PublicationStatus.PUBLISHED,
         ),
     )
+    if quiz_lesson is not None:
+        await catalog.set_lesson_assessment(
+            session, quiz_lesson.id, course_id=course_id, quiz_id=quiz.id
+        )
     rubric = [
         RubricCriterionIn(
             title="Correctness",
@@ -189,6 +197,10 @@ async def seed_demo(
         ),
         10 * 1024 * 1024,
     )
+    if work_lesson is not None:
+        await catalog.set_lesson_assessment(
+            session, work_lesson.id, course_id=course_id, assignment_id=work.id
+        )
     exam = await assignments.create(
         session,
         teacher,
@@ -214,7 +226,7 @@ async def seed_demo(
         AssessmentKind.EXAM,
         _Bytes(b"Python fundamentals exam\n\n1. FizzBuzz\n2. Word frequencies\n3. A stack class\n"),
         "exam-brief.txt",
-        data_dir,
+        files,
         10 * 1024 * 1024,
     )
     for index, learner_id in enumerate(learner_ids[:2]):
@@ -227,6 +239,7 @@ async def seed_demo(
             work.id,
             AssessmentKind.ASSIGNMENT,
             SubmissionIn(text_answer="def word_count(text): ..."),
+            5,
         )
         await submissions.hand_in(session, learner, draft.id, 5)
         if index == 0:

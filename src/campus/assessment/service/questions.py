@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.assessment import events
 from campus.assessment.data import Difficulty, QuestionType
 from campus.assessment.exceptions import QuestionNotFound
 from campus.assessment.models import Question, QuestionOption
@@ -29,6 +31,7 @@ from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import ValidationFailed, field_error
 from campus.kernel.ids import new_id
+from campus.kernel.outbox import enqueue_job
 from campus.kernel.pagination import Page, PageParams
 
 #: The definition fields each type takes (anything else given is a 422).
@@ -54,12 +57,46 @@ def _accepted(values: Sequence[str], pattern: str | None, field: str) -> dict[st
     return {"accepted": accepted, "pattern": pattern or None, "display": list(values[:1])}
 
 
+class _Reuse:
+    """Ids of the replaced definition's options/items, handed out again by text so that saved
+    responses keep pointing at the same choices after a correction."""
+
+    def __init__(self, by_text: Sequence[tuple[str, str]]) -> None:
+        self._free: dict[str, list[str]] = {}
+        for text, ident in by_text:
+            self._free.setdefault(text, []).append(ident)
+        self.known = {ident for _, ident in by_text}
+        self.claimed: set[str] = set()
+
+    def claim(self, ident: str) -> bool:
+        if ident not in self.known or ident in self.claimed:
+            return False
+        self.claimed.add(ident)
+        return True
+
+    def by_text(self, text: str) -> str | None:
+        for ident in self._free.get(text, []):
+            if ident not in self.claimed:
+                self.claimed.add(ident)
+                return ident
+        return None
+
+
+def _item_ids(texts: Sequence[str], reuse: _Reuse) -> list[dict[str, str]]:
+    # Random (not time-ordered) ids: sorting them must reveal nothing about the key.
+    return [{"id": reuse.by_text(t) or uuid.uuid4().hex[:12], "text": t} for t in texts]
+
+
 def build_definition(
-    body: QuestionIn, question_id: uuid.UUID
+    body: QuestionIn,
+    question_id: uuid.UUID,
+    previous: tuple[Question, Sequence[QuestionOption]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[QuestionOption]]:
     """Turn an authoring payload into (learner prompt, answer key, options); 422 when the
-    payload does not fit its type."""
+    payload does not fit its type. With ``previous`` (a replacement of the same type), options
+    and matching/ordering items keep their ids where they continue an existing one."""
     t = body.type
+    same_type = previous is not None and previous[0].type == t.value
     sent = {f for f in _DEFINITION_FIELDS if getattr(body, f) is not None}
     extra = sent - _TYPE_FIELDS[t]
     if extra:
@@ -87,9 +124,17 @@ def build_definition(
             raise field_error("options", "Exactly one option must be correct.")
         if t is QuestionType.MULTIPLE_CHOICE and correct < 1:
             raise field_error("options", "At least one option must be correct.")
+        reuse = _Reuse([(o.text, str(o.id)) for o in previous[1]] if previous and same_type else [])
+        for i, o in enumerate(body.options):
+            if o.id is not None and not reuse.claim(str(o.id)):
+                raise field_error(f"options.{i}.id", "Not an option of this question.")
+        ids = [
+            o.id if o.id is not None else uuid.UUID(reuse.by_text(o.text) or str(new_id()))
+            for o in body.options
+        ]
         options = [
             QuestionOption(
-                id=new_id(),
+                id=ids[i],
                 question_id=question_id,
                 position=i,
                 text=o.text,
@@ -119,13 +164,23 @@ def build_definition(
         pairs = body.pairs or []
         if len(pairs) < 2:
             raise field_error("pairs", "Give at least two pairs.")
-        # Random (not time-ordered) ids: sorting them must reveal nothing about the pairing.
-        left = [{"id": uuid.uuid4().hex[:12], "text": p.left} for p in pairs]
-        right = [{"id": uuid.uuid4().hex[:12], "text": p.right} for p in pairs]
+        old_prompt = (previous[0].prompt or {}) if previous and same_type else {}
+        left = _item_ids(
+            [p.left for p in pairs],
+            _Reuse([(x["text"], x["id"]) for x in old_prompt.get("left", [])]),
+        )
+        right = _item_ids(
+            [p.right for p in pairs],
+            _Reuse([(x["text"], x["id"]) for x in old_prompt.get("right", [])]),
+        )
         prompt = {"left": left, "right": sorted(right, key=lambda x: x["id"])}
         key = {"pairs": {a["id"]: b["id"] for a, b in zip(left, right, strict=True)}}
     elif t is QuestionType.ORDERING:
-        items = [{"id": uuid.uuid4().hex[:12], "text": text} for text in body.items or []]
+        old_prompt = (previous[0].prompt or {}) if previous and same_type else {}
+        items = _item_ids(
+            list(body.items or []),
+            _Reuse([(x["text"], x["id"]) for x in old_prompt.get("items", [])]),
+        )
         if len(items) < 2:
             raise field_error("items", "Give at least two items.")
         prompt = {"items": sorted(items, key=lambda x: x["id"])}
@@ -145,6 +200,20 @@ def keyed(question: Question, options: Sequence[QuestionOption]) -> KeyedQuestio
         prompt=question.prompt or {},
         answer_key=question.answer_key or {},
         options=tuple(OptionKey(o.id, o.is_correct) for o in options),
+    )
+
+
+def grading_fingerprint(question: Question, options: Sequence[QuestionOption]) -> str:
+    """Everything a question's grading depends on, as one comparable string."""
+    return json.dumps(
+        [
+            question.type,
+            question.points,
+            question.answer_key or {},
+            sorted((str(o.id), o.is_correct) for o in options),
+        ],
+        sort_keys=True,
+        default=str,
     )
 
 
@@ -207,6 +276,9 @@ async def create_question(
 ) -> QuestionOut:
     await access.course(session, course_id)
     await access.require_staff(session, principal, course_id)
+    for i, option in enumerate(body.options or []):
+        if option.id is not None:  # ids are the server's to give
+            raise field_error(f"options.{i}.id", "A new question's options have no ids yet.")
     question_id = new_id()
     prompt, key, options = build_definition(body, question_id)
     question = Question(
@@ -232,9 +304,13 @@ async def create_question(
 async def replace_question(
     session: AsyncSession, principal: Principal, question_id: uuid.UUID, body: QuestionIn
 ) -> QuestionOut:
-    """Replace a question's definition (attempts already graded keep their recorded points)."""
+    """Replace a question's definition. Options and items keep their ids where they continue
+    an existing one; when what grading depends on changed (type, points, key, correct options),
+    the submitted attempts holding the question are regraded by a job (``service.regrade``)."""
     question = await _staff_question(session, principal, question_id, lock=True)
-    prompt, key, options = build_definition(body, question.id)
+    old_options = (await repo.options_of(session, [question.id]))[question.id]
+    before = grading_fingerprint(question, old_options)
+    prompt, key, options = build_definition(body, question.id, (question, old_options))
     question.type = body.type.value
     question.text = body.text
     question.explanation = body.explanation
@@ -247,8 +323,12 @@ async def replace_question(
     question.prompt = prompt
     question.answer_key = key
     question.updated_at = utcnow()
-    await repo.replace_options(session, question.id, options)
+    await repo.replace_options(session, question.id, old_options, options)
     await repo.touch_quizzes_of(session, question.id, question.updated_at)
+    if grading_fingerprint(question, options) != before:
+        await enqueue_job(
+            session, events.REGRADE_JOB, {"questionId": str(question.id), "after": None}
+        )
     return await _one_out(session, question)
 
 

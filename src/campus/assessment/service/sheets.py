@@ -15,6 +15,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -32,6 +33,9 @@ class Sheet:
     questions: dict[uuid.UUID, Question]
     options: dict[uuid.UUID, list[QuestionOption]]
     translations: dict[uuid.UUID, QuestionTranslation] = field(default_factory=dict)
+    #: Learner views of untranslated questions, built once per sheet on first use (a cached
+    #: sheet serves every start of its quiz revision); see ``service.attempts``.
+    views: dict[uuid.UUID, Any] = field(default_factory=dict)
 
 
 _CACHE: OrderedDict[tuple[uuid.UUID, int], tuple[list[uuid.UUID], Sheet]] = OrderedDict()

@@ -4,6 +4,13 @@ An assignment submission starts ``pending`` (text, link, files are added), an ex
 (with a deadline from its duration); handing in makes it ``submitted`` or ``late``. Starting
 locks the learner's counter row for the assignment (as quiz attempts do), so the open-submission
 rule and the submission limit hold under concurrency; a partial unique index backs them up.
+
+An exam in progress whose deadline (plus ``assessment_answer_grace_seconds``) has passed is
+closed with what was saved (text, link, files uploaded so far): ``submitted`` with
+``autoSubmitted`` and ``submittedAt`` at the deadline, by a job scheduled at the deadline or by
+the next read or hand-in, whichever comes first. Changes and uploads after that are refused.
+Every path that closes it holds the submission's row lock and re-checks its status, so it is
+closed (and ``assessment.assignment_submitted`` published) once.
 """
 
 from __future__ import annotations
@@ -11,8 +18,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections.abc import Sequence
-from datetime import timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -46,8 +52,9 @@ from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.ids import new_id
-from campus.kernel.outbox import publish_event
+from campus.kernel.outbox import enqueue_job, publish_event
 from campus.kernel.pagination import Page, PageParams
+from campus.kernel.storage import LocalFileStorage
 
 _SHOWS_GRADE = {SubmissionStatus.GRADED.value, SubmissionStatus.REVISION_REQUIRED.value}
 
@@ -82,6 +89,7 @@ def submission_out(
         started_at=submission.started_at,
         deadline_at=submission.deadline_at,
         submitted_at=submission.submitted_at,
+        auto_submitted=submission.auto_submitted,
         is_late=submission.is_late,
         days_late=submission.days_late,
         files=[file_out(f) for f in files],
@@ -105,8 +113,10 @@ async def start(
     assignment_id: uuid.UUID,
     kind: AssessmentKind,
     body: SubmissionIn | None,
+    grace_seconds: int,
 ) -> SubmissionOut:
-    """Open a new submission (assignment: a pending draft; exam: the timed attempt)."""
+    """Open a new submission (assignment: a pending draft; exam: the timed attempt, closed
+    automatically at its deadline)."""
     assignment, _ = await visible(session, principal, assignment_id, kind)
     if not await access.is_enrolled(session, principal.user_id, assignment.course_id):
         raise NotEnrolled()
@@ -119,9 +129,15 @@ async def start(
     ):
         raise LateSubmissionRefused()
     values = _check_content(assignment, body) if body is not None else {}
+    if kind is AssessmentKind.EXAM and assignment.due_at is not None and now >= assignment.due_at:
+        raise DeadlinePassed("The exam closed at its due date.")
     number = await counters.bump_counter(session, principal.user_id, assignment.id)
-    if await repo.open_submission(session, assignment.id, principal.user_id) is not None:
-        raise SubmissionInProgress()
+    current = await repo.open_submission(session, assignment.id, principal.user_id)
+    if current is not None:
+        # The counter lock serialises starts; an exam whose time is over is closed first.
+        if not _expired(current, grace_seconds, now):
+            raise SubmissionInProgress()
+        await _close(session, current, assignment, auto=True)
     latest = await repo.latest_submission(session, assignment.id, principal.user_id)
     if latest is not None and latest.status == SubmissionStatus.GRADED.value:
         raise AlreadyGraded()
@@ -147,6 +163,13 @@ async def start(
         **values,
     )
     await repo.add(session, submission)
+    if deadline is not None:
+        await enqueue_job(
+            session,
+            events.AUTO_SUBMIT_EXAM_JOB,
+            {"submissionId": str(submission.id)},
+            run_at=deadline + timedelta(seconds=grace_seconds + 1),
+        )
     return submission_out(submission, [])
 
 
@@ -167,6 +190,86 @@ def _past_deadline(submission: Submission, grace_seconds: int) -> bool:
     return submission.deadline_at is not None and utcnow() > submission.deadline_at + timedelta(
         seconds=grace_seconds
     )
+
+
+def _expired(submission: Submission, grace_seconds: int, now: datetime) -> bool:
+    """An exam still in progress whose time (plus grace) is over."""
+    return (
+        submission.status == SubmissionStatus.IN_PROGRESS.value
+        and submission.deadline_at is not None
+        and now > submission.deadline_at + timedelta(seconds=grace_seconds)
+    )
+
+
+async def _close(
+    session: AsyncSession,
+    submission: Submission,
+    assignment: Assignment,
+    *,
+    auto: bool,
+    late: bool = False,
+    days: int = 0,
+) -> None:
+    """Hand the submission in (the caller holds its row lock) and publish the event. ``auto``:
+    an exam closed at its deadline with what was saved."""
+    now = utcnow()
+    closed_at = submission.deadline_at if auto and submission.deadline_at else now
+    submission.status = (SubmissionStatus.LATE if late else SubmissionStatus.SUBMITTED).value
+    submission.is_late = late
+    submission.days_late = days
+    submission.submitted_at = closed_at
+    submission.auto_submitted = auto
+    if late and assignment.late_policy == LatePolicy.PENALTY.value:
+        submission.penalty_percent = min(100, days * assignment.late_penalty_percent_per_day)
+    await session.flush()
+    await publish_event(
+        session,
+        events.ASSIGNMENT_SUBMITTED,
+        {
+            "submissionId": str(submission.id),
+            "userId": str(submission.user_id),
+            "courseId": str(submission.course_id),
+            "assignmentId": str(assignment.id),
+            "lessonId": str(assignment.lesson_id) if assignment.lesson_id else None,
+            "kind": assignment.kind,
+            "attemptNumber": submission.attempt_number,
+            "late": late,
+            "autoSubmitted": auto,
+            "submittedAt": closed_at.isoformat(),
+        },
+    )
+
+
+async def _expire_locked(
+    session: AsyncSession, submission_id: uuid.UUID, grace_seconds: int
+) -> Submission | None:
+    """Close the exam if, under its row lock, it is still in progress and its time is over;
+    returns the (re-read) submission when it was closed."""
+    locked = await repo.get_submission(session, submission_id, lock=True)
+    if locked is None or not _expired(locked, grace_seconds, utcnow()):
+        return None
+    assignment = await repo.get_assignment(session, locked.assignment_id)
+    assert assignment is not None
+    await _close(session, locked, assignment, auto=True)
+    return locked
+
+
+async def expire_if_due(
+    session: AsyncSession, submissions: Sequence[Submission], grace_seconds: int
+) -> None:
+    """Lazy auto-submission: exams past their deadline are closed on the next read."""
+    now = utcnow()
+    for submission in submissions:
+        if _expired(submission, grace_seconds, now):
+            await _expire_locked(session, submission.id, grace_seconds)
+
+
+async def auto_submit_exam(
+    session: AsyncSession, submission_id: uuid.UUID, grace_seconds: int
+) -> bool:
+    """The scheduled job: close the exam if it is still in progress and its time is over
+    (idempotent: a submission already handed in, by the learner or a read, is left alone)."""
+    return await _expire_locked(session, submission_id, grace_seconds) is not None
 
 
 async def update(
@@ -192,7 +295,7 @@ async def upload(
     submission_id: uuid.UUID,
     upload_file: storage.Readable,
     client_name: str | None,
-    data_dir: Path,
+    file_store: LocalFileStorage,
     upload_max: int,
     grace_seconds: int,
 ) -> SubmissionOut:
@@ -205,7 +308,7 @@ async def upload(
         raise field_error("file", f"At most {assignment.max_files} files.", "too_many_files")
     name = storage.safe_name(client_name)
     stored = await storage.store(
-        data_dir,
+        file_store,
         upload_file,
         max_bytes=min(assignment.max_file_bytes, upload_max),
         allowed=frozenset(assignment.allowed_file_types),
@@ -235,9 +338,13 @@ async def hand_in(
 ) -> SubmissionOut:
     submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
     files = (await repo.files_of(session, [submission.id]))[submission.id]
+    now = utcnow()
+    if _expired(submission, grace_seconds, now):
+        # Past the deadline the exam closes with what was saved, exactly as the job would.
+        await _close(session, submission, assignment, auto=True)
+        return submission_out(submission, files)
     if not (submission.text_answer or submission.link_url or files):
         raise field_error("submission", "Add a text answer, a link or a file first.", "empty")
-    now = utcnow()
     late = False
     days = 0
     if assignment.due_at is not None and now > assignment.due_at:
@@ -245,30 +352,7 @@ async def hand_in(
         days = math.ceil((now - assignment.due_at).total_seconds() / 86_400)
         if assignment.late_policy == LatePolicy.REFUSE.value and submission.kind == "assignment":
             raise LateSubmissionRefused()
-    if _past_deadline(submission, grace_seconds):
-        late = True
-    submission.status = (SubmissionStatus.LATE if late else SubmissionStatus.SUBMITTED).value
-    submission.is_late = late
-    submission.days_late = days
-    submission.submitted_at = now
-    if late and assignment.late_policy == LatePolicy.PENALTY.value:
-        submission.penalty_percent = min(100, days * assignment.late_penalty_percent_per_day)
-    await session.flush()
-    await publish_event(
-        session,
-        events.ASSIGNMENT_SUBMITTED,
-        {
-            "submissionId": str(submission.id),
-            "userId": str(submission.user_id),
-            "courseId": str(submission.course_id),
-            "assignmentId": str(assignment.id),
-            "lessonId": str(assignment.lesson_id) if assignment.lesson_id else None,
-            "kind": assignment.kind,
-            "attemptNumber": submission.attempt_number,
-            "late": late,
-            "submittedAt": now.isoformat(),
-        },
-    )
+    await _close(session, submission, assignment, auto=False, late=late, days=days)
     return submission_out(submission, files)
 
 
@@ -287,9 +371,10 @@ async def visible_submission(
 
 
 async def get(
-    session: AsyncSession, principal: Principal, submission_id: uuid.UUID
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, grace_seconds: int
 ) -> SubmissionOut:
     submission, staff = await visible_submission(session, principal, submission_id)
+    await expire_if_due(session, [submission], grace_seconds)
     files = await repo.files_of(session, [submission.id])
     return submission_out(submission, files[submission.id], staff=staff)
 
@@ -300,6 +385,7 @@ async def list_for_assignment(
     assignment_id: uuid.UUID,
     kind: AssessmentKind,
     params: PageParams,
+    grace_seconds: int,
 ) -> Page[SubmissionOut]:
     assignment, staff = await visible(session, principal, assignment_id, kind)
     rows, total = await repo.submissions_of(
@@ -309,6 +395,7 @@ async def list_for_assignment(
         offset=params.offset,
         limit=params.limit,
     )
+    await expire_if_due(session, rows, grace_seconds)
     files = await repo.files_of(session, [s.id for s in rows])
     items = [submission_out(s, files[s.id], staff=staff) for s in rows]
     return Page[SubmissionOut].build(items, total, params)

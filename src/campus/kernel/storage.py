@@ -1,0 +1,352 @@
+"""File storage: the embedded default keeps files in a local directory and serves them through
+short-lived signed URLs (ARCHITECTURE.md §1).
+
+Contexts store files in an *area* of their own (``assessment``, later ``media``...):
+``<data_dir>/files/<area>/<id[:2]>/<id hex>``.
+
+* names on disk are server-generated ids only; the client's file name is sanitised
+  (``safe_name``) and kept by the caller for display and ``Content-Disposition``, never used as
+  a path;
+* the type is detected from the content (magic bytes), never from the name or a header;
+  markup-looking text (HTML, SVG, XML) is refused whatever it is called;
+* the size is counted while streaming; one byte over the limit stops the copy (413);
+* writes go to a temporary file in the target directory, are ``fsync``-ed and renamed into
+  place, so a crash never leaves a half-written file under a real id;
+* a signed URL names the area, the id, the download name and type and an expiry, with an
+  HMAC-SHA256 of all of them under the app's secret key: it cannot be altered or extended.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import os
+import re
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, Annotated, Protocol
+from urllib.parse import urlencode
+
+from fastapi import Query, Request
+from fastapi.responses import FileResponse
+
+from campus.config import Settings
+from campus.kernel.clock import utcnow
+from campus.kernel.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
+from campus.kernel.http import api_router
+
+CHUNK = 64 * 1024
+
+#: File type -> (MIME type, extensions a client name may carry for it).
+FILE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "pdf": ("application/pdf", (".pdf",)),
+    "zip": ("application/zip", (".zip",)),
+    "png": ("image/png", (".png",)),
+    "jpeg": ("image/jpeg", (".jpg", ".jpeg")),
+    "text": ("text/plain", (".txt", ".md", ".py", ".csv", ".json", ".log", "")),
+    "docx": (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        (".docx",),
+    ),
+}
+_MARKUP = re.compile(rb"^\s*(<!doctype|<html|<head|<body|<script|<svg|<\?xml|<iframe|<meta)", re.I)
+_AREA = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_NON_TEXT_EXTENSIONS = frozenset(
+    ext for kind, (_, exts) in FILE_TYPES.items() if kind != "text" for ext in exts
+)
+
+
+class FileTooLarge(PayloadTooLarge):
+    code = "file_too_large"
+    message = "The file is larger than allowed here."
+
+
+class FileTypeNotAllowed(UnsupportedMediaType):
+    code = "file_type_not_allowed"
+    message = "The file's content is not of a type accepted here."
+
+
+class Readable(Protocol):
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    id: uuid.UUID
+    size: int
+    sha256: str
+    file_type: str
+    content_type: str
+
+
+def safe_name(raw: str | None) -> str:
+    """A display name: the last path component, no control characters, at most 120 chars."""
+    value = unicodedata.normalize("NFC", raw or "")
+    value = value.replace("\\", "/").rsplit("/", 1)[-1]
+    value = "".join(ch for ch in value if ch.isprintable() and ch not in '\x00"<>|:*?')
+    value = value.strip().lstrip(".")
+    if not value:
+        return "file"
+    if len(value) > 120:
+        stem, dot, ext = value.rpartition(".")
+        value = (stem[:110] + dot + ext[:9]) if dot and len(ext) <= 9 else value[:120]
+    return value
+
+
+def detect(path: Path) -> str | None:
+    """The file type by content (a ``FILE_TYPES`` key), or ``None`` when unknown or unsafe."""
+    with path.open("rb") as handle:
+        head = handle.read(4096)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "jpeg"
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        try:
+            with zipfile.ZipFile(path) as archive:  # reads the central directory only
+                names = set(archive.namelist()[:10_000])
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return None
+        if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
+            return "docx"
+        return "zip"
+    if b"\x00" in head or _MARKUP.match(head):
+        return None
+    try:
+        with path.open("rb") as handle:
+            for chunk in iter(lambda: handle.read(CHUNK), b""):
+                chunk.decode("utf-8")  # multi-byte splits are rare; refused conservatively
+    except UnicodeDecodeError:
+        return None
+    return "text"
+
+
+def _fsync_dir(directory: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _check_type(file_type: str | None, allowed: frozenset[str], client_name: str) -> str:
+    if file_type is None or file_type not in allowed:
+        raise FileTypeNotAllowed(details={"allowed": sorted(allowed)})
+    extension = os.path.splitext(client_name)[1].lower()
+    if file_type == "text":
+        contradicts = extension in _NON_TEXT_EXTENSIONS
+    else:
+        contradicts = bool(extension) and extension not in FILE_TYPES[file_type][1]
+    if contradicts:
+        raise FileTypeNotAllowed(
+            "The file's name does not match its content.", details={"allowed": sorted(allowed)}
+        )
+    return file_type
+
+
+class LocalFileStorage:
+    """Files under ``root`` (``<data_dir>/files``), downloads through signed URLs."""
+
+    def __init__(self, root: Path, secret: bytes, *, url_prefix: str = "/files") -> None:
+        self.root = root.resolve()
+        self._secret = secret
+        self.url_prefix = url_prefix
+
+    # ------------------------------------------------------------------ layout
+
+    def area_root(self, area: str) -> Path:
+        if not _AREA.fullmatch(area):
+            raise ValueError(f"invalid storage area {area!r}")
+        return self.root / area
+
+    def path(self, area: str, file_id: uuid.UUID) -> Path:
+        name = file_id.hex
+        return self.area_root(area) / name[:2] / name
+
+    # ------------------------------------------------------------------ writing
+
+    async def save(
+        self,
+        area: str,
+        upload: Readable,
+        *,
+        max_bytes: int,
+        allowed: frozenset[str],
+        client_name: str,
+    ) -> StoredFile:
+        """Stream ``upload`` to disk under a new id; 413 over ``max_bytes``, 415 for a type not
+        in ``allowed`` or a name whose extension contradicts the content."""
+        file_id = uuid.uuid4()
+        target = self.path(area, file_id)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temp = target.parent / f".tmp-{uuid.uuid4().hex}"
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with temp.open("xb") as out:
+                while chunk := await upload.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FileTooLarge(details={"maxBytes": max_bytes})
+                    digest.update(chunk)
+                    out.write(chunk)
+                out.flush()
+                os.fsync(out.fileno())
+            file_type = _check_type(detect(temp), allowed, client_name)
+            os.replace(temp, target)
+            _fsync_dir(target.parent)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temp.unlink()
+        return StoredFile(file_id, size, digest.hexdigest(), file_type, FILE_TYPES[file_type][0])
+
+    def delete(self, area: str, file_id: uuid.UUID) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self.path(area, file_id).unlink()
+
+    # ------------------------------------------------------------------ reading
+
+    def open(self, area: str, file_id: uuid.UUID) -> IO[bytes] | None:
+        try:
+            return self.path(area, file_id).open("rb")
+        except FileNotFoundError:
+            return None
+
+    def _old_entries(self, area: str, cutoff: datetime) -> Iterator[os.DirEntry[str]]:
+        base = self.area_root(area)
+        if not base.is_dir():
+            return
+        limit = cutoff.timestamp()
+        for shard in os.scandir(base):
+            if len(shard.name) != 2 or not shard.is_dir(follow_symlinks=False):
+                continue
+            for entry in os.scandir(shard.path):
+                try:
+                    if entry.is_file(follow_symlinks=False) and (
+                        entry.stat(follow_symlinks=False).st_mtime < limit
+                    ):
+                        yield entry
+                except OSError:  # removed meanwhile
+                    continue
+
+    def stored_before(self, area: str, cutoff: datetime) -> Iterator[uuid.UUID]:
+        """The id of every file of ``area`` last written before ``cutoff`` (for sweeps of files
+        nothing references). Anything not named like a stored file is left out."""
+        for entry in self._old_entries(area, cutoff):
+            try:
+                file_id = uuid.UUID(hex=entry.name)
+            except ValueError:
+                continue
+            if file_id.hex == entry.name and entry.name[:2] == Path(entry.path).parent.name:
+                yield file_id
+
+    def delete_partial_writes(self, area: str, cutoff: datetime) -> int:
+        """Delete temporary files of writes cut short (a crash mid-upload) started before
+        ``cutoff``; returns how many. Writes in progress are younger than any sane cutoff."""
+        removed = 0
+        for entry in self._old_entries(area, cutoff):
+            if entry.name.startswith(".tmp-"):
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(entry.path)
+                    removed += 1
+        return removed
+
+    # ------------------------------------------------------------------ signed URLs
+
+    def _signature(self, area: str, file_id: uuid.UUID, name: str, kind: str, exp: int) -> str:
+        message = "\n".join((area, file_id.hex, name, kind, str(exp))).encode()
+        mac = hmac.new(self._secret, message, hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode().rstrip("=")
+
+    def signed_url(
+        self,
+        area: str,
+        file_id: uuid.UUID,
+        *,
+        download_name: str,
+        file_type: str,
+        expires_at: datetime,
+    ) -> str:
+        """A URL anyone holding it may download the file with until ``expires_at``."""
+        name = safe_name(download_name)
+        exp = int(expires_at.timestamp())
+        query = urlencode(
+            {
+                "name": name,
+                "type": file_type,
+                "exp": exp,
+                "sig": self._signature(area, file_id, name, file_type, exp),
+            }
+        )
+        return f"{self.url_prefix}/{area}/{file_id.hex}?{query}"
+
+    def verify(
+        self, area: str, file_id: uuid.UUID, name: str, file_type: str, exp: int, sig: str
+    ) -> bool:
+        if exp < utcnow().timestamp():
+            return False
+        expected = self._signature(area, file_id, name, file_type, exp)
+        return hmac.compare_digest(expected.encode(), sig.encode())
+
+
+def local_storage(settings: Settings) -> LocalFileStorage:
+    """The storage of these settings: ``<data_dir>/files``, URLs signed with the secret key."""
+    return LocalFileStorage(
+        settings.data_dir / "files", settings.secret_key.get_secret_value().encode()
+    )
+
+
+# --------------------------------------------------------------------------- downloads
+
+router = api_router(tags=["operations"])
+
+
+@router.get(
+    "/files/{area}/{file_hex}",
+    summary="Download a file through a signed URL (issued by the API, short-lived)",
+    response_class=FileResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}, 404: {}},
+)
+async def download(
+    request: Request,
+    area: str,
+    file_hex: str,
+    name: Annotated[str, Query(max_length=200)],
+    kind: Annotated[str, Query(alias="type", max_length=20)],
+    exp: Annotated[int, Query(ge=0, le=2**40)],
+    sig: Annotated[str, Query(max_length=64)],
+) -> FileResponse:
+    storage: LocalFileStorage = request.app.state.storage
+    try:
+        file_id = uuid.UUID(hex=file_hex)
+        valid = (
+            kind in FILE_TYPES
+            and file_id.hex == file_hex
+            and storage.verify(area, file_id, name, kind, exp, sig)
+        )
+        path = storage.path(area, file_id)
+    except ValueError:
+        valid = False
+    # One answer for a bad signature, an expired link and a missing file: nothing to probe.
+    if not valid or not path.is_file():
+        raise NotFound("This link is invalid or has expired.")
+    return FileResponse(
+        path,
+        media_type=FILE_TYPES[kind][0],
+        filename=name,
+        headers={
+            "Cache-Control": "private, max-age=60",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+        },
+    )

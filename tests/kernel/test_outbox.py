@@ -528,6 +528,24 @@ async def test_outbox_commit_hook_fires_only_for_this_databases_commits_that_wro
         await other.dispose()
 
 
+async def test_a_job_due_later_does_not_wake_the_relay_at_commit(
+    db: Database, frozen_clock: Clock
+) -> None:
+    fired: list[str] = []
+    remove = db.on_outbox_commit(lambda: fired.append("wake"))
+    try:
+        async with db.session() as session:
+            await enqueue_job(
+                session, "kernel_test.later", {}, run_at=clock.now() + timedelta(minutes=5)
+            )
+        assert fired == []
+        async with db.session() as session:
+            await enqueue_job(session, "kernel_test.now", {}, run_at=clock.now())
+        assert fired == ["wake"]
+    finally:
+        remove()
+
+
 async def test_app_in_scale_out_mode_runs_no_in_process_runner(app: FastAPI, db: Database) -> None:
     assert app.state.settings.jobs_in_process is False
     assert app.state.runner is None

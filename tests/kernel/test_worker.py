@@ -23,12 +23,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.config import Settings
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
-from campus.kernel.mail import mail_outbox_dir, queue_email
+from campus.kernel.mail import SEND_EMAIL_JOB, mail_outbox_dir, queue_email
 from campus.kernel.outbox import Delivery, MessageStatus, OutboxMessage, publish_event
 from campus.kernel.wakeup import MAX_TOKENS, RedisWakeup, wake_key
 from campus.worker import _relay_loop, run_worker
 from tests.conftest import TEST_REDIS_URL
 from tests.kernel.conftest import AppFactory, requires_redis
+
+# Workers also enqueue the periodic housekeeping jobs; these tests follow the emails.
+EMAIL_JOBS = sa.select(OutboxMessage.id).where(OutboxMessage.name == SEND_EMAIL_JOB)
 
 WAIT = 10.0
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -126,7 +129,7 @@ async def test_worker_process_delivers_a_committed_job_and_exits_cleanly_on_sigt
                 session, to="learner@example.com", subject="Welcome", text="Hello from a worker"
             )
         async with db.read_session() as session:
-            message_id = (await session.execute(sa.select(OutboxMessage.id))).scalar_one()
+            message_id = (await session.execute(EMAIL_JOBS)).scalar_one()
         await wait_until_done(db, message_id)
         returncode = await worker.terminate_and_wait()
 
@@ -152,7 +155,7 @@ async def test_run_worker_drains_jobs_and_returns_when_stopped(
             await queue_email(session, to="a@example.com", subject="One", text="1")
             await queue_email(session, to="b@example.com", subject="Two", text="2")
         async with db.read_session() as session:
-            ids = list((await session.execute(sa.select(OutboxMessage.id))).scalars())
+            ids = list((await session.execute(EMAIL_JOBS)).scalars())
         for message_id in ids:
             await wait_until_done(db, message_id)
     finally:

@@ -38,6 +38,7 @@ from campus.kernel.outbox import (
     OutboxMessage,
     ProcessedMessage,
 )
+from campus.kernel.schedule import Scheduler
 
 log = get_logger("campus.jobs")
 
@@ -77,6 +78,7 @@ class Relay:
         max_attempts: int = 8,
         batch_size: int = 20,
         lease_seconds: float = LEASE_SECONDS,
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.db = db
         self.registry = registry
@@ -84,6 +86,7 @@ class Relay:
         self.max_attempts = max_attempts
         self.batch_size = batch_size
         self.lease_seconds = lease_seconds
+        self.scheduler = scheduler
         self._stop_requested = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -199,7 +202,11 @@ class Relay:
     # ------------------------------------------------------------------ running
 
     async def run_once(self) -> int:
-        """Claim one batch and process it. Returns how many messages were handled."""
+        """Enqueue due periodic jobs (with a scheduler), then claim one batch and process it.
+        Returns how many messages were handled."""
+        scheduler = self.scheduler
+        if scheduler is not None and not self._stop_requested and scheduler.should_tick(utcnow()):
+            await scheduler.tick()
         claimed = await self.claim()
         handled = 0
         for index, message in enumerate(claimed):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -84,6 +84,7 @@ class HandlerRegistry:
 
     subscribers: dict[str, dict[str, Handler]] = field(default_factory=dict)
     jobs: dict[str, Handler] = field(default_factory=dict)
+    schedules: dict[str, timedelta] = field(default_factory=dict)
 
     def subscribe(self, event: str, handler_name: str, handler: Handler) -> None:
         """Add a subscriber. ``handler_name`` is its stable identity for deduplication (it is
@@ -97,6 +98,12 @@ class HandlerRegistry:
         if name in self.jobs:
             raise ValueError(f"job {name!r} already has a handler")
         self.jobs[name] = handler
+
+    def periodic(self, name: str, every: timedelta, handler: Handler) -> None:
+        """A job the relays enqueue every ``every`` (``campus.kernel.schedule``); the handler
+        receives ``{"scheduledAt": iso time}`` and must tolerate running late or twice."""
+        self.job(name, handler)
+        self.schedules[name] = every
 
     def handlers_for(self, kind: str, name: str) -> dict[str, Handler]:
         if kind == MessageKind.JOB:
@@ -136,5 +143,50 @@ async def enqueue_job(
         sensitive=sensitive,
     )
     session.add(message)
-    _mark_dirty(session)
+    if run_at is None or run_at <= utcnow():
+        # A job due later is found by the relay's regular poll; waking it now would only make
+        # it look, find nothing due, and go back to sleep.
+        _mark_dirty(session)
     return message.id
+
+
+# --------------------------------------------------------------------------- housekeeping
+
+PURGE_JOB = "kernel.purge_outbox"
+PURGE_EVERY = timedelta(hours=1)
+_PURGE_CHUNK = 5000
+
+
+async def purge_delivered(session: AsyncSession, delivered_before: datetime) -> int:
+    """Delete messages delivered before ``delivered_before`` and their dedupe records (a
+    delivered message is never redelivered, so its dedupe rows have nothing left to guard).
+    Dead messages stay for operators. At most ``_PURGE_CHUNK`` messages per call."""
+    ids = (
+        sa.select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == MessageStatus.DONE,
+            OutboxMessage.processed_at < delivered_before,
+        )
+        .limit(_PURGE_CHUNK)
+    )
+    chosen = list((await session.execute(ids)).scalars())
+    if not chosen:
+        return 0
+    await session.execute(
+        sa.delete(ProcessedMessage).where(ProcessedMessage.message_id.in_(chosen))
+    )
+    await session.execute(sa.delete(OutboxMessage).where(OutboxMessage.id.in_(chosen)))
+    return len(chosen)
+
+
+def register(registry: HandlerRegistry, retention: timedelta) -> None:
+    """The kernel's own periodic job: keep the outbox the size of recent traffic."""
+
+    async def purge(session: AsyncSession, delivery: Delivery) -> None:
+        del delivery
+        purged = await purge_delivered(session, utcnow() - retention)
+        if purged == _PURGE_CHUNK:
+            # More left: take the next chunk in a job of its own (short transactions).
+            await enqueue_job(session, PURGE_JOB, {"continued": True})
+
+    registry.periodic(PURGE_JOB, PURGE_EVERY, purge)

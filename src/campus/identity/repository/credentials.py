@@ -180,6 +180,17 @@ async def live_sessions(
     return (await session.execute(stmt)).scalars().all()
 
 
+async def purge_ended_sessions(session: AsyncSession, ended_before: datetime) -> int:
+    """Delete sessions revoked or expired before ``ended_before`` with their refresh tokens.
+    Live sessions keep every token, used ones included: a replayed used token must still be
+    recognised so that it revokes its family."""
+    ended = sa.or_(UserSession.revoked_at < ended_before, UserSession.expires_at < ended_before)
+    ended_ids = sa.select(UserSession.id).where(ended)
+    await session.execute(sa.delete(RefreshToken).where(RefreshToken.session_id.in_(ended_ids)))
+    result = await session.execute(sa.delete(UserSession).where(ended).returning(UserSession.id))
+    return len(result.all())
+
+
 # --------------------------------------------------------------------------- action tokens
 
 
@@ -228,6 +239,17 @@ async def consume_action_token(
     )
     row = (await session.execute(stmt)).first()
     return (row[0], row[1]) if row else None
+
+
+async def purge_action_tokens(session: AsyncSession, spent_before: datetime) -> int:
+    """Delete tokens used or expired before ``spent_before``: they answer exactly like unknown
+    ones, so nothing a user sees changes."""
+    stmt = (
+        sa.delete(ActionToken)
+        .where(sa.or_(ActionToken.used_at < spent_before, ActionToken.expires_at < spent_before))
+        .returning(ActionToken.token_hash)
+    )
+    return len((await session.execute(stmt)).all())
 
 
 # --------------------------------------------------------------------------- MFA

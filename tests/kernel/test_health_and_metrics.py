@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from httpx import AsyncClient
+from pydantic import SecretStr
 
 from campus.kernel.db import Database
 from tests.kernel.conftest import AppFactory, client_for
@@ -133,3 +134,22 @@ async def test_metrics_label_unmatched_paths_and_odd_methods_without_new_series(
     assert _sample(text, "campus_http_requests_total", {"route": "unmatched", "status": "404"})
     assert 'method="BREW"' not in text
     assert _sample(text, "campus_http_requests_total", {"method": "OTHER"})
+
+
+async def test_metrics_with_a_token_configured_answer_only_that_bearer_token(
+    make_app: AppFactory,
+) -> None:
+    token = SecretStr("scrape-secret-0123456789")
+    async with make_app(metrics_token=token) as app, client_for(app) as client:
+        missing = await client.get("/metrics")
+        wrong = await client.get("/metrics", headers={"Authorization": "Bearer nope"})
+        basic = await client.get("/metrics", headers={"Authorization": "Basic c2NyYXBl"})
+        right = await client.get(
+            "/metrics", headers={"Authorization": "Bearer scrape-secret-0123456789"}
+        )
+    for refused in (missing, wrong, basic):
+        assert refused.status_code == 401
+        assert refused.json()["error"]["code"] == "unauthorized"
+        assert "campus_http_requests" not in refused.text
+    assert right.status_code == 200
+    assert "campus_http_requests" in right.text

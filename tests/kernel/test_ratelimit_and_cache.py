@@ -225,6 +225,34 @@ async def test_memory_cache_evicts_when_full() -> None:
     assert present == [2, 3, 4]
 
 
+async def test_memory_cache_evicts_the_least_recently_read_entry_first() -> None:
+    cache = MemoryCache(max_entries=3)
+    for n in range(3):
+        await cache.set(f"k{n}", b"v", ttl_seconds=60)
+    assert await cache.get("k0") == b"v"  # k0 is now the most recently used
+    await cache.set("k3", b"v", ttl_seconds=60)
+
+    assert await cache.get("k1") is None
+    assert [await cache.get(k) for k in ("k0", "k2", "k3")] == [b"v", b"v", b"v"]
+
+
+async def test_memory_cache_stays_within_its_byte_bound() -> None:
+    cache = MemoryCache(max_bytes=100_000)
+    for n in range(50):
+        await cache.set(f"page{n}", bytes(30_000), ttl_seconds=60)
+        assert cache.size_bytes <= 100_000
+    assert len(cache) == 3
+    assert await cache.get("page49") is not None
+    assert await cache.get("page46") is None
+
+    await cache.set("huge", bytes(200_000), ttl_seconds=60)  # bigger than the whole cache
+    assert await cache.get("huge") is None
+    assert await cache.get("page49") is not None
+
+    await cache.set("page49", b"small", ttl_seconds=60)  # replacing frees the old value
+    assert cache.size_bytes == 2 * 30_000 + 5
+
+
 @requires_redis
 async def test_redis_cache_keys_are_namespaced_and_carry_their_ttl(
     namespace: str, redis_client: aioredis.Redis

@@ -7,6 +7,7 @@ Redis keys live under ``<namespace>:cache:``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Protocol
 
 import redis.asyncio as aioredis
@@ -33,9 +34,26 @@ def _now() -> float:
 
 
 class MemoryCache:
-    def __init__(self, max_entries: int = 10_000) -> None:
-        self._data: dict[str, tuple[float, bytes]] = {}
+    """A least-recently-used cache bounded by entry count and by the bytes of its values
+    (whole responses can be tens of KB each). Expired entries are dropped when read."""
+
+    def __init__(self, max_entries: int = 10_000, max_bytes: int = 64 * 1024 * 1024) -> None:
+        self._data: OrderedDict[str, tuple[float, bytes]] = OrderedDict()
         self._max = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def _drop(self, key: str) -> None:
+        entry = self._data.pop(key, None)
+        if entry is not None:
+            self._bytes -= len(entry[1])
 
     async def get(self, key: str) -> bytes | None:
         entry = self._data.get(key)
@@ -43,35 +61,42 @@ class MemoryCache:
             return None
         expires, value = entry
         if expires <= _now():
-            self._data.pop(key, None)
+            self._drop(key)
             return None
+        self._data.move_to_end(key)
         return value
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
-        if key not in self._data and len(self._data) >= self._max:
-            now = _now()
-            for stale in [k for k, (exp, _) in self._data.items() if exp <= now]:
-                del self._data[stale]
-            if len(self._data) >= self._max:
-                self._data.pop(next(iter(self._data)))
-        self._data[key] = (_now() + ttl_seconds, value)
+        self._put(key, _now() + ttl_seconds, value)
+
+    def _put(self, key: str, expires: float, value: bytes) -> None:
+        self._drop(key)
+        if len(value) > self._max_bytes:
+            return  # larger than the whole cache: not worth evicting everything for
+        while self._data and (
+            len(self._data) >= self._max or self._bytes + len(value) > self._max_bytes
+        ):
+            self._drop(next(iter(self._data)))  # least recently used first
+        self._data[key] = (expires, value)
+        self._bytes += len(value)
 
     async def delete(self, *keys: str) -> None:
         for key in keys:
-            self._data.pop(key, None)
+            self._drop(key)
 
     async def incr(self, key: str) -> int:
         current = await self.get(key)
         value = int(current or b"0") + 1
         expires = self._data[key][0] if current is not None else _now() + _FOREVER
-        self._data[key] = (expires, str(value).encode())
+        self._put(key, expires, str(value).encode())
         return value
 
     async def clear(self) -> None:
         self._data.clear()
+        self._bytes = 0
 
     async def close(self) -> None:
-        self._data.clear()
+        await self.clear()
 
 
 class RedisCache:
@@ -108,5 +133,7 @@ class RedisCache:
         await self._redis.aclose()
 
 
-def make_cache(redis_url: str, namespace: str = "campus") -> Cache:
-    return RedisCache(redis_url, namespace) if redis_url else MemoryCache()
+def make_cache(redis_url: str, namespace: str = "campus", memory_max_mb: int = 64) -> Cache:
+    if redis_url:
+        return RedisCache(redis_url, namespace)
+    return MemoryCache(max_bytes=memory_max_mb * 1024 * 1024)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from fastapi import Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from campus.kernel.db import Database
-from campus.kernel.errors import ServiceUnavailable
+from campus.kernel.errors import ServiceUnavailable, Unauthorized
 from campus.kernel.http import api_router
 from campus.kernel.logging import get_logger
 from campus.kernel.schemas import ApiModel
@@ -89,5 +90,14 @@ async def readyz(request: Request) -> Readiness:
     response_class=Response,
     responses={200: {"content": {"text/plain": {}}}},
 )
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    """Open when ``CAMPUS_METRICS_TOKEN`` is empty (keep the port private); otherwise the
+    scraper must send ``Authorization: Bearer <token>``."""
+    expected = request.app.state.settings.metrics_token.get_secret_value()
+    if expected:
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            presented.strip().encode(), expected.encode()
+        ):
+            raise Unauthorized("Metrics need 'Authorization: Bearer <metrics token>'.")
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

@@ -189,8 +189,10 @@ async def recount_enrollment_counts(
     on_batch: Callable[[int], None] = lambda done: None,
 ) -> list[CourseRecount]:
     """Recompute the catalog's enrollment counts from the enrollments: of one course (id or
-    slug; ``UnknownCourseError`` when there is none) or of every course with enrollments, one
+    slug; ``UnknownCourseError`` when there is none) or of every course with enrollments or a
+    non-zero count, one
     transaction per batch of courses (short row locks; a failure keeps the batches done)."""
+    from campus.catalog import api as catalog
     from campus.kernel.db import Database
     from campus.learning import api as learning
 
@@ -204,17 +206,26 @@ async def recount_enrollment_counts(
             on_batch(len(results))
             return results
         async with db.read_session() as session:
-            on_total(await learning.count_enrolled_courses(session))
+            on_total(
+                await learning.count_enrolled_courses(session)
+                + await catalog.count_counted_courses(session)
+            )
+        # Every course with enrollments, then every course whose count is above zero but that
+        # has no enrollment left (its count can only be stale).
         results = []
-        after: uuid.UUID | None = None
-        while True:
-            async with db.session() as session:
-                batch = await learning.enrolled_course_ids(session, after=after, limit=batch_size)
-                results += await learning.recount_course_enrollments(session, batch)
-            on_batch(len(batch))
-            if len(batch) < batch_size:
-                return results
-            after = batch[-1]
+        for source in (learning.enrolled_course_ids, catalog.counted_course_ids):
+            done = {result.course_id for result in results}
+            after: uuid.UUID | None = None
+            while True:
+                async with db.session() as session:
+                    batch = await source(session, after=after, limit=batch_size)
+                    todo = [course_id for course_id in batch if course_id not in done]
+                    results += await learning.recount_course_enrollments(session, todo)
+                on_batch(len(batch))
+                if len(batch) < batch_size:
+                    break
+                after = batch[-1]
+        return results
     finally:
         await db.dispose()
 

@@ -104,6 +104,25 @@ async def test_recount_sets_a_course_without_learners_back_to_zero(
     assert await learning.enrollment_count_on_course(empty.id) == 0
 
 
+async def test_recount_of_every_course_also_reaches_stale_counts_of_courses_without_learners(
+    learning: LearningFactory, relay: Relay, db: Database, cli_settings: None
+) -> None:
+    cast = await learning.cast()
+    taught = await learning.course(cast.owner, cast.admin, title="Taught")
+    empty = await learning.course(cast.owner, cast.admin, title="Empty")
+    await learning.enroll(cast.student, taught)
+    await relay.drain()
+    await _tamper(db, taught, 5)
+    await _tamper(db, empty, 12)
+
+    result = await campus("learning", "recount", "--batch-size", "1")
+
+    assert result.exit_code == 0, result.output
+    assert "Recounted 2 course(s); 2 corrected." in result.output
+    assert await learning.enrollment_count_on_course(taught.id) == 1
+    assert await learning.enrollment_count_on_course(empty.id) == 0
+
+
 async def test_recount_of_an_unknown_course_fails_with_a_clear_message_and_changes_nothing(
     learning: LearningFactory, relay: Relay, db: Database, cli_settings: None
 ) -> None:

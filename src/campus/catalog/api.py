@@ -40,6 +40,8 @@ from campus.kernel.money import Money
 
 __all__ = [
     "adjust_enrollment_count",
+    "count_counted_courses",
+    "counted_course_ids",
     "course_instructor_ids",
     "find_course_ids_by_slugs",
     "get_course_summaries",
@@ -51,6 +53,7 @@ __all__ = [
     "is_course_instructor",
     "seed_demo",
     "set_enrollment_count",
+    "set_lesson_assessment",
     "set_rating",
 ]
 
@@ -296,3 +299,48 @@ async def seed_demo(
     from campus.catalog import demo  # demo data imports this module
 
     return await demo.seed_demo(session, instructor_ids=instructor_ids, reviewer_id=reviewer_id)
+
+
+# --------------------------------------------------------------------------- assessment links
+
+
+async def set_lesson_assessment(
+    session: AsyncSession,
+    lesson_id: uuid.UUID,
+    *,
+    course_id: uuid.UUID,
+    quiz_id: uuid.UUID | None = None,
+    assignment_id: uuid.UUID | None = None,
+) -> None:
+    """Point a quiz lesson at its quiz, or an assignment lesson at its assignment (the
+    assessment context owns both; catalog keeps the id only). Exactly one of ``quiz_id`` and
+    ``assignment_id``; the lesson must be a lesson of ``course_id`` of the matching type, else a
+    422 on ``lessonId``. Setting the same reference again changes nothing. Learners' cached
+    curricula of published versions pick the reference up when they are next loaded."""
+    if (quiz_id is None) == (assignment_id is None):
+        raise field_error("lessonId", "Give a quiz or an assignment to link the lesson to.")
+    loaded = await structure_repo.get_lesson(session, lesson_id)
+    if loaded is None or loaded[1].course_id != course_id:
+        raise field_error("lessonId", "Not a lesson of this course.")
+    lesson = loaded[0]
+    wanted = LessonType.QUIZ if quiz_id is not None else LessonType.ASSIGNMENT
+    if lesson.type != wanted.value:
+        raise field_error("lessonId", f"Only a {wanted.value} lesson can link to it.")
+    values = {"quiz_id": quiz_id} if quiz_id is not None else {"assignment_id": assignment_id}
+    if all(getattr(lesson, k) == v for k, v in values.items()):
+        return
+    await structure_repo.update_lesson(session, lesson.id, values)
+
+
+async def counted_course_ids(
+    session: AsyncSession, *, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    """The next ``limit`` ids of courses whose enrollment count is above zero, in id order
+    (keyset after ``after``): reconciliation reaches courses whose count is stale even when
+    they have no enrollment left."""
+    return await repo.counted_course_ids(session, after, limit)
+
+
+async def count_counted_courses(session: AsyncSession) -> int:
+    """How many courses have an enrollment count above zero."""
+    return await repo.count_counted_courses(session)

@@ -418,3 +418,19 @@ async def published_course_ids_with_tag(
         .where(CourseTag.tag_id == tag_id, Course.status == "published")
     )
     return list(result.scalars())
+
+
+async def counted_course_ids(
+    session: AsyncSession, after: uuid.UUID | None, limit: int
+) -> list[uuid.UUID]:
+    stmt = sa.select(Course.id).where(Course.enrollment_count > 0).order_by(Course.id).limit(limit)
+    if after is not None:
+        stmt = stmt.where(Course.id > after)
+    return list((await session.execute(stmt)).scalars())
+
+
+async def count_counted_courses(session: AsyncSession) -> int:
+    count = await session.scalar(
+        sa.select(sa.func.count()).select_from(Course).where(Course.enrollment_count > 0)
+    )
+    return int(count or 0)

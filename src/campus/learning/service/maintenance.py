@@ -62,12 +62,19 @@ async def recount_courses(
 
 
 async def recount_all(session: AsyncSession) -> dict[uuid.UUID, int]:
-    """Recount every course that has enrollments, in one transaction (reconciliation; the
-    ``campus learning recount`` command walks the same courses in batches of their own)."""
+    """Recount every course that has enrollments, and every course whose count is above zero
+    without any (a stale count), in one transaction (reconciliation; the ``campus learning
+    recount`` command walks the same courses in batches of their own)."""
     counts: dict[uuid.UUID, int] = {}
     after: uuid.UUID | None = None
     while batch := await repo.course_ids_after(session, after, RECOUNT_BATCH):
         for result in await recount_courses(session, batch):
+            counts[result.course_id] = result.after
+        after = batch[-1]
+    after = None
+    while batch := await catalog.counted_course_ids(session, after=after, limit=RECOUNT_BATCH):
+        stale = [course_id for course_id in batch if course_id not in counts]
+        for result in await recount_courses(session, stale):
             counts[result.course_id] = result.after
         after = batch[-1]
     return counts

@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     sandbox_uid_pool_size: int = Field(default=64, ge=1, le=4096)
     sandbox_workspace_root: str = ""
     sandbox_max_concurrency: int = Field(default=0, ge=0, le=512)
+    metrics_token: SecretStr = SecretStr("")
+    cache_memory_max_mb: int = Field(default=64, ge=1, le=65_536)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     smtp_host: str = ""
@@ -97,6 +99,7 @@ class Settings(BaseSettings):
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
     outbox_lease_seconds: int = Field(default=300, ge=5, le=86_400)
     outbox_batch_size: int = Field(default=20, ge=1, le=500)
+    outbox_retention_days: int = Field(default=7, ge=1, le=3650)
     log_level: str = "INFO"
     log_json: bool = True
     seed_demo_on_first_run: bool = True

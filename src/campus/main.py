@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -19,7 +20,7 @@ from campus.config import Settings, get_settings
 from campus.identity import endpoints as identity_endpoints
 from campus.identity import tasks as identity_tasks
 from campus.identity.api import make_token_verifier, sync_role_catalog
-from campus.kernel import health, mail
+from campus.kernel import health, mail, outbox, storage
 from campus.kernel.cache import make_cache
 from campus.kernel.db import Database
 from campus.kernel.http import (
@@ -34,6 +35,8 @@ from campus.kernel.mail import Mailer, make_mailer
 from campus.kernel.outbox import HandlerRegistry
 from campus.kernel.ratelimit import RateLimiter
 from campus.kernel.runner import InProcessRunner
+from campus.kernel.schedule import Scheduler
+from campus.kernel.storage import local_storage
 from campus.kernel.wakeup import RedisWakeup
 from campus.learning import endpoints as learning_endpoints
 from campus.learning import tasks as learning_tasks
@@ -75,6 +78,7 @@ def build_registry(settings: Settings, mailer: Mailer) -> HandlerRegistry:
     """Every context registers its event subscribers and job handlers here."""
     registry = HandlerRegistry()
     mail.register(registry, settings, mailer)
+    outbox.register(registry, timedelta(days=settings.outbox_retention_days))
     identity_tasks.register(registry, settings)
     catalog_tasks.register(registry, settings)
     learning_tasks.register(registry, settings)
@@ -101,6 +105,7 @@ def build_relay(
         max_attempts=settings.outbox_max_attempts,
         batch_size=settings.outbox_batch_size,
         lease_seconds=settings.outbox_lease_seconds,
+        scheduler=Scheduler(db, registry.schedules),
     )
 
 
@@ -151,14 +156,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = build_database(settings)
     app.state.limiter = RateLimiter(settings.redis_url, settings.redis_namespace)
-    app.state.cache = make_cache(settings.redis_url, settings.redis_namespace)
+    app.state.cache = make_cache(
+        settings.redis_url, settings.redis_namespace, settings.cache_memory_max_mb
+    )
     app.state.mailer = make_mailer(settings)
+    app.state.storage = local_storage(settings)
     app.state.registry = build_registry(settings, app.state.mailer)
     app.state.migration_heads = health.migration_heads()
     app.state.token_verifier = make_token_verifier(settings)
 
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(storage.router)
     app.include_router(identity_endpoints.router, prefix=API_PREFIX)
     app.include_router(catalog_endpoints.router, prefix=API_PREFIX)
     app.include_router(learning_endpoints.router, prefix=API_PREFIX)

@@ -23,13 +23,12 @@ import pstats
 import random
 import statistics
 import time
-from collections.abc import Callable, MutableMapping, Sequence
-from typing import Any
-from urllib.parse import urlsplit
+from collections.abc import Callable, Sequence
 
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from benchmarks import harness
 from benchmarks.bench_app import create_bench_app
 from benchmarks.catalog_bench import detail_paths, list_paths, search_paths
 
@@ -56,41 +55,6 @@ class MissingCache:
         return None
 
 
-async def call(app: FastAPI, url: str) -> tuple[int, bytes]:
-    """One GET through the ASGI interface; returns (status, body)."""
-    parts = urlsplit(url)
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": parts.path,
-        "raw_path": parts.path.encode(),
-        "query_string": parts.query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"bench"), (b"accept", b"application/json")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("bench", 80),
-        "state": {},
-    }
-    status = 0
-    chunks: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: MutableMapping[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)
-
-
 async def detail_slugs(app: FastAPI) -> list[str]:
     async with app.state.db.session() as session:
         result = await session.execute(
@@ -108,7 +72,7 @@ async def measure(app: FastAPI, urls: Sequence[str]) -> tuple[list[float], list[
     cpu: list[float] = []
     for url in urls:
         start, start_cpu = time.perf_counter(), time.process_time()
-        status, body = await call(app, url)
+        status, body = await harness.asgi_call(app, "GET", url)
         wall.append((time.perf_counter() - start) * 1000)
         cpu.append((time.process_time() - start_cpu) * 1000)
         if status != 200:
@@ -149,7 +113,7 @@ async def run(args: argparse.Namespace) -> None:
             wall, cpu = await measure(app, urls)
             if profiler is not None:
                 profiler.disable()
-            _, body = await call(app, urls[0])
+            _, body = await harness.asgi_call(app, "GET", urls[0])
             print(summary(name, wall, cpu, body), flush=True)
             if profiler is not None:
                 out = io.StringIO()

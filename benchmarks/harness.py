@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import sqlalchemy as sa
@@ -72,8 +73,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def create_database(base_url: str = DEFAULT_PG) -> str:
-    name = f"campus_bench_{uuid.uuid4().hex[:8]}"
+async def create_database(base_url: str = DEFAULT_PG, prefix: str = "campus_bench") -> str:
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
     admin_url = make_url(base_url).set(drivername="postgresql+asyncpg")
     engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
     async with engine.connect() as conn:
@@ -317,3 +318,56 @@ def report(
 
 def run(coro: object) -> object:
     return asyncio.run(coro)  # type: ignore[arg-type]
+
+
+async def asgi_call(
+    app: Any,
+    method: str,
+    url: str,
+    *,
+    token: str | None = None,
+    body: bytes = b"",
+) -> tuple[int, bytes]:
+    """One request straight through the ASGI interface (no server, no socket): the in-process
+    profilers measure the app's own cost with it. Returns (status, body)."""
+    path, _, query = url.partition("?")
+    headers = [(b"host", b"bench"), (b"accept", b"application/json")]
+    if token:
+        headers.append((b"authorization", f"Bearer {token}".encode()))
+    if body:
+        headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": headers,
+        "client": ("127.0.0.1", 50000),
+        "server": ("bench", 80),
+        "state": {},
+    }
+    status = 0
+    chunks: list[bytes] = []
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: Any) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)

@@ -36,8 +36,6 @@ import httpx
 import sqlalchemy as sa
 from fastapi import FastAPI
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from benchmarks import harness
 from benchmarks.learning_bench import (
@@ -51,64 +49,6 @@ from benchmarks.learning_bench import (
 from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from campus.kernel.ids import new_id
-
-
-async def create_database(base_url: str = harness.DEFAULT_PG) -> str:
-    name = f"campus_prof_{uuid.uuid4().hex[:8]}"
-    admin_url = make_url(base_url).set(drivername="postgresql+asyncpg")
-    engine = create_async_engine(admin_url, isolation_level="AUTOCOMMIT")
-    async with engine.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    await engine.dispose()
-    return admin_url.set(database=name).render_as_string(hide_password=False)
-
-
-async def call(
-    app: FastAPI, method: str, path: str, token: str, body: bytes = b""
-) -> tuple[int, bytes]:
-    """One request through the ASGI interface; returns (status, body)."""
-    headers = [
-        (b"host", b"bench"),
-        (b"accept", b"application/json"),
-        (b"authorization", f"Bearer {token}".encode()),
-    ]
-    if body:
-        headers += [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method,
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": headers,
-        "client": ("127.0.0.1", 50000),
-        "server": ("bench", 80),
-        "state": {},
-    }
-    status = 0
-    chunks: list[bytes] = []
-    sent = False
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent
-        if sent:  # pragma: no cover - the app reads the body once
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, b"".join(chunks)
 
 
 async def _course(
@@ -217,7 +157,7 @@ async def measure(
     with statements(app) as seen:
         for method, path, token, body in requests:
             start, start_cpu = time.perf_counter(), time.process_time()
-            status, answer = await call(app, method, path, token, body)
+            status, answer = await harness.asgi_call(app, method, path, token=token, body=body)
             wall.append((time.perf_counter() - start) * 1000)
             cpu.append((time.process_time() - start_cpu) * 1000)
             if status != 200:
@@ -281,7 +221,7 @@ def main() -> None:
     parser.add_argument("--match", default="", help="regex: only functions whose path matches")
     args = parser.parse_args()
 
-    database_url = asyncio.run(create_database())
+    database_url = asyncio.run(harness.create_database(prefix="campus_prof"))
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env = harness.bench_env(

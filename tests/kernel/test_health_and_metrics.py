@@ -3,6 +3,7 @@ and /metrics labelled by route template, never by raw path."""
 
 from __future__ import annotations
 
+import gc
 import re
 import sqlite3
 from pathlib import Path
@@ -153,3 +154,16 @@ async def test_metrics_with_a_token_configured_answer_only_that_bearer_token(
         assert "campus_http_requests" not in refused.text
     assert right.status_code == 200
     assert "campus_http_requests" in right.text
+
+
+async def test_start_up_moves_long_lived_objects_out_of_the_collectors_sight(
+    make_app: AppFactory,
+) -> None:
+    gc.unfreeze()
+    try:
+        async with make_app(gc_freeze=True):
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+    async with make_app(gc_freeze=False):
+        assert gc.get_freeze_count() == 0

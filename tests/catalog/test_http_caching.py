@@ -3,6 +3,7 @@ pages invalidated by publish, update and archive (also across app processes shar
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -12,9 +13,11 @@ from fastapi import FastAPI
 from httpx import ASGITransport, AsyncClient
 
 from campus.config import Settings
+from campus.kernel.db import Database
 from campus.main import create_app
 from tests.conftest import TEST_REDIS_URL
 from tests.fixtures.catalog import API, CatalogFactory, ok
+from tests.fixtures.identity import count_queries
 
 PUBLIC = ["/courses", "/categories", "/tracks"]
 
@@ -138,3 +141,21 @@ async def test_the_etag_changes_in_every_process_sharing_redis(
         assert after.status_code == 200
         assert after.json()["title"] == "Shared, changed"
         assert after.headers["etag"] != before.headers["etag"]
+
+
+async def test_concurrent_misses_of_one_page_run_its_queries_once(
+    app: FastAPI, client: AsyncClient, catalog: CatalogFactory, db: Database
+) -> None:
+    cast = await catalog.cast()
+    course = await catalog.published(cast.owner, cast.admin)
+    for url in (f"{API}/courses?sort=-popularity&limit=5", f"{API}/courses/{course['slug']}"):
+        await app.state.cache.clear()
+        with count_queries(db) as single:
+            alone = await client.get(url)
+        await app.state.cache.clear()
+        with count_queries(db) as burst:
+            responses = await asyncio.gather(*(client.get(url) for _ in range(10)))
+        assert {r.status_code for r in responses} == {200}
+        assert {r.content for r in responses} == {alone.content}
+        assert len(single) > 0
+        assert len(burst) == len(single)

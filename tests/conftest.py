@@ -131,7 +131,7 @@ def _default_settings(database_url: str, data_dir: Path, session_namespace: str)
         redis_namespace=session_namespace,
         data_dir=data_dir,
         jobs_in_process=False,
-        gc_freeze=False,  # many apps per run: keep their start-up garbage collectable
+        gc_tuning=False,  # many apps per run: keep their start-up garbage collectable
         refresh_cookie_secure=True,
         log_json=True,
         seed_demo_on_first_run=False,

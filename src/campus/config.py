@@ -100,7 +100,7 @@ class Settings(BaseSettings):
     outbox_lease_seconds: int = Field(default=300, ge=5, le=86_400)
     outbox_batch_size: int = Field(default=20, ge=1, le=500)
     outbox_retention_days: int = Field(default=7, ge=1, le=3650)
-    gc_freeze: bool = True
+    gc_tuning: bool = True
     log_level: str = "INFO"
     log_json: bool = True
     seed_demo_on_first_run: bool = True

@@ -13,6 +13,7 @@ from httpx import AsyncClient
 from pydantic import SecretStr
 
 from campus.kernel.db import Database
+from campus.main import FULL_COLLECTION_AFTER
 from tests.kernel.conftest import AppFactory, client_for
 from tests.kernel.routes import PREFIX
 
@@ -156,14 +157,18 @@ async def test_metrics_with_a_token_configured_answer_only_that_bearer_token(
     assert "campus_http_requests" in right.text
 
 
-async def test_start_up_moves_long_lived_objects_out_of_the_collectors_sight(
+async def test_start_up_freezes_long_lived_objects_and_spaces_out_full_collections(
     make_app: AppFactory,
 ) -> None:
+    thresholds = gc.get_threshold()
     gc.unfreeze()
     try:
-        async with make_app(gc_freeze=True):
+        async with make_app(gc_tuning=True):
             assert gc.get_freeze_count() > 10_000
+            assert gc.get_threshold() == (thresholds[0], thresholds[1], FULL_COLLECTION_AFTER)
     finally:
         gc.unfreeze()
-    async with make_app(gc_freeze=False):
+        gc.set_threshold(*thresholds)
+    async with make_app(gc_tuning=False):
         assert gc.get_freeze_count() == 0
+        assert gc.get_threshold() == thresholds

@@ -186,6 +186,32 @@ def _enrollment(user_id: Any, course: Any, total: int, **extra: Any) -> dict[str
     }
 
 
+def started_lessons(learners: list[dict[str, Any]], watch: Any) -> list[dict[str, Any]]:
+    """A started video lesson for each learner (rotating over the course's videos), last
+    heartbeat a minute ago, so every heartbeat of the run is a plausible one."""
+    lessons = watch["curriculum"][0]["lessons"]
+    now = utcnow()
+    return [
+        {
+            "id": new_id(),
+            "user_id": person["id"],
+            "course_id": uuid.UUID(watch["id"]),
+            "lesson_lineage_id": uuid.UUID(lessons[i % VIDEO_LESSONS]["lineageId"]),
+            "lesson_id": uuid.UUID(lessons[i % VIDEO_LESSONS]["id"]),
+            "status": "in_progress",
+            "view_count": 1,
+            "position_seconds": 0,
+            "watched_seconds": 0,
+            "heartbeat_epoch": int(now.timestamp()) - 60,
+            "started_at": now,
+            "last_viewed_at": now,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for i, person in enumerate(learners)
+    ]
+
+
 async def build_world(database_url: str, data_dir: Path, base: str, args: Any) -> World:
     db = Database(database_url, null_pool=True)
     try:
@@ -211,26 +237,7 @@ async def build_world(database_url: str, data_dir: Path, base: str, args: Any) -
             rows.append(_enrollment(person["id"], watch, VIDEO_LESSONS))
             rows += [_enrollment(person["id"], c, 3) for c in extras]
         await _insert(db, "learning_enrollments", rows, "learner enrollments")
-        now = utcnow()
-        started = [
-            {
-                "id": new_id(),
-                "user_id": person["id"],
-                "course_id": uuid.UUID(watch["id"]),
-                "lesson_lineage_id": uuid.UUID(lessons[i % VIDEO_LESSONS]["lineageId"]),
-                "lesson_id": uuid.UUID(lessons[i % VIDEO_LESSONS]["id"]),
-                "status": "in_progress",
-                "view_count": 1,
-                "position_seconds": 0,
-                "watched_seconds": 0,
-                "heartbeat_epoch": int(now.timestamp()) - 60,
-                "started_at": now,
-                "last_viewed_at": now,
-                "created_at": now,
-                "updated_at": now,
-            }
-            for i, person in enumerate(learners)
-        ]
+        started = started_lessons(learners, watch)
         await _insert(db, "learning_lesson_progress", started, "started lessons")
 
         password_hash = learners[0]["password_hash"]

@@ -26,7 +26,6 @@ import pstats
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -45,10 +44,9 @@ from benchmarks.learning_bench import (
     _insert,
     _people,
     bench_settings,
+    started_lessons,
 )
-from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
-from campus.kernel.ids import new_id
 
 
 async def _course(
@@ -95,30 +93,8 @@ async def build(app: FastAPI, database_url: str, data_dir: Path, learners: int) 
             [_enrollment(p["id"], watch, VIDEO_LESSONS) for p in people],
             "enrollments",
         )
-        now = utcnow()
         await _insert(
-            db,
-            "learning_lesson_progress",
-            [
-                {
-                    "id": new_id(),
-                    "user_id": person["id"],
-                    "course_id": uuid.UUID(watch["id"]),
-                    "lesson_lineage_id": uuid.UUID(lessons[i % VIDEO_LESSONS]["lineageId"]),
-                    "lesson_id": uuid.UUID(lessons[i % VIDEO_LESSONS]["id"]),
-                    "status": "in_progress",
-                    "view_count": 1,
-                    "position_seconds": 0,
-                    "watched_seconds": 0,
-                    "heartbeat_epoch": int(now.timestamp()) - 60,
-                    "started_at": now,
-                    "last_viewed_at": now,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for i, person in enumerate(people)
-            ],
-            "started lessons",
+            db, "learning_lesson_progress", started_lessons(people, watch), "started lessons"
         )
         async with db.engine.begin() as conn:
             await conn.execute(sa.text("ANALYZE"))

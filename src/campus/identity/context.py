@@ -46,7 +46,7 @@ def _origin_of(url: str) -> str:
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
 
 
-def request_context(request: Request) -> RequestContext:
+async def request_context(request: Request) -> RequestContext:
     client = request.client
     user_agent = request.headers.get("user-agent")
     return RequestContext(

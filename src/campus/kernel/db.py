@@ -226,7 +226,7 @@ async def run_with_retries(
     raise AssertionError("unreachable")
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 

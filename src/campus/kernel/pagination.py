@@ -31,7 +31,7 @@ class PageParams:
         return (self.page - 1) * self.limit
 
 
-def page_params(
+async def page_params(
     page: int = Query(1, ge=1, le=100_000, description="1-based page number"),
     limit: int = Query(DEFAULT_LIMIT, ge=1, description=f"Page size, capped at {MAX_LIMIT}"),
 ) -> PageParams:

@@ -41,16 +41,16 @@ SUBMISSIONS_TAG = "code submissions"
 SANDBOX_TAG = "sandbox"
 
 
-def _engine(request: Request) -> GradingEngine:
+async def _engine(request: Request) -> GradingEngine:
     engine: GradingEngine | None = getattr(request.app.state, "coding_engine", None)
     return engine or engine_for(request.app.state.settings)
 
 
-def _settings(request: Request) -> Any:
+async def _settings(request: Request) -> Any:
     return request.app.state.settings
 
 
-def _limiter(request: Request) -> RateLimiter:
+async def _limiter(request: Request) -> RateLimiter:
     limiter: RateLimiter = request.app.state.limiter
     return limiter
 

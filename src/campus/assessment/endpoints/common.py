@@ -27,7 +27,7 @@ class Limits:
     files: LocalFileStorage
 
 
-def _limits(request: Request) -> Limits:
+async def _limits(request: Request) -> Limits:
     settings: Settings = request.app.state.settings
     return Limits(
         grace_seconds=settings.assessment_answer_grace_seconds,

@@ -54,7 +54,7 @@ NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
 }
 
 
-def language_prefs(
+async def language_prefs(
     request: Request,
     lang: str | None = Query(
         None,
@@ -68,7 +68,7 @@ def language_prefs(
 LanguagePrefs = Annotated[tuple[str, ...], Depends(language_prefs)]
 
 
-def _language_path(
+async def _language_path(
     language: str = Path(min_length=2, max_length=35, description="Language code, e.g. 'fr'"),
 ) -> str:
     code = normalize_language(language)

@@ -46,7 +46,7 @@ READ_ERRORS = errors(401, 404, 422)
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 422)
 
 
-def learning_rules(request: Request) -> Rules:
+async def learning_rules(request: Request) -> Rules:
     return Rules.from_settings(request.app.state.settings)
 
 

@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 import sqlalchemy as sa
@@ -237,6 +238,7 @@ def wrk_script(
     tokens, or a ``delay()`` pacing each connection)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
+    settle(url)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
         script_path = handle.name
@@ -262,6 +264,33 @@ def wrk_script(
     finally:
         os.unlink(script_path)
     return parse_wrk(scenario, out, connections, duration)
+
+
+def settle(
+    url: str,
+    *,
+    quiet_ms: float = 15.0,
+    in_a_row: int = 5,
+    interval: float = 0.1,
+    timeout: float = 30.0,
+) -> None:
+    """Wait until the server behind ``url`` has finished the previous scenario's requests.
+
+    When wrk stops, the requests it had in flight are still being served: after a slow
+    scenario (hundreds of milliseconds per request) they hold the event loop for a second or
+    more, and the next scenario's first requests would queue behind them and be counted in its
+    p99. So, before each run, ``/healthz`` is asked every ``interval`` seconds until
+    ``in_a_row`` answers in a row take under ``quiet_ms`` (half a second of quiet by default)."""
+    parts = urlsplit(url)
+    health = f"{parts.scheme}://{parts.netloc}/healthz"
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    with httpx.Client(timeout=timeout) as client:
+        while quiet < in_a_row and time.monotonic() < deadline:
+            start = time.perf_counter()
+            client.get(health)
+            quiet = quiet + 1 if (time.perf_counter() - start) * 1000 < quiet_ms else 0
+            time.sleep(interval)
 
 
 def _ms(value: str) -> float:

@@ -218,6 +218,22 @@ async def test_admin_list_searches_filters_sorts_and_paginates(
     assert item["roles"] == ["student"]
 
 
+async def test_admin_search_ignores_the_case_of_every_letter(
+    client: AsyncClient, identity: IdentityFactory, admin: AppUser
+) -> None:
+    await identity.user(first_name="Élodie", last_name="Østergård", email="elodie@example.org")
+    await identity.user(first_name="Elodie", last_name="Ostergard", email="plain@example.org")
+
+    async def emails(q: str) -> list[str]:
+        response = await client.get(ADMIN, params={"q": q}, headers=admin.headers)
+        assert response.status_code == 200, response.text
+        return [item["email"] for item in response.json()["items"]]
+
+    for query in ("élodie", "ÉLODIE", "østergård", "ØSTERGÅRD", "ÅRD"):
+        assert await emails(query) == ["elodie@example.org"], query
+    assert await emails("ostergard") == ["plain@example.org"]
+
+
 @pytest.mark.parametrize(
     "params",
     [

@@ -145,11 +145,11 @@ async def search_user_ids(
     """Ids of the accounts whose name ("First Last") or email contains ``text``, ignoring case,
     in id order, at most ``limit`` (one query). Every character matches literally (``%`` and
     ``_`` are not wildcards); the text is trimmed and NFC-normalised like stored names. Case is
-    folded by the database's ``lower()`` on both sides: every letter on PostgreSQL, ASCII
-    letters on SQLite (where other letters match in their own case). With ``among``, only those
-    accounts are searched (one bound parameter, whatever their number). Text that no name or
-    email can contain (blank, longer than any, or with control characters) matches no one
-    without a query."""
+    folded by the database's ``lower()`` on both sides, every letter on PostgreSQL and on
+    SQLite (``campus.kernel.db`` gives SQLite connections a Unicode ``lower()``). With
+    ``among``, only those accounts are searched (one bound parameter, whatever their number).
+    Text that no name or email can contain (blank, longer than any, or with control
+    characters) matches no one without a query."""
     needle = unicodedata.normalize("NFC", text.strip())
     if (
         not needle

@@ -98,9 +98,17 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
+def _unicode_lower(value: object) -> object:
+    """``lower()`` for SQLite connections. SQLite's own folds ASCII letters only, so a search
+    for "émile" missed "Émile" there while PostgreSQL found it; this one folds every letter."""
+    return value.lower() if isinstance(value, str) else value
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # Let SQLAlchemy emit BEGIN itself (see _sqlite_begin) instead of the driver.
     dbapi_connection.isolation_level = None
+    # Replaces the built-in for this connection (no index or constraint uses lower()).
+    dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from campus.identity.account import MeView
 from campus.identity.admin import UserListItem
@@ -13,7 +13,8 @@ from campus.identity.login import IssuedSession, MfaChallenge
 from campus.identity.repository.directory import InstructorRow
 from campus.identity.sessions import SessionView
 from campus.identity.tokens import IssuedToken
-from campus.kernel.schemas import ApiModel
+from campus.kernel.schemas import ApiModel, Responses
+from campus.kernel.schemas import error_responses as kernel_error_responses
 
 _ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "Malformed JSON, or an invalid/used/expired link token",
@@ -28,22 +29,8 @@ _ERROR_DESCRIPTIONS: dict[int, str] = {
 }
 
 
-class ErrorBody(ApiModel):
-    code: str
-    message: str
-    details: dict[str, Any]
-    trace_id: str
-
-
-class ErrorEnvelope(ApiModel):
-    success: bool = False
-    error: ErrorBody
-
-
-def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
-    return {
-        code: {"model": ErrorEnvelope, "description": _ERROR_DESCRIPTIONS[code]} for code in codes
-    }
+def error_responses(*codes: int) -> Responses:
+    return kernel_error_responses(_ERROR_DESCRIPTIONS, *codes)
 
 
 # --------------------------------------------------------------------------- tokens

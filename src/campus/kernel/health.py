@@ -16,7 +16,7 @@ from campus.kernel.db import Database
 from campus.kernel.errors import ServiceUnavailable, Unauthorized
 from campus.kernel.http import api_router
 from campus.kernel.logging import get_logger
-from campus.kernel.schemas import ApiModel
+from campus.kernel.schemas import ApiModel, error_responses
 
 router = api_router(tags=["operations"])
 log = get_logger("campus.health")
@@ -64,7 +64,7 @@ async def healthz() -> Health:
     "/readyz",
     summary="Readiness: the database answers and its schema is at the latest migration",
     response_model=Readiness,
-    responses={503: {"description": "Not ready"}},
+    responses=error_responses({503: "Not ready (the details say why)"}, 503),
 )
 async def readyz(request: Request) -> Readiness:
     db: Database = request.app.state.db
@@ -88,7 +88,10 @@ async def readyz(request: Request) -> Readiness:
     "/metrics",
     summary="Prometheus metrics",
     response_class=Response,
-    responses={200: {"content": {"text/plain": {}}}},
+    responses={
+        200: {"content": {"text/plain": {}}},
+        **error_responses({401: "CAMPUS_METRICS_TOKEN is set and the bearer token is not it"}, 401),
+    },
 )
 async def metrics(request: Request) -> Response:
     """Open when ``CAMPUS_METRICS_TOKEN`` is empty (keep the port private); otherwise the

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
 
@@ -29,3 +32,27 @@ class Message(ApiModel):
     """A plain acknowledgement."""
 
     message: str
+
+
+class ErrorBody(ApiModel):
+    code: str = Field(examples=["course_not_found", "validation_error"])
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+    trace_id: str
+
+
+class ErrorEnvelope(ApiModel):
+    """The one error shape (ARCHITECTURE.md §5), as documented in OpenAPI."""
+
+    success: bool = False
+    error: ErrorBody
+
+
+#: FastAPI's ``responses=`` argument.
+Responses = dict[int | str, dict[str, Any]]
+
+
+def error_responses(descriptions: Mapping[int, str], *statuses: int) -> Responses:
+    """OpenAPI ``responses`` for the error statuses a route can return, each described in its
+    context's words (``descriptions``)."""
+    return {s: {"model": ErrorEnvelope, "description": descriptions[s]} for s in statuses}

@@ -41,6 +41,7 @@ from campus.config import Settings
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from campus.kernel.http import api_router
+from campus.kernel.schemas import error_responses
 
 CHUNK = 64 * 1024
 
@@ -315,7 +316,14 @@ router = api_router(tags=["operations"])
     "/files/{area}/{file_hex}",
     summary="Download a file through a signed URL (issued by the API, short-lived)",
     response_class=FileResponse,
-    responses={200: {"content": {"application/octet-stream": {}}}, 404: {}},
+    responses={
+        200: {"content": {"application/octet-stream": {}}},
+        **error_responses(
+            {404: "The link is invalid, has expired or its file is gone", 422: "Malformed link"},
+            404,
+            422,
+        ),
+    },
 )
 async def download(
     request: Request,

@@ -25,7 +25,7 @@ from campus.assessment.coding.data import (
 )
 from campus.assessment.coding.sandbox import TestCase as SandboxTestCase
 from campus.assessment.coding.sandbox.models import TestKind as SandboxKind
-from campus.kernel.schemas import ApiModel, InputModel
+from campus.kernel.schemas import ApiModel, InputModel, Responses, error_responses
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Markdown = Annotated[str, StringConstraints(max_length=50_000)]
@@ -366,20 +366,6 @@ class SandboxStatusOut(ApiModel):
 # --------------------------------------------------------------------------- errors (OpenAPI)
 
 
-class ErrorBody(ApiModel):
-    code: str = Field(examples=["exercise_not_found"])
-    message: str
-    details: dict[str, Any] = Field(default_factory=dict)
-    trace_id: str
-
-
-class ErrorEnvelope(ApiModel):
-    """The one error shape (ARCHITECTURE.md §5)."""
-
-    success: bool = False
-    error: ErrorBody
-
-
 _DESCRIPTIONS = {
     400: "Malformed request (e.g. invalid JSON)",
     401: "Authentication required or the token is invalid",
@@ -394,9 +380,9 @@ _DESCRIPTIONS = {
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def errors(*statuses: int) -> Responses:
     """OpenAPI ``responses`` for the error statuses a route can return."""
-    return {s: {"model": ErrorEnvelope, "description": _DESCRIPTIONS[s]} for s in statuses}
+    return error_responses(_DESCRIPTIONS, *statuses)
 
 
 READ_ERRORS = errors(401, 403, 404, 422)

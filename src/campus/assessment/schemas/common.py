@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, StringConstraints
 
-from campus.kernel.schemas import ApiModel
+from campus.kernel.schemas import Responses, error_responses
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
@@ -29,20 +29,6 @@ def _web_url(value: str) -> str:
 WebUrl = Annotated[str, StringConstraints(min_length=8, max_length=2048), AfterValidator(_web_url)]
 
 
-class ErrorBody(ApiModel):
-    code: str = Field(examples=["quiz_not_found"])
-    message: str
-    details: dict[str, Any] = Field(default_factory=dict)
-    trace_id: str
-
-
-class ErrorEnvelope(ApiModel):
-    """The one error shape (ARCHITECTURE.md §5)."""
-
-    success: bool = False
-    error: ErrorBody
-
-
 _DESCRIPTIONS = {
     400: "Malformed request (e.g. invalid JSON)",
     401: "Authentication required or the token is invalid",
@@ -55,9 +41,9 @@ _DESCRIPTIONS = {
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def errors(*statuses: int) -> Responses:
     """OpenAPI ``responses`` for the error statuses a route can return."""
-    return {s: {"model": ErrorEnvelope, "description": _DESCRIPTIONS[s]} for s in statuses}
+    return error_responses(_DESCRIPTIONS, *statuses)
 
 
 READ_ERRORS = errors(401, 403, 404, 422)

@@ -5,29 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import Field
 
 from campus.catalog import i18n
 from campus.catalog.httpcache import CatalogJSONResponse, track_changes
 from campus.catalog.text import normalize_language
 from campus.kernel.errors import field_error
 from campus.kernel.http import api_router
-from campus.kernel.schemas import ApiModel
-
-
-class ErrorBody(ApiModel):
-    code: str = Field(examples=["course_not_found"])
-    message: str
-    details: dict[str, Any] = Field(default_factory=dict)
-    trace_id: str
-
-
-class ErrorEnvelope(ApiModel):
-    """The one error shape (ARCHITECTURE.md §5)."""
-
-    success: bool = False
-    error: ErrorBody
-
+from campus.kernel.schemas import Responses, error_responses
 
 _DESCRIPTIONS = {
     400: "Malformed request (e.g. invalid JSON)",
@@ -41,9 +25,9 @@ _DESCRIPTIONS = {
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def errors(*statuses: int) -> Responses:
     """OpenAPI ``responses`` for the error statuses a route can return."""
-    return {s: {"model": ErrorEnvelope, "description": _DESCRIPTIONS[s]} for s in statuses}
+    return error_responses(_DESCRIPTIONS, *statuses)
 
 
 #: Every write route can fail these ways.

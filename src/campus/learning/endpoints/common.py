@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Request
-from pydantic import Field
 
-from campus.kernel.schemas import ApiModel
+from campus.kernel.schemas import Responses, error_responses
 from campus.learning.service.common import Rules
-
-
-class ErrorBody(ApiModel):
-    code: str = Field(examples=["enrollment_not_found"])
-    message: str
-    details: dict[str, Any] = Field(default_factory=dict)
-    trace_id: str
-
-
-class ErrorEnvelope(ApiModel):
-    """The one error shape (ARCHITECTURE.md §5)."""
-
-    success: bool = False
-    error: ErrorBody
-
 
 _DESCRIPTIONS = {
     400: "Malformed request (e.g. invalid JSON)",
@@ -37,9 +21,9 @@ _DESCRIPTIONS = {
 }
 
 
-def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def errors(*statuses: int) -> Responses:
     """OpenAPI ``responses`` for the error statuses a route can return."""
-    return {s: {"model": ErrorEnvelope, "description": _DESCRIPTIONS[s]} for s in statuses}
+    return error_responses(_DESCRIPTIONS, *statuses)
 
 
 READ_ERRORS = errors(401, 404, 422)

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+S = TypeVar("S", bound=sa.Executable)
+
 
 def dialect(session: AsyncSession) -> str:
     return session.get_bind().dialect.name
+
+
+_BUILT: dict[tuple[str, str], Any] = {}
+
+
+def built_once(session: AsyncSession, name: str, build: Callable[[AsyncSession], S]) -> S:
+    """The statement ``name`` for this session's dialect, built on first use and then reused.
+
+    Building a wide select (dozens of columns, correlated JSON subqueries) and computing its
+    cache key costs more Python than running it; a statement object that is reused keeps its
+    memoised cache key, so only its parameters change from call to call. ``build`` must take
+    every per-call value from ``sa.bindparam`` (a literal would be frozen into the statement)
+    and may look at the session only for its dialect."""
+    key = (dialect(session), name)
+    statement = _BUILT.get(key)
+    if statement is None:
+        statement = _BUILT[key] = build(session)
+    return statement
 
 
 def is_postgres(session: AsyncSession) -> bool:

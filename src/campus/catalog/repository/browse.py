@@ -35,7 +35,7 @@ from campus.catalog.models import (
     ModuleTranslation,
     Tag,
 )
-from campus.catalog.repository.base import is_postgres, json_rows, json_value
+from campus.catalog.repository.base import built_once, is_postgres, json_rows, json_value
 from campus.catalog.repository.taxonomy import subtree_ids
 
 PUBLISHED = "published"
@@ -343,6 +343,24 @@ async def published_course_row(
 ) -> sa.Row[Any] | None:
     """A published course's page in one row: the card columns, the texts only the page shows,
     the current version, pricing tiers and every translation (JSON lists)."""
+    if course_id is not None:
+        stmt = built_once(session, "course_page_by_id", _course_page_by_id)
+        result: sa.Result[Any] = await session.execute(stmt, {"course_id": course_id})
+    else:
+        stmt = built_once(session, "course_page_by_slug", _course_page_by_slug)
+        result = await session.execute(stmt, {"slug": slug})
+    return result.first()
+
+
+def _course_page_by_id(session: AsyncSession) -> sa.Select[Any]:
+    return _course_page(session).where(Course.id == sa.bindparam("course_id", type_=sa.Uuid()))
+
+
+def _course_page_by_slug(session: AsyncSession) -> sa.Select[Any]:
+    return _course_page(session).where(Course.slug == sa.bindparam("slug", type_=sa.String()))
+
+
+def _course_page(session: AsyncSession) -> sa.Select[Any]:
     tiers = (
         sa.select(
             json_rows(
@@ -371,7 +389,7 @@ async def published_course_row(
         .where(CourseTranslation.course_id == Course.id)
         .scalar_subquery()
     )
-    stmt = (
+    return (
         sa.select(
             *_card_columns(session, None),
             Course.description,
@@ -389,21 +407,20 @@ async def published_course_row(
         .outerjoin(CourseVersion, CourseVersion.id == Course.current_version_id)
         .where(Course.status == PUBLISHED)
     )
-    stmt = (
-        stmt.where(Course.id == course_id)
-        if course_id is not None
-        else stmt.where(Course.slug == slug)
-    )
-    result: sa.Result[Any] = await session.execute(stmt)
-    return result.first()
 
 
 async def outline_rows(session: AsyncSession, version_id: uuid.UUID) -> list[sa.Row[Any]]:
     """A version's modules, each joined to its published lessons (one row per lesson, or one
     row with empty lesson columns for a module without any), in order. Lesson content only
     for preview lessons."""
+    stmt = built_once(session, "course_outline", _outline)
+    result: sa.Result[Any] = await session.execute(stmt, {"version_id": version_id})
+    return list(result.all())
+
+
+def _outline(_session: AsyncSession) -> sa.Executable:
     lesson_on = sa.and_(Lesson.module_id == Module.id, Lesson.status == "published")
-    result: sa.Result[Any] = await session.execute(
+    return (
         sa.select(
             Module.id.label("module_id"),
             Module.lineage_id.label("module_lineage_id"),
@@ -430,10 +447,9 @@ async def outline_rows(session: AsyncSession, version_id: uuid.UUID) -> list[sa.
         )
         .select_from(Module)
         .outerjoin(Lesson, lesson_on)
-        .where(Module.version_id == version_id)
+        .where(Module.version_id == sa.bindparam("version_id", type_=sa.Uuid()))
         .order_by(Module.position, Lesson.position)
     )
-    return list(result.all())
 
 
 async def track_courses(session: AsyncSession) -> list[Course]:

@@ -133,7 +133,7 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     round trips (BEGIN, an empty statement, ROLLBACK): half of what a one-query request
     sends. A connection that has been busy is known to work; one that sat in the pool (across
     a database restart, a failover, an idle timeout) is checked, and a dead one is replaced
-    (raising ``DisconnectionError`` makes the pool discard it and connect anew)."""
+    (raising ``DisconnectionError`` makes the pool discard it and connect anew). ADR 0022."""
     idle_since = record.info.get("idle_since")
     if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
         return

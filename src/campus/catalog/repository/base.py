@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-S = TypeVar("S", bound=sa.Executable)
+S = TypeVar("S")
 
 
 def dialect(session: AsyncSession) -> str:

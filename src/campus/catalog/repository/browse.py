@@ -157,6 +157,19 @@ class PublicPage:
 
 
 def _card_columns(session: AsyncSession, languages: sa.ColumnElement[bool] | None) -> list[Any]:
+    """``_build_card_columns``; without ``languages``, built once per dialect and reused."""
+    if languages is None:
+        return built_once(session, "course_card_columns", _plain_card_columns)
+    return _build_card_columns(session, languages)
+
+
+def _plain_card_columns(session: AsyncSession) -> list[Any]:
+    return _build_card_columns(session, None)
+
+
+def _build_card_columns(
+    session: AsyncSession, languages: sa.ColumnElement[bool] | None
+) -> list[Any]:
     """What a course card shows, in one row per course: the course's own columns, its category
     (outer join), and its tags, instructors and (with ``languages``) matching translations as
     JSON lists (correlated subqueries, so the query count never depends on the page size)."""

@@ -44,3 +44,14 @@ async def test_database_is_at_the_single_migration_head(database_url: str) -> No
     heads = migration_heads()
     assert len(heads) == 1, f"migration history must be linear, found heads {heads}"
     assert current == heads
+
+
+def test_no_index_or_constraint_depends_on_lower() -> None:
+    """SQLite connections replace lower() with a Unicode one (``campus.kernel.db``): an index
+    or a constraint built with the built-in would disagree with it."""
+    texts = []
+    for table in metadata.tables.values():
+        texts += [str(expr) for index in table.indexes for expr in index.expressions]
+        texts += [str(c.sqltext) for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+    assert len(texts) > 50
+    assert not [text for text in texts if "lower(" in text.lower()]

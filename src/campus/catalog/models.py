@@ -90,7 +90,7 @@ class CourseTag(Base):
     position: Mapped[int] = mapped_column(default=0)
 
 
-#: The public filters' columns, after the sort key in every sort index (most selective first).
+#: The columns of the public filters, after the sort key and id in every sort index.
 SORT_INDEX_FILTERS = ("level", "language", "price_sort", "rating_hundredths", "category_id")
 
 

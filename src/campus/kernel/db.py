@@ -130,7 +130,7 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
     """Hand out a pooled connection after a ping only if it sat idle for a while.
 
     SQLAlchemy's ``pool_pre_ping`` pings on every checkout, and for asyncpg a ping is three
-    round trips (BEGIN, an empty statement, ROLLBACK): half of what a one-query request
+    round trips (BEGIN, an empty statement, ROLLBACK): as many as a one-query request
     sends. A connection that has been busy is known to work; one that sat in the pool (across
     a database restart, a failover, an idle timeout) is checked, and a dead one is replaced
     (raising ``DisconnectionError`` makes the pool discard it and connect anew). ADR 0022."""

@@ -59,7 +59,7 @@ from campus.assessment.schemas.attempts import (
     QuestionResultOut,
     SavedAnswerOut,
 )
-from campus.assessment.service import access, sheets
+from campus.assessment.service import access, deadlines, sheets
 from campus.assessment.service.questions import keyed
 from campus.assessment.service.scoring import check_response, correct_response, grade_sheet
 from campus.assessment.service.sheets import Sheet
@@ -337,10 +337,8 @@ async def _view(
 
 
 def _expired(attempt: Attempt, grace_seconds: int, now: datetime) -> bool:
-    return (
-        attempt.status == AttemptStatus.IN_PROGRESS.value
-        and attempt.deadline_at is not None
-        and now > attempt.deadline_at + timedelta(seconds=grace_seconds)
+    return attempt.status == AttemptStatus.IN_PROGRESS.value and deadlines.is_over(
+        attempt.deadline_at, grace_seconds, now
     )
 
 
@@ -499,7 +497,7 @@ async def start_attempt(
             session,
             events.AUTO_SUBMIT_JOB,
             {"attemptId": str(attempt.id)},
-            run_at=deadline + timedelta(seconds=grace_seconds + 1),
+            run_at=deadlines.auto_submit_at(deadline, grace_seconds),
         )
     return AttemptOut(
         id=attempt.id,

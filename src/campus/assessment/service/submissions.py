@@ -46,7 +46,7 @@ from campus.assessment.models import Assignment, StoredFile, Submission
 from campus.assessment.repository import assignments as repo
 from campus.assessment.repository import attempts as counters
 from campus.assessment.schemas.assignments import GradeOut, SubmissionIn, SubmissionOut
-from campus.assessment.service import access, storage
+from campus.assessment.service import access, deadlines, storage
 from campus.assessment.service.assignments import file_out, visible
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
@@ -168,7 +168,7 @@ async def start(
             session,
             events.AUTO_SUBMIT_EXAM_JOB,
             {"submissionId": str(submission.id)},
-            run_at=deadline + timedelta(seconds=grace_seconds + 1),
+            run_at=deadlines.auto_submit_at(deadline, grace_seconds),
         )
     return submission_out(submission, [])
 
@@ -187,17 +187,13 @@ async def _own_open(
 
 
 def _past_deadline(submission: Submission, grace_seconds: int) -> bool:
-    return submission.deadline_at is not None and utcnow() > submission.deadline_at + timedelta(
-        seconds=grace_seconds
-    )
+    return deadlines.is_over(submission.deadline_at, grace_seconds, utcnow())
 
 
 def _expired(submission: Submission, grace_seconds: int, now: datetime) -> bool:
     """An exam still in progress whose time (plus grace) is over."""
-    return (
-        submission.status == SubmissionStatus.IN_PROGRESS.value
-        and submission.deadline_at is not None
-        and now > submission.deadline_at + timedelta(seconds=grace_seconds)
+    return submission.status == SubmissionStatus.IN_PROGRESS.value and deadlines.is_over(
+        submission.deadline_at, grace_seconds, now
     )
 
 

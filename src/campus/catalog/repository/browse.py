@@ -156,6 +156,13 @@ class PublicPage:
     has_next: bool
 
 
+def _per_course(session: AsyncSession, course_id: Any, *values: Any) -> sa.Select[Any]:
+    """``values`` of the rows that belong to the outer query's course (``course_id`` is their
+    foreign key), as one JSON list (``json_rows``); the caller adds any join or condition and
+    makes it a scalar subquery."""
+    return sa.select(json_rows(session, *values)).where(course_id == Course.id)
+
+
 def _card_columns(session: AsyncSession, languages: sa.ColumnElement[bool] | None) -> list[Any]:
     """``_build_card_columns``; without ``languages``, built once per dialect and reused."""
     if languages is None:
@@ -174,24 +181,18 @@ def _build_card_columns(
     (outer join), and its tags, instructors and (with ``languages``) matching translations as
     JSON lists (correlated subqueries, so the query count never depends on the page size)."""
     tags = (
-        sa.select(json_rows(session, CourseTag.position, Tag.slug, Tag.label))
+        _per_course(session, CourseTag.course_id, CourseTag.position, Tag.slug, Tag.label)
         .select_from(CourseTag)
         .join(Tag, Tag.id == CourseTag.tag_id)
-        .where(CourseTag.course_id == Course.id)
         .scalar_subquery()
     )
-    instructors = (
-        sa.select(
-            json_rows(
-                session,
-                CourseInstructor.position,
-                CourseInstructor.user_id,
-                CourseInstructor.is_primary,
-            )
-        )
-        .where(CourseInstructor.course_id == Course.id)
-        .scalar_subquery()
-    )
+    instructors = _per_course(
+        session,
+        CourseInstructor.course_id,
+        CourseInstructor.position,
+        CourseInstructor.user_id,
+        CourseInstructor.is_primary,
+    ).scalar_subquery()
     columns: list[Any] = [
         Course.id,
         Course.slug,
@@ -223,15 +224,14 @@ def _build_card_columns(
     ]
     if languages is not None:
         translations = (
-            sa.select(
-                json_rows(
-                    session,
-                    CourseTranslation.language,
-                    CourseTranslation.title,
-                    CourseTranslation.subtitle,
-                )
+            _per_course(
+                session,
+                CourseTranslation.course_id,
+                CourseTranslation.language,
+                CourseTranslation.title,
+                CourseTranslation.subtitle,
             )
-            .where(CourseTranslation.course_id == Course.id, languages)
+            .where(languages)
             .scalar_subquery()
         )
         columns.append(translations.label("translations"))
@@ -374,34 +374,24 @@ def _course_page_by_slug(session: AsyncSession) -> sa.Select[Any]:
 
 
 def _course_page(session: AsyncSession) -> sa.Select[Any]:
-    tiers = (
-        sa.select(
-            json_rows(
-                session,
-                CoursePricingTier.position,
-                CoursePricingTier.tier,
-                CoursePricingTier.price_minor,
-                CoursePricingTier.original_price_minor,
-                json_value(session, CoursePricingTier.features),
-                CoursePricingTier.is_active,
-            )
-        )
-        .where(CoursePricingTier.course_id == Course.id)
-        .scalar_subquery()
-    )
-    translations = (
-        sa.select(
-            json_rows(
-                session,
-                CourseTranslation.language,
-                CourseTranslation.title,
-                CourseTranslation.subtitle,
-                CourseTranslation.description,
-            )
-        )
-        .where(CourseTranslation.course_id == Course.id)
-        .scalar_subquery()
-    )
+    tiers = _per_course(
+        session,
+        CoursePricingTier.course_id,
+        CoursePricingTier.position,
+        CoursePricingTier.tier,
+        CoursePricingTier.price_minor,
+        CoursePricingTier.original_price_minor,
+        json_value(session, CoursePricingTier.features),
+        CoursePricingTier.is_active,
+    ).scalar_subquery()
+    translations = _per_course(
+        session,
+        CourseTranslation.course_id,
+        CourseTranslation.language,
+        CourseTranslation.title,
+        CourseTranslation.subtitle,
+        CourseTranslation.description,
+    ).scalar_subquery()
     return (
         sa.select(
             *_card_columns(session, None),

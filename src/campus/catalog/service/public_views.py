@@ -115,6 +115,16 @@ def _instructors(row: Any, cards: Mapping[uuid.UUID, InstructorSummary]) -> list
     return out
 
 
+def _track(row: Any) -> Wire:
+    """The track card of a course row that is a programming-language track."""
+    return {
+        "slug": row.track_slug,
+        "name": row.track_name or row.track_slug,
+        "icon": row.track_icon,
+        "difficulty": row.track_difficulty,
+    }
+
+
 def card(row: Any, texts: Texts, cards: Mapping[uuid.UUID, InstructorSummary]) -> Wire:
     """``CourseCard`` on the wire, from a ``repository.browse`` card row."""
     return {
@@ -140,14 +150,7 @@ def card(row: Any, texts: Texts, cards: Mapping[uuid.UUID, InstructorSummary]) -
         "lessonCount": row.lesson_count,
         "hasCertificate": row.has_certificate,
         "instructors": _instructors(row, cards),
-        "track": None
-        if row.track_slug is None
-        else {
-            "slug": row.track_slug,
-            "name": row.track_name or row.track_slug,
-            "icon": row.track_icon,
-            "difficulty": row.track_difficulty,
-        },
+        "track": None if row.track_slug is None else _track(row),
         "publishedAt": row.published_at,
     }
 
@@ -300,10 +303,7 @@ def detail(
 def track_detail(row: Any, course: Wire) -> Wire:
     """``TrackDetail`` on the wire: the track card over its course, then the course page."""
     return {
-        "slug": row.track_slug,
-        "name": row.track_name or row.track_slug,
-        "icon": row.track_icon,
-        "difficulty": row.track_difficulty,
+        **_track(row),
         "courseId": row.id,
         "courseSlug": row.slug,
         "title": row.title,

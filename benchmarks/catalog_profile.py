@@ -18,8 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import io
-import pstats
 import random
 import statistics
 import time
@@ -116,10 +114,7 @@ async def run(args: argparse.Namespace) -> None:
             _, body = await harness.asgi_call(app, "GET", urls[0])
             print(summary(name, wall, cpu, body), flush=True)
             if profiler is not None:
-                out = io.StringIO()
-                stats = pstats.Stats(profiler, stream=out)
-                stats.sort_stats(args.sort).print_stats(args.top)
-                print(out.getvalue())
+                print(harness.profile_summary(profiler, args.sort, args.top))
     finally:
         await app.state.db.dispose()
 

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import cProfile
+import io
 import json
 import os
 import platform
+import pstats
 import re
 import shutil
 import signal
@@ -291,6 +294,16 @@ def settle(
             client.get(health)
             quiet = quiet + 1 if (time.perf_counter() - start) * 1000 < quiet_ms else 0
             time.sleep(interval)
+
+
+def profile_summary(profiler: cProfile.Profile, sort: str, top: int, match: str = "") -> str:
+    """The ``top`` functions of a cProfile run by ``sort`` (a pstats key), optionally only those
+    whose path matches the regex ``match``."""
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats(sort)
+    restrictions: list[str | int] = [match] if match else []
+    stats.print_stats(*restrictions, top)
+    return out.getvalue()
 
 
 def _ms(value: str) -> float:

@@ -19,10 +19,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
-import io
 import json
 import os
-import pstats
 import statistics
 import tempfile
 import time
@@ -178,11 +176,7 @@ async def run(args: argparse.Namespace, database_url: str, data_dir: Path) -> No
                 profiler.disable()
             print(summary(name, wall, cpu, sql), flush=True)
             if profiler is not None:
-                out = io.StringIO()
-                stats = pstats.Stats(profiler, stream=out).sort_stats(args.sort)
-                restrictions: list[str | int] = [args.match] if args.match else []
-                stats.print_stats(*restrictions, args.top)
-                print(out.getvalue())
+                print(harness.profile_summary(profiler, args.sort, args.top, args.match))
     finally:
         await app.state.db.dispose()
 

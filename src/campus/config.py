@@ -5,10 +5,12 @@ from __future__ import annotations
 import functools
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from campus.kernel.module import SettingsSection
 
 # Refused in production (see _refuse_weak_production_secrets).
 DEFAULT_SECRET = "change-me-dev-secret-not-for-production"  # noqa: S105  # nosec B105
@@ -20,8 +22,26 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+S = TypeVar("S", bound=SettingsSection)
+
+
+def _section_classes() -> list[type[SettingsSection]]:
+    from campus.modules import load_modules  # the contexts import this module
+
+    return [module.settings for module in load_modules() if module.settings is not None]
+
+
+def _section_key(kind: type[SettingsSection]) -> str:
+    return f"{kind.__module__}.{kind.__qualname__}"
+
+
+def _load_sections() -> dict[str, SettingsSection]:
+    return {_section_key(kind): kind() for kind in _section_classes()}
+
+
 class Settings(BaseSettings):
-    """Every setting Campus reads. The README's configuration table mirrors this class."""
+    """The platform's own settings (database, cache, secrets, HTTP limits, mail, outbox,
+    logs) and every context's section. The README's configuration table lists them all."""
 
     model_config = SettingsConfigDict(env_prefix="CAMPUS_", extra="ignore", frozen=True)
 
@@ -37,52 +57,11 @@ class Settings(BaseSettings):
     base_url: str = "http://127.0.0.1:8000"
 
     secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
-    jwt_private_key: SecretStr = SecretStr("")
-    jwt_issuer: str = "campus"
-    jwt_audience: str = "campus-api"
-    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
-    refresh_idle_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
-    refresh_absolute_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
-    refresh_cookie_secure: bool = True
-    require_mfa_for_admins: bool = False
-
-    login_failures_per_account_per_hour: int = Field(default=100, ge=1)
-    login_attempts_per_ip_per_minute: int = Field(default=30, ge=1)
-    auth_emails_per_hour: int = Field(default=5, ge=1)
-    # Identity: account emails (verify/reset/resend/register) one client IP may trigger per hour.
-    auth_emails_per_ip_per_hour: int = Field(default=20, ge=1)
-    refresh_per_ip_per_minute: int = Field(default=60, ge=1)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
-    #: Largest file one upload route accepts (assessment submissions and resources); the
+    #: Largest file one upload route accepts (the file-upload routes contexts declare); the
     #: request body may exceed it by the multipart framing only.
     upload_max_bytes: int = Field(default=25 * 1_048_576, ge=1024)
-    #: Assessment: answers saved up to this long after an attempt's deadline still count.
-    assessment_answer_grace_seconds: int = Field(default=5, ge=0, le=300)
-    # Coding exercises (assessment/coding, ADR 0016-0018). ``code_runner``: "local" grades in
-    # the layered sandbox on this host, "judge0" sends tests to a Judge0-compatible server at
-    # ``judge0_url`` (polled every ``judge0_poll_seconds``). Analysis (metrics + ruff) runs in
-    # the local sandbox when ``code_analysis`` is on. Limits: submitted code size, submissions
-    # and "run" actions per learner per minute, the largest per-test time and memory an
-    # exercise may ask for. Local sandbox: bubblewrap (None = use it when it works), the
-    # dedicated uid range (used when running as root), job directory root ("" = the temp
-    # directory), parallel jobs (0 = one per uid, or one per CPU without root).
-    code_runner: str = Field(default="local", pattern="^(local|judge0)$")
-    judge0_url: str = ""
-    judge0_auth_token: SecretStr = SecretStr("")
-    judge0_poll_seconds: float = Field(default=0.5, gt=0, le=10)
-    judge0_timeout_seconds: float = Field(default=60.0, gt=0, le=600)
-    code_analysis: bool = True
-    code_max_bytes: int = Field(default=64 * 1024, ge=1024, le=256 * 1024)
-    code_submissions_per_minute: int = Field(default=6, ge=1)
-    code_runs_per_minute: int = Field(default=20, ge=1)
-    code_max_time_limit_ms: int = Field(default=10_000, ge=100, le=60_000)
-    code_max_memory_mb: int = Field(default=512, ge=32, le=4096)
-    sandbox_bubblewrap: bool | None = None
-    sandbox_first_uid: int = Field(default=61000, ge=1000)
-    sandbox_uid_pool_size: int = Field(default=64, ge=1, le=4096)
-    sandbox_workspace_root: str = ""
-    sandbox_max_concurrency: int = Field(default=0, ge=0, le=512)
     metrics_token: SecretStr = SecretStr("")
     cache_memory_max_mb: int = Field(default=64, ge=1, le=65_536)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
@@ -105,15 +84,9 @@ class Settings(BaseSettings):
     log_json: bool = True
     seed_demo_on_first_run: bool = True
 
-    # Learning: a video completes once this share of it was watched; a heartbeat may claim the
-    # wall time since the last one plus this tolerance; CSV bulk enrollment and export limits.
-    learning_video_completion_share: float = Field(default=0.9, gt=0, le=1)
-    learning_heartbeat_tolerance_seconds: int = Field(default=5, ge=0, le=120)
-    learning_activity_touch_seconds: int = Field(default=60, ge=1, le=3600)
-    learning_bulk_max_bytes: int = Field(default=512 * 1024, ge=1024)
-    learning_bulk_max_rows: int = Field(default=5000, ge=1)
-    learning_export_chunk_rows: int = Field(default=1000, ge=10, le=10_000)
-    learning_curriculum_cache_size: int = Field(default=512, ge=1)
+    #: Every context's settings section (``SettingsSection``), loaded from the environment
+    #: for each context module; reach one with ``section(TheSection)``.
+    sections: dict[str, SettingsSection] = Field(default_factory=_load_sections, repr=False)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -131,11 +104,33 @@ class Settings(BaseSettings):
                     "CAMPUS_SECRET_KEY must be set to a random value of at least 32 characters"
                     " in production"
                 )
-            if not self.jwt_private_key.get_secret_value():
-                raise ValueError("CAMPUS_JWT_PRIVATE_KEY (PEM, Ed25519) must be set in production")
             if not self.database_url:
                 raise ValueError("CAMPUS_DATABASE_URL must be set in production")
+            for section in self.sections.values():
+                section.check_production()
         return self
+
+    def section(self, kind: type[S]) -> S:
+        """This context's settings section (from the environment when none was given)."""
+        found = self.sections.get(_section_key(kind))
+        return found if isinstance(found, kind) else kind()
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` applied, each named as its variable without ``CAMPUS_``
+        (``replace(code_runner="judge0", outbox_poll_seconds=0.05)``), whichever section holds
+        it. Unknown names are a ``TypeError``."""
+        own = {name: value for name, value in changes.items() if name in type(self).model_fields}
+        rest = {name: value for name, value in changes.items() if name not in own}
+        sections = dict(self.sections)
+        for kind in _section_classes():
+            names = kind.variable_names()
+            mine = {names[name]: rest.pop(name) for name in list(rest) if name in names}
+            if mine:
+                key = _section_key(kind)
+                sections[key] = self.section(kind).model_copy(update=mine)
+        if rest:
+            raise TypeError(f"unknown settings: {', '.join(sorted(rest))}")
+        return self.model_copy(update={**own, "sections": sections})
 
     @property
     def resolved_database_url(self) -> str:

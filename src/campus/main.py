@@ -1,30 +1,23 @@
-"""The composition root: builds the FastAPI app from settings and wires every context."""
+"""The composition root: builds the FastAPI app from settings and plugs in every context module
+(``campus.modules``): routers, OpenAPI tags, event and job handlers, start-up hooks."""
 
 from __future__ import annotations
 
 import gc
 import os
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
 
-from campus.assessment import endpoints as assessment_endpoints
-from campus.assessment import tasks as assessment_tasks
-from campus.assessment.coding import endpoints as coding_endpoints
-from campus.assessment.coding import tasks as coding_tasks
-from campus.assessment.endpoints.common import MULTIPART_SLACK, UPLOAD_PATHS
-from campus.catalog import endpoints as catalog_endpoints
-from campus.catalog import tasks as catalog_tasks
 from campus.config import Settings, get_settings
-from campus.identity import endpoints as identity_endpoints
-from campus.identity import tasks as identity_tasks
-from campus.identity.api import make_token_verifier, sync_role_catalog
 from campus.kernel import health, mail, outbox, storage
 from campus.kernel.cache import make_cache
 from campus.kernel.db import Database
 from campus.kernel.http import (
+    MULTIPART_SLACK,
     CampusCORSMiddleware,
     CampusMiddleware,
     CampusRoute,
@@ -33,46 +26,19 @@ from campus.kernel.http import (
 from campus.kernel.jobs import Relay
 from campus.kernel.logging import configure_logging
 from campus.kernel.mail import Mailer, make_mailer
+from campus.kernel.module import ContextModule, all_permissions
 from campus.kernel.outbox import HandlerRegistry
 from campus.kernel.ratelimit import RateLimiter
 from campus.kernel.runner import InProcessRunner
 from campus.kernel.schedule import Scheduler
 from campus.kernel.storage import local_storage
 from campus.kernel.wakeup import RedisWakeup
-from campus.learning import endpoints as learning_endpoints
-from campus.learning import tasks as learning_tasks
+from campus.modules import load_modules
 
 API_PREFIX = "/api/v1"
 
-OPENAPI_TAGS = [
-    {"name": "auth", "description": "Registration, login, tokens, MFA, password and email flows"},
-    {"name": "users", "description": "My account, profile, settings and sessions"},
-    {"name": "instructors", "description": "Public instructor profiles"},
-    {"name": "admin", "description": "User and role management for administrators"},
-    {"name": "catalog", "description": "Public catalog: courses, categories, tags, tracks"},
-    {"name": "authoring", "description": "Create, edit, review and publish courses"},
-    {"name": "curriculum", "description": "Modules and lessons of a course's working version"},
-    {"name": "categories", "description": "Category management"},
-    {"name": "tags", "description": "Tag management"},
-    {"name": "question-bank", "description": "Course question banks (instructors)"},
-    {"name": "quizzes", "description": "Quizzes: settings, question pools, item statistics"},
-    {"name": "attempts", "description": "Quiz attempts: start, autosave, submit, results"},
-    {"name": "assignments", "description": "Assignments and their submissions"},
-    {"name": "exams", "description": "Timed exams with resources and file submissions"},
-    {"name": "submissions", "description": "Learners' submissions, files and downloads"},
-    {"name": "grading", "description": "Grading queue, grades, rubrics, revisions, scales"},
-    {"name": "gradebook", "description": "Course gradebooks and CSV export"},
-    {"name": "coding exercises", "description": "Coding exercises: authoring, hints, runs"},
-    {"name": "code submissions", "description": "Auto-graded code submissions and feedback"},
-    {"name": "sandbox", "description": "The code runner and its sandbox layers (operators)"},
-    {"name": "enrollments", "description": "Enroll, unenroll, upgrade, progress and resume"},
-    {"name": "learn", "description": "Lesson content, start, video heartbeats and completion"},
-    {"name": "my learning", "description": "My courses and my activity feed"},
-    {"name": "rosters", "description": "Course rosters and roster exports for instructors"},
-    {"name": "entitlements", "description": "Complimentary access to paid courses"},
-    {"name": "enrollment administration", "description": "Bulk enrollment from CSV"},
-    {"name": "operations", "description": "Health, readiness and metrics"},
-]
+#: The kernel's own tag; every context module brings its own.
+KERNEL_TAGS = ({"name": "operations", "description": "Health, readiness and metrics"},)
 
 
 #: With the start-up objects frozen, the collector's "a quarter of the old generation is new"
@@ -93,15 +59,13 @@ def tune_garbage_collector() -> None:
 
 
 def build_registry(settings: Settings, mailer: Mailer) -> HandlerRegistry:
-    """Every context registers its event subscribers and job handlers here."""
+    """The kernel's handlers, then every context's event subscribers and job handlers."""
     registry = HandlerRegistry()
     mail.register(registry, settings, mailer)
     outbox.register(registry, timedelta(days=settings.outbox_retention_days))
-    identity_tasks.register(registry, settings)
-    catalog_tasks.register(registry, settings)
-    learning_tasks.register(registry, settings)
-    assessment_tasks.register(registry, settings)
-    coding_tasks.register(registry, settings)
+    for module in load_modules():
+        if module.register is not None:
+            module.register(registry, settings)
     return registry
 
 
@@ -127,16 +91,22 @@ def build_relay(
     )
 
 
+def _upload_paths(modules: Sequence[ContextModule]) -> re.Pattern[str] | None:
+    patterns = [pattern.pattern for module in modules for pattern in module.upload_paths]
+    return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, json_output=settings.log_json)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    modules = load_modules()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await sync_role_catalog(app.state.db)  # identity: built-in roles and permissions
-        # Coding exercises: build the code runner, probe and log the sandbox layers.
-        app.state.coding_engine = await coding_tasks.start_engine(settings)
+        for module in modules:
+            for start in module.startup:
+                await start(app)
         # Scale-out: commits that wrote outbox rows wake `campus worker` processes through Redis.
         wakeup: RedisWakeup | None = None
         remove_wakeup = None
@@ -162,6 +132,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if wakeup is not None and remove_wakeup is not None:
                 remove_wakeup()
                 await wakeup.aclose()
+            for module in reversed(modules):
+                for stop in module.shutdown:
+                    await stop(app)
             await app.state.cache.close()
             await app.state.db.dispose()
 
@@ -169,11 +142,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="Campus API",
         version="1.0.0",
         summary="An API-first online learning platform.",
-        openapi_tags=OPENAPI_TAGS,
+        openapi_tags=[
+            dict(tag) for tag in (*(t for m in modules for t in m.openapi_tags), *KERNEL_TAGS)
+        ],
         lifespan=lifespan,
     )
     app.router.route_class = CampusRoute
     app.state.settings = settings
+    app.state.modules = modules
+    app.state.permissions = all_permissions(modules)
     app.state.db = build_database(settings)
     app.state.limiter = RateLimiter(settings.redis_url, settings.redis_namespace)
     app.state.cache = make_cache(
@@ -183,16 +160,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.storage = local_storage(settings)
     app.state.registry = build_registry(settings, app.state.mailer)
     app.state.migration_heads = health.migration_heads()
-    app.state.token_verifier = make_token_verifier(settings)
 
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(storage.router)
-    app.include_router(identity_endpoints.router, prefix=API_PREFIX)
-    app.include_router(catalog_endpoints.router, prefix=API_PREFIX)
-    app.include_router(learning_endpoints.router, prefix=API_PREFIX)
-    app.include_router(assessment_endpoints.router, prefix=API_PREFIX)
-    app.include_router(coding_endpoints.router, prefix=API_PREFIX)
+    for module in modules:
+        for router in module.root_routers:
+            app.include_router(router)
+        for router in module.routers:
+            app.include_router(router, prefix=API_PREFIX)
 
     if settings.cors_origins:
         app.add_middleware(
@@ -215,6 +191,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_body_bytes=settings.max_body_bytes,
         hsts=settings.is_production,
         upload_max_bytes=settings.upload_max_bytes + MULTIPART_SLACK,
-        upload_paths=UPLOAD_PATHS,
+        upload_paths=_upload_paths(modules),
     )
     return app

@@ -1,23 +1,18 @@
-"""Every context's ORM models, imported so Alembic sees one complete metadata."""
+"""Every ORM model, imported so Alembic sees one complete metadata: the kernel's tables and
+each context module's ``models.py``."""
 
-from campus.assessment import models as assessment_models
-from campus.assessment.coding import models as coding_models
-from campus.catalog import models as catalog_models
-from campus.identity import models as identity_models
+from __future__ import annotations
+
+import importlib
+
 from campus.kernel import outbox as kernel_outbox
 from campus.kernel import schedule as kernel_schedule
 from campus.kernel.db import Base
-from campus.learning import models as learning_models
+from campus.modules import CONTEXTS
+
+for _context in CONTEXTS:
+    importlib.import_module(f"campus.{_context}.models")
 
 metadata = Base.metadata
 
-__all__ = [
-    "assessment_models",
-    "catalog_models",
-    "coding_models",
-    "identity_models",
-    "kernel_outbox",
-    "kernel_schedule",
-    "learning_models",
-    "metadata",
-]
+__all__ = ["kernel_outbox", "kernel_schedule", "metadata"]

@@ -6,6 +6,15 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
+
+from campus.kernel.module import Permission
+
+# --------------------------------------------------------------------------- permissions
+
+GRADING_ANY: Final = "grading:any"
+
+PERMISSIONS: Final[tuple[Permission, ...]] = (Permission(GRADING_ANY, "Grade any submission."),)
 
 
 class QuestionType(StrEnum):

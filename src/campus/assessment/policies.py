@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from campus.assessment.data import RevealPolicy
-from campus.identity.data import COURSE_EDIT_ANY, GRADING_ANY
+from campus.assessment.data import GRADING_ANY, RevealPolicy
+from campus.catalog.data import COURSE_EDIT_ANY
 from campus.kernel.auth import Principal
 
 __all__ = ["COURSE_EDIT_ANY", "GRADING_ANY", "may_author_any", "may_grade_any", "reveals"]

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.assessment import events
 from campus.assessment.service import attempts, regrade, submissions, sweep
+from campus.assessment.settings import AssessmentSettings
 from campus.config import Settings
 from campus.kernel.ids import parse_id
 from campus.kernel.outbox import Delivery, HandlerRegistry
@@ -20,7 +21,7 @@ SWEEP_EVERY = timedelta(hours=6)
 
 
 def register(registry: HandlerRegistry, settings: Settings) -> None:
-    grace = settings.assessment_answer_grace_seconds
+    grace = AssessmentSettings.of(settings).answer_grace_seconds
     files = local_storage(settings)
 
     async def auto_submit(session: AsyncSession, delivery: Delivery) -> None:

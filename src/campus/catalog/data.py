@@ -7,8 +7,29 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
 
+from campus.identity.data import INSTRUCTOR
+from campus.kernel.module import Permission
 from campus.kernel.money import Money
+
+# --------------------------------------------------------------------------- permissions
+
+COURSE_CREATE: Final = "course:create"
+COURSE_EDIT_ANY: Final = "course:edit_any"
+COURSE_PUBLISH: Final = "course:publish"
+COURSE_DELETE_ANY: Final = "course:delete_any"
+CATEGORY_MANAGE: Final = "category:manage"
+
+PERMISSIONS: Final[tuple[Permission, ...]] = (
+    Permission(
+        COURSE_CREATE, "Create courses and edit one's own courses.", frozenset({INSTRUCTOR})
+    ),
+    Permission(COURSE_EDIT_ANY, "Edit any course."),
+    Permission(COURSE_PUBLISH, "Publish and unpublish any course."),
+    Permission(COURSE_DELETE_ANY, "Delete any course."),
+    Permission(CATEGORY_MANAGE, "Manage catalog categories and tags."),
+)
 
 
 class CourseStatus(StrEnum):

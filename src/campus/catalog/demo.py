@@ -29,8 +29,11 @@ from campus.catalog.schemas.courses import (
 from campus.catalog.schemas.structure import LessonCreate, LessonTranslationIn, ModuleCreate
 from campus.catalog.schemas.taxonomy import CategoryCreate, CategoryTranslationIn
 from campus.catalog.service import authoring, publication, structure, taxonomy
-from campus.identity.data import ALL_PERMISSIONS, ROLE_PERMISSIONS
+from campus.config import Settings
+from campus.identity import api as identity
+from campus.identity.data import ADMIN, INSTRUCTOR
 from campus.kernel.auth import Principal
+from campus.kernel.module import SeedState
 
 # --------------------------------------------------------------------------- the Python track
 
@@ -354,10 +357,11 @@ COURSES: tuple[_DemoCourse, ...] = (
 )
 
 
-def _principal(user_id: uuid.UUID, *, admin: bool = False) -> Principal:
-    if admin:
-        return Principal(user_id, frozenset({"admin"}), ALL_PERMISSIONS)
-    return Principal(user_id, frozenset({"instructor"}), ROLE_PERMISSIONS["instructor"])
+def _principal(
+    user_id: uuid.UUID, grants: dict[str, frozenset[str]], *, admin: bool = False
+) -> Principal:
+    role = ADMIN if admin else INSTRUCTOR
+    return Principal(user_id, frozenset({role}), grants.get(role, frozenset()))
 
 
 async def _categories(session: AsyncSession, admin: Principal) -> dict[str, uuid.UUID]:
@@ -443,8 +447,9 @@ async def seed_demo(
     """Create the demo catalog unless it exists. Returns whether anything was created."""
     if await taxonomy_repo.get_category_by_slug(session, "programming") is not None:
         return False
-    teachers = [_principal(uid) for uid in instructor_ids]
-    admin = _principal(reviewer_id, admin=True)
+    grants = await identity.role_permissions(session)
+    teachers = [_principal(uid, grants) for uid in instructor_ids]
+    admin = _principal(reviewer_id, grants, admin=True)
     categories = await _categories(session, admin)
     python = await _python_track(session, teachers[0], admin, categories["Python"])
     await api.set_rating(session, python, Decimal("4.85"), 402)
@@ -513,3 +518,16 @@ async def seed_demo(
         await api.set_rating(session, course.id, Decimal(spec.rating[0]), spec.rating[1])
         await api.set_enrollment_count(session, course.id, spec.enrollments)
     return True
+
+
+async def seed_step(session: AsyncSession, settings: Settings, state: SeedState) -> None:
+    """Categories, 14 published courses and the Python track, by the demo instructors."""
+    del settings
+    await seed_demo(
+        session,
+        instructor_ids=[
+            state.user_ids["ada@campus.example"],
+            state.user_ids["alan@campus.example"],
+        ],
+        reviewer_id=state.user_ids["admin@campus.example"],
+    )

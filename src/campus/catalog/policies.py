@@ -7,13 +7,13 @@ import uuid
 from enum import StrEnum
 from typing import Protocol
 
-from campus.catalog.data import CourseStatus
-from campus.identity.data import (
+from campus.catalog.data import (
     CATEGORY_MANAGE,
     COURSE_CREATE,
     COURSE_DELETE_ANY,
     COURSE_EDIT_ANY,
     COURSE_PUBLISH,
+    CourseStatus,
 )
 from campus.kernel.auth import Principal
 

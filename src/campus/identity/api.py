@@ -13,11 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.config import Settings
 from campus.identity import passwords, service
 from campus.identity.data import (
+    ADMIN,
     BUILTIN_ROLES,
     DEFAULT_ROLE,
     INSTRUCTOR,
-    PERMISSIONS,
-    ROLE_PERMISSIONS,
     InstructorSummary,
     UserStatus,
     UserSummary,
@@ -31,6 +30,7 @@ from campus.kernel.auth import TokenVerifier
 from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from campus.kernel.logging import get_logger
+from campus.kernel.module import Permission
 
 log = get_logger("campus.identity")
 
@@ -43,6 +43,8 @@ __all__ = [
     "instructor_summaries",
     "is_instructor",
     "make_token_verifier",
+    "role_grants",
+    "role_permissions",
     "search_user_ids",
     "set_instructor_profile",
     "sync_role_catalog",
@@ -56,17 +58,36 @@ def make_token_verifier(settings: Settings) -> TokenVerifier:
     return AccessTokenVerifier(settings)
 
 
-async def sync_role_catalog(db: Database) -> None:
-    """Make sure the built-in roles, permissions and grants exist (idempotent; run at start-up).
-    Migration 0002 seeds them; this re-adds anything missing (a new permission in code, or
-    tables emptied by a test harness). Logs and carries on if the schema is not migrated yet."""
+def role_grants(permissions: Iterable[Permission]) -> dict[str, frozenset[str]]:
+    """Which built-in role holds which of ``permissions``; administrators hold every one."""
+    every = list(permissions)
+    grants = {role: frozenset(p.code for p in every if role in p.roles) for role in BUILTIN_ROLES}
+    grants[ADMIN] = frozenset(p.code for p in every)
+    return grants
+
+
+async def sync_role_catalog(db: Database, permissions: Iterable[Permission]) -> None:
+    """Make sure the built-in roles, every module's ``permissions`` and their grants exist
+    (idempotent; run at start-up). Migration 0002 seeds them; this re-adds anything missing (a
+    new permission in code, or tables emptied by a test harness). Logs and carries on if the
+    schema is not migrated yet."""
+    every = list(permissions)
     try:
         async with db.session() as session:
             await directory_repo.sync_role_catalog(
-                session, BUILTIN_ROLES, PERMISSIONS, ROLE_PERMISSIONS, utcnow()
+                session,
+                BUILTIN_ROLES,
+                {p.code: p.description for p in every},
+                role_grants(every),
+                utcnow(),
             )
     except SQLAlchemyError as exc:
         log.warning("role_catalog_not_synced", error=type(exc).__name__)
+
+
+async def role_permissions(session: AsyncSession) -> dict[str, frozenset[str]]:
+    """The permissions each role holds, as stored (demo data builds principals from it)."""
+    return await directory_repo.role_permissions(session)
 
 
 async def create_user(

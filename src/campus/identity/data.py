@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from campus.kernel.module import Permission
+
 # --------------------------------------------------------------------------- roles
 
 STUDENT: Final = "student"
@@ -30,44 +32,22 @@ BUILTIN_ROLES: Final[dict[str, str]] = {
 DEFAULT_ROLE: Final = STUDENT
 
 # --------------------------------------------------------------------------- permissions
+# Each context declares the permissions it checks in its own ``data.py`` (with the built-in
+# roles that hold them) and lists them in its ``module.py``; identity stores them all at
+# start-up. Administrators hold every permission.
 
-COURSE_CREATE: Final = "course:create"
-COURSE_EDIT_ANY: Final = "course:edit_any"
-COURSE_PUBLISH: Final = "course:publish"
-COURSE_DELETE_ANY: Final = "course:delete_any"
-CATEGORY_MANAGE: Final = "category:manage"
-ENROLLMENT_GRANT: Final = "enrollment:grant"
-ENROLLMENT_MANAGE_ANY: Final = "enrollment:manage_any"
-GRADING_ANY: Final = "grading:any"
 USER_MANAGE: Final = "user:manage"
 ROLE_ASSIGN: Final = "role:assign"
-SANDBOX_ADMIN: Final = "sandbox:admin"
+#: Held by consultants (the booking context checks it).
 BOOKING_CONSULT: Final = "booking:consult"
 
-PERMISSIONS: Final[dict[str, str]] = {
-    COURSE_CREATE: "Create courses and edit one's own courses.",
-    COURSE_EDIT_ANY: "Edit any course.",
-    COURSE_PUBLISH: "Publish and unpublish any course.",
-    COURSE_DELETE_ANY: "Delete any course.",
-    CATEGORY_MANAGE: "Manage catalog categories and tags.",
-    ENROLLMENT_GRANT: "Enroll learners without payment.",
-    ENROLLMENT_MANAGE_ANY: "View and change any enrollment.",
-    GRADING_ANY: "Grade any submission.",
-    USER_MANAGE: "List, view, deactivate and reactivate user accounts.",
-    ROLE_ASSIGN: "Assign and remove roles.",
-    SANDBOX_ADMIN: "Administer the graded-code sandbox.",
-    BOOKING_CONSULT: "Offer consultation slots and run sessions.",
-}
-
-ALL_PERMISSIONS: Final[frozenset[str]] = frozenset(PERMISSIONS)
-
-#: Which built-in role grants which permissions. Admin gets every permission.
-ROLE_PERMISSIONS: Final[dict[str, frozenset[str]]] = {
-    STUDENT: frozenset(),
-    INSTRUCTOR: frozenset({COURSE_CREATE}),
-    CONSULTANT: frozenset({BOOKING_CONSULT}),
-    ADMIN: ALL_PERMISSIONS,
-}
+PERMISSIONS: Final[tuple[Permission, ...]] = (
+    Permission(USER_MANAGE, "List, view, deactivate and reactivate user accounts."),
+    Permission(ROLE_ASSIGN, "Assign and remove roles."),
+    Permission(
+        BOOKING_CONSULT, "Offer consultation slots and run sessions.", frozenset({CONSULTANT})
+    ),
+)
 
 
 class UserStatus(StrEnum):

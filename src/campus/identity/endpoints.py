@@ -31,6 +31,7 @@ from campus.identity.schemas import (
     ResetPasswordIn,
     TokenIn,
 )
+from campus.identity.settings import IdentitySettings
 from campus.identity.validation import normalize_email
 from campus.identity.views import MfaChallengeOut, TokenPairOut, error_responses
 from campus.kernel.auth import CurrentPrincipal, DbSession, OptionalPrincipal
@@ -51,7 +52,7 @@ def _set_refresh_cookie(response: Response, ctx: RequestContext, issued: IssuedS
         issued.refresh_token,
         max_age=max_age,
         path=REFRESH_COOKIE_PATH,
-        secure=ctx.settings.refresh_cookie_secure,
+        secure=IdentitySettings.of(ctx.settings).refresh_cookie_secure,
         httponly=True,
         samesite="strict",
     )
@@ -61,7 +62,7 @@ def _clear_refresh_cookie(response: Response, ctx: RequestContext) -> None:
     response.delete_cookie(
         REFRESH_COOKIE,
         path=REFRESH_COOKIE_PATH,
-        secure=ctx.settings.refresh_cookie_secure,
+        secure=IdentitySettings.of(ctx.settings).refresh_cookie_secure,
         httponly=True,
         samesite="strict",
     )

@@ -32,6 +32,7 @@ from campus.identity.passwords import (
 )
 from campus.identity.repository import credentials as creds_repo
 from campus.identity.repository import users as users_repo
+from campus.identity.settings import IdentitySettings
 from campus.identity.tokens import (
     IssuedToken,
     issue_access_token,
@@ -87,7 +88,7 @@ async def login(
         return MfaChallenge(
             issue_mfa_token(ctx.settings, user_id=account.id, token_version=account.token_version)
         )
-    if ctx.settings.require_mfa_for_admins and account.is_admin:
+    if IdentitySettings.of(ctx.settings).require_mfa_for_admins and account.is_admin:
         raise Forbidden(
             "Administrators must enrol multi-factor authentication before signing in.",
             code="mfa_enrollment_required",
@@ -100,7 +101,9 @@ async def start_session(
 ) -> IssuedSession:
     """A new session (token family) with its first refresh token and an access token."""
     now = utcnow()
-    expires_at = now + timedelta(seconds=ctx.settings.refresh_absolute_ttl_seconds)
+    expires_at = now + timedelta(
+        seconds=IdentitySettings.of(ctx.settings).refresh_absolute_ttl_seconds
+    )
     session_id = await creds_repo.insert_session(
         session,
         user_id=user_id,

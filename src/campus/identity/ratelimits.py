@@ -10,17 +10,18 @@ import contextlib
 import uuid
 
 from campus.identity.context import RequestContext
+from campus.identity.settings import IdentitySettings
 from campus.kernel.errors import RateLimited
 
 
 async def login_attempt(ctx: RequestContext) -> None:
     """Every login attempt counts against the client IP."""
-    limit = f"{ctx.settings.login_attempts_per_ip_per_minute}/minute"
+    limit = f"{IdentitySettings.of(ctx.settings).login_attempts_per_ip_per_minute}/minute"
     await ctx.limiter.hit("login-ip", ctx.ip, limit)
 
 
 def _failures_limit(ctx: RequestContext) -> str:
-    return f"{ctx.settings.login_failures_per_account_per_hour}/hour"
+    return f"{IdentitySettings.of(ctx.settings).login_failures_per_account_per_hour}/hour"
 
 
 async def check_login_failures(ctx: RequestContext, email_key: str) -> None:
@@ -41,22 +42,30 @@ async def clear_login_failures(ctx: RequestContext, email_key: str) -> None:
 async def auth_email(ctx: RequestContext, purpose: str, email_key: str) -> None:
     """Emails sent on behalf of anonymous requests: per account and purpose, and per IP."""
     await ctx.limiter.hit(
-        f"auth-email-{purpose}", email_key, f"{ctx.settings.auth_emails_per_hour}/hour"
+        f"auth-email-{purpose}",
+        email_key,
+        f"{IdentitySettings.of(ctx.settings).auth_emails_per_hour}/hour",
     )
     await ctx.limiter.hit(
-        "auth-email-ip", ctx.ip, f"{ctx.settings.auth_emails_per_ip_per_hour}/hour"
+        "auth-email-ip",
+        ctx.ip,
+        f"{IdentitySettings.of(ctx.settings).auth_emails_per_ip_per_hour}/hour",
     )
 
 
 async def link_token_attempt(ctx: RequestContext) -> None:
     """Submitting an emailed token (verify, confirm, reset) counts against the client IP: the
     tokens have 256 bits, the limit stops anyone from even trying at volume (AUTH-04)."""
-    limit = f"{ctx.settings.login_attempts_per_ip_per_minute}/minute"
+    limit = f"{IdentitySettings.of(ctx.settings).login_attempts_per_ip_per_minute}/minute"
     await ctx.limiter.hit("link-token-ip", ctx.ip, limit)
 
 
 async def refresh(ctx: RequestContext) -> None:
-    await ctx.limiter.hit("refresh-ip", ctx.ip, f"{ctx.settings.refresh_per_ip_per_minute}/minute")
+    await ctx.limiter.hit(
+        "refresh-ip",
+        ctx.ip,
+        f"{IdentitySettings.of(ctx.settings).refresh_per_ip_per_minute}/minute",
+    )
 
 
 MFA_ATTEMPTS_PER_CHALLENGE = "5/5minutes"

@@ -25,6 +25,7 @@ from campus.identity.data import UserStatus
 from campus.identity.login import IssuedSession
 from campus.identity.repository import credentials as creds_repo
 from campus.identity.repository import users as users_repo
+from campus.identity.settings import IdentitySettings
 from campus.identity.tokens import hash_opaque, issue_access_token, new_opaque_token
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
@@ -78,7 +79,7 @@ async def refresh(
     state = await creds_repo.session_state(session, session_id)
     if state is None or state.revoked_at is not None or state.user_status != UserStatus.ACTIVE:
         return RefreshOutcome(error=invalid_refresh())
-    idle = timedelta(seconds=ctx.settings.refresh_idle_ttl_seconds)
+    idle = timedelta(seconds=IdentitySettings.of(ctx.settings).refresh_idle_ttl_seconds)
     if now - state.last_active_at > idle:
         await creds_repo.revoke_session(session, session_id, now, "idle_timeout")
         return RefreshOutcome(error=invalid_refresh())
@@ -143,7 +144,9 @@ async def my_sessions(
     session: AsyncSession, ctx: RequestContext, principal: Principal
 ) -> list[SessionView]:
     now = utcnow()
-    idle_cutoff = now - timedelta(seconds=ctx.settings.refresh_idle_ttl_seconds)
+    idle_cutoff = now - timedelta(
+        seconds=IdentitySettings.of(ctx.settings).refresh_idle_ttl_seconds
+    )
     rows = await creds_repo.live_sessions(session, principal.user_id, now, idle_cutoff)
     return [
         SessionView(

@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 )
 
 from campus.config import Settings
+from campus.identity.settings import IdentitySettings
 from campus.kernel.clock import utcnow
 
 ALGORITHM: Final = "EdDSA"
@@ -124,7 +125,7 @@ _rings_lock = threading.Lock()
 
 def keyring(settings: Settings) -> KeyRing:
     """The process-wide key ring for these settings (loaded or generated once)."""
-    pem = settings.jwt_private_key.get_secret_value()
+    pem = IdentitySettings.of(settings).jwt_private_key.get_secret_value()
     cache_key = (pem, "" if pem else str(settings.data_dir))
     ring = _rings.get(cache_key)
     if ring is not None:
@@ -154,8 +155,8 @@ def _sign(settings: Settings, claims: dict[str, Any], ttl: int) -> IssuedToken:
     now = int(utcnow().timestamp())
     jti = _b64url(secrets.token_bytes(16))
     payload = {
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
+        "iss": IdentitySettings.of(settings).jwt_issuer,
+        "aud": IdentitySettings.of(settings).jwt_audience,
         "iat": now,
         "nbf": now,
         "exp": now + ttl,
@@ -172,7 +173,7 @@ def issue_access_token(
     return _sign(
         settings,
         {"sub": str(user_id), "typ": TYP_ACCESS, "sid": str(session_id), "ver": token_version},
-        settings.access_token_ttl_seconds,
+        IdentitySettings.of(settings).access_token_ttl_seconds,
     )
 
 
@@ -248,7 +249,10 @@ def _verify_signature(settings: Settings, token: str) -> dict[str, Any]:
     key = keyring(settings).verification_keys.get(kid) if isinstance(kid, str) else None
     if key is None:
         raise TokenError("unknown_kid")
-    audience, issuer = settings.jwt_audience, settings.jwt_issuer
+    audience, issuer = (
+        IdentitySettings.of(settings).jwt_audience,
+        IdentitySettings.of(settings).jwt_issuer,
+    )
     cached = _verified.get(token, key, audience, issuer)
     if cached is not None:
         return cached

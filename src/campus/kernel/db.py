@@ -8,20 +8,20 @@ on constraints, conditional updates and row locks.
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from fastapi import Depends, Request
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError, DisconnectionError
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -35,7 +35,6 @@ from campus.kernel.clock import as_utc, utcnow
 from campus.kernel.ids import new_id
 from campus.kernel.logging import get_logger
 
-T = TypeVar("T")
 _log = get_logger("campus.db")
 
 #: ``session.info`` flag set by ``campus.kernel.outbox`` when a unit of work wrote outbox rows.
@@ -236,30 +235,22 @@ class Database:
         await self.engine.dispose()
 
 
-def is_serialization_failure(exc: BaseException) -> bool:
-    """True for errors a retry can cure: PostgreSQL serialization/deadlock, SQLite busy."""
-    if not isinstance(exc, DBAPIError):
-        return False
-    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
-    if code in {"40001", "40P01"}:
-        return True
-    text = str(exc.orig).lower()
-    return "database is locked" in text or "deadlock detected" in text
+# --------------------------------------------------------------------------- statements
 
 
-async def run_with_retries(
-    db: Database, work: Callable[[AsyncSession], Awaitable[T]], attempts: int = 5
-) -> T:
-    """Run ``work`` in its own unit of work, retrying serialization failures."""
-    for attempt in range(1, attempts + 1):
-        try:
-            async with db.session() as session:
-                return await work(session)
-        except DBAPIError as exc:
-            if attempt == attempts or not is_serialization_failure(exc):
-                raise
-            await asyncio.sleep(0.01 * 2**attempt)
-    raise AssertionError("unreachable")
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """A dialect ``INSERT`` for ``table`` (a model or a ``Table``) that supports
+    ``.on_conflict_do_nothing(...)`` and ``.on_conflict_do_update(...)`` on PostgreSQL and
+    SQLite alike: the way to insert-or-ignore and upsert without check-then-act."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+def rowcount(result: Any) -> int:
+    """Rows an ``UPDATE``/``DELETE`` (or ``INSERT ... ON CONFLICT DO NOTHING``) touched; the
+    typed ``Result`` hides ``rowcount``, which ``CursorResult`` has on every backend."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 async def get_database(request: Request) -> Database:

@@ -58,6 +58,8 @@ _ALWAYS_ALLOWED_QUERY = frozenset({"lang"})
 
 #: Scope key holding the body limit, so a 413 raised while streaming can report it.
 MAX_BODY_SCOPE_KEY = "campus.max_body_bytes"
+#: Room for the multipart framing around a file of exactly ``upload_max_bytes``.
+MULTIPART_SLACK = 64 * 1024
 
 HTTP_REQUESTS = Counter(
     "campus_http_requests_total", "HTTP requests", ["method", "route", "status"]

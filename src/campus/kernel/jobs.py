@@ -244,7 +244,9 @@ class Relay:
         if not handlers and message.kind == MessageKind.JOB:
             errors.append(f"no handler is registered for job {message.name!r}")
             log.error("outbox_job_without_handler", message_id=str(message.id), job=message.name)
-        delivery = Delivery(message.id, message.name, dict(message.payload), message.attempts)
+        delivery = Delivery(
+            message.id, message.name, dict(message.payload), message.attempts, message.version
+        )
         for handler_name, handler in handlers.items():
             try:
                 await self._run_handler(handler_name, handler, delivery)

@@ -1,6 +1,6 @@
 """Transactional outbox: events and jobs are rows written in the caller's transaction.
 
-Writing is all a service does (``publish_event`` / ``enqueue_job``); the relay
+Writing is all a service does (``campus.kernel.events.publish`` / ``enqueue_job``); the relay
 (``campus.kernel.jobs``) delivers them after commit, with retries, backoff and a dead state.
 Every handler runs in its own transaction together with a dedupe row keyed by
 (message id, handler name), so a redelivered message never has a visible effect twice.
@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar, Protocol, TypeVar, cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,6 +43,8 @@ class OutboxMessage(Base):
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=new_id)
     kind: Mapped[str] = mapped_column(sa.String(8))
     name: Mapped[str] = mapped_column(sa.String(120), index=True)
+    #: The event's payload version (``campus.kernel.events.Event.version``); 1 for jobs.
+    version: Mapped[int] = mapped_column(default=1, server_default="1")
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
     status: Mapped[str] = mapped_column(sa.String(12), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -73,9 +75,22 @@ class Delivery:
     name: str
     payload: dict[str, Any]
     attempt: int
+    version: int = 1
 
 
 Handler = Callable[[AsyncSession, Delivery], Awaitable[None]]
+
+
+class TypedEvent(Protocol):
+    """What ``HandlerRegistry.on`` needs of an event class (``campus.kernel.events.Event``)."""
+
+    name: ClassVar[str]
+
+    @classmethod
+    def parse(cls, payload: dict[str, Any]) -> Any: ...
+
+
+E = TypeVar("E")
 
 
 @dataclass
@@ -85,10 +100,30 @@ class HandlerRegistry:
     subscribers: dict[str, dict[str, Handler]] = field(default_factory=dict)
     jobs: dict[str, Handler] = field(default_factory=dict)
     schedules: dict[str, timedelta] = field(default_factory=dict)
+    #: The event class of every typed subscription, by event name.
+    event_types: dict[str, type[TypedEvent]] = field(default_factory=dict)
+
+    def on(
+        self,
+        event: type[E],
+        handler_name: str,
+        handler: Callable[[AsyncSession, E], Awaitable[None]],
+    ) -> None:
+        """Subscribe ``handler`` to a typed event: it receives the payload parsed with the
+        publisher's class (``campus.kernel.events.Event``). ``handler_name`` is the
+        subscriber's stable identity for deduplication (stored with every message it applied),
+        so never rename a live handler."""
+        event_type = cast("type[TypedEvent]", event)
+
+        async def deliver(session: AsyncSession, delivery: Delivery) -> None:
+            await handler(session, cast("E", event_type.parse(delivery.payload)))
+
+        self.event_types[event_type.name] = event_type
+        self.subscribe(event_type.name, handler_name, deliver)
 
     def subscribe(self, event: str, handler_name: str, handler: Handler) -> None:
-        """Add a subscriber. ``handler_name`` is its stable identity for deduplication (it is
-        stored with every message it applied), so never rename a live handler."""
+        """Add a subscriber that receives the raw ``Delivery`` (the kernel's own plumbing and
+        its tests; contexts subscribe to typed events with ``on``)."""
         handlers = self.subscribers.setdefault(event, {})
         if handler_name in handlers:
             raise ValueError(f"event {event!r} already has a subscriber named {handler_name!r}")
@@ -112,17 +147,10 @@ class HandlerRegistry:
         return dict(self.subscribers.get(name, {}))
 
 
-def _mark_dirty(session: AsyncSession) -> None:
-    # Read by ``Database`` after commit to wake the relay (in-process runner, Redis wake-up).
+def mark_outbox_dirty(session: AsyncSession) -> None:
+    """Note that this unit of work wrote outbox rows: ``Database`` wakes the relay (in-process
+    runner, Redis wake-up) after its commit."""
     session.info[OUTBOX_DIRTY] = True
-
-
-async def publish_event(session: AsyncSession, name: str, payload: dict[str, Any]) -> uuid.UUID:
-    """Record an event in the caller's transaction. ``name`` is stable: ``context.something``."""
-    message = OutboxMessage(id=new_id(), kind=MessageKind.EVENT, name=name, payload=payload)
-    session.add(message)
-    _mark_dirty(session)
-    return message.id
 
 
 async def enqueue_job(
@@ -146,7 +174,7 @@ async def enqueue_job(
     if run_at is None or run_at <= utcnow():
         # A job due later is found by the relay's regular poll; waking it now would only make
         # it look, find nothing due, and go back to sleep.
-        _mark_dirty(session)
+        mark_outbox_dirty(session)
     return message.id
 
 

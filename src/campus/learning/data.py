@@ -8,6 +8,18 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
+from campus.kernel.module import Permission
+
+# --------------------------------------------------------------------------- permissions
+
+ENROLLMENT_GRANT: Final = "enrollment:grant"
+ENROLLMENT_MANAGE_ANY: Final = "enrollment:manage_any"
+
+PERMISSIONS: Final[tuple[Permission, ...]] = (
+    Permission(ENROLLMENT_GRANT, "Enroll learners without payment."),
+    Permission(ENROLLMENT_MANAGE_ANY, "View and change any enrollment."),
+)
+
 
 class EnrollmentStatus(StrEnum):
     """Seed 001 ``enrollment_status`` plus ``expired`` (seed 004 ``expires_at``)."""

@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
 from campus.catalog.data import CourseStatus, LessonType
+from campus.config import Settings
 from campus.kernel.clock import utcnow
+from campus.kernel.module import SeedState
 from campus.learning import curriculum as curricula
 from campus.learning.data import CompletionSource, EnrollmentSource, EntitlementSource
 from campus.learning.service import enrollments, entitlements, progress
@@ -68,3 +70,31 @@ async def seed_demo(
             by = _BY_TYPE.get(lesson.type, CompletionSource.MANUAL)
             await progress.complete_lesson(session, row, found, lesson, by, moment)
     return made
+
+
+#: (student, course slug, share of required lessons done, days since the last activity)
+_DEMO_LEARNING = (
+    ("maria@campus.example", "python-programming", 1.0, 6),
+    ("maria@campus.example", "web-accessibility-in-practice", 0.5, 1),
+    ("maria@campus.example", "modern-javascript", 0.25, 3),
+    ("kenji@campus.example", "python-programming", 0.3, 0),
+    ("kenji@campus.example", "color-theory-for-designers", 0.0, 2),
+    ("kenji@campus.example", "data-analysis-with-pandas", 0.75, 4),
+    ("amara@campus.example", "web-accessibility-in-practice", 0.8, 0),
+    ("amara@campus.example", "machine-learning-foundations", 0.1, 5),
+    ("lucas@campus.example", "color-theory-for-designers", 0.6, 1),
+    ("priya@campus.example", "python-programming", 0.1, 2),
+    ("priya@campus.example", "web-accessibility-in-practice", 0.0, 0),
+)
+
+
+async def seed_step(session: AsyncSession, settings: Settings, state: SeedState) -> None:
+    """The demo students' enrollments at different progress levels (Maria finished Python)."""
+    del settings
+    slugs = await catalog.find_course_ids_by_slugs(session, {s for _, s, _, _ in _DEMO_LEARNING})
+    plan = [
+        (state.user_ids[email], slugs[slug], share, days)
+        for email, slug, share, days in _DEMO_LEARNING
+        if email in state.user_ids and slug in slugs
+    ]
+    await seed_demo(session, plan, granted_by=state.user_ids.get("admin@campus.example"))

@@ -6,8 +6,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from campus.identity.data import ENROLLMENT_GRANT, ENROLLMENT_MANAGE_ANY
 from campus.kernel.auth import Principal
+from campus.learning.data import ENROLLMENT_GRANT, ENROLLMENT_MANAGE_ANY
 
 
 def manages_any(principal: Principal) -> bool:

@@ -21,6 +21,7 @@ from campus.kernel.outbox import Delivery, HandlerRegistry
 from campus.learning import curriculum, events
 from campus.learning.data import CompletionSource
 from campus.learning.service import bulk, enrollments, maintenance, progress, roster
+from campus.learning.settings import LearningSettings
 
 log = get_logger("campus.learning.tasks")
 
@@ -31,9 +32,9 @@ def _id(payload: dict[str, Any], key: str) -> uuid.UUID | None:
 
 
 def register(registry: HandlerRegistry, settings: Settings) -> None:
-    curriculum.configure_cache(settings.learning_curriculum_cache_size)
+    curriculum.configure_cache(LearningSettings.of(settings).curriculum_cache_size)
     data_dir = settings.data_dir
-    chunk = settings.learning_export_chunk_rows
+    chunk = LearningSettings.of(settings).export_chunk_rows
 
     async def bulk_enroll(session: AsyncSession, delivery: Delivery) -> None:
         batch_id = _id(delivery.payload, "batchId")

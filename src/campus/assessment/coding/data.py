@@ -6,6 +6,17 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
+from typing import Final
+
+from campus.kernel.module import Permission
+
+# --------------------------------------------------------------------------- permissions
+
+SANDBOX_ADMIN: Final = "sandbox:admin"
+
+PERMISSIONS: Final[tuple[Permission, ...]] = (
+    Permission(SANDBOX_ADMIN, "Administer the graded-code sandbox."),
+)
 
 
 class CodeSubmissionStatus(StrEnum):

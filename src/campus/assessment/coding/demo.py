@@ -27,6 +27,7 @@ from campus.config import Settings
 from campus.kernel.clock import utcnow
 from campus.kernel.ids import new_id
 from campus.kernel.logging import get_logger
+from campus.kernel.module import SeedState
 
 log = get_logger("campus.coding.demo")
 
@@ -262,3 +263,17 @@ async def seed_demo(
         else:
             log.warning("coding_demo_exercise_left_draft", title=title, error=verdict.error)
     return True
+
+
+async def seed_step(session: AsyncSession, settings: Settings, state: SeedState) -> None:
+    """Seed 003's coding exercises on the Python track's three modules ("Write a Calculator
+    Program", "FizzBuzz Challenge", "Create a Function Library"), each published once its
+    reference solution passed its own tests in the configured code runner."""
+    found = await catalog.find_course_ids_by_slugs(session, ["python-programming"])
+    course_id = found.get("python-programming")
+    course = await catalog.get_course_summary(session, course_id) if course_id else None
+    if course is None or course.track_slug != "python":
+        log.warning("coding_demo_skipped", reason="no course on the python track")
+        return
+    instructor = state.user_ids.get("ada@campus.example", course.primary_instructor_id)
+    await seed_demo(session, settings, course.id, instructor)

@@ -17,7 +17,7 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.assessment.coding.data import ExerciseStatus
+from campus.assessment.coding.data import SANDBOX_ADMIN, ExerciseStatus
 from campus.assessment.coding.exceptions import (
     CodeSubmissionNotFound,
     CourseNotFound,
@@ -27,8 +27,9 @@ from campus.assessment.coding.exceptions import (
 )
 from campus.assessment.coding.models import CodeExercise, CodeSubmission
 from campus.assessment.coding.repository import get_exercise, get_submission
+from campus.assessment.data import GRADING_ANY
 from campus.catalog import api as catalog
-from campus.identity.data import COURSE_EDIT_ANY, GRADING_ANY, SANDBOX_ADMIN
+from campus.catalog.data import COURSE_EDIT_ANY
 from campus.kernel.auth import Principal
 from campus.learning import api as learning
 

@@ -32,6 +32,7 @@ from campus.assessment.coding.sandbox import (
     TestCase,
     UidPool,
 )
+from campus.assessment.coding.settings import CodingSettings
 from campus.config import Settings
 from campus.kernel.clock import utcnow
 from campus.kernel.logging import get_logger
@@ -120,14 +121,14 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 def _key(settings: Settings) -> tuple[Any, ...]:
     return (
-        settings.code_runner,
-        settings.judge0_url,
-        settings.code_analysis,
-        settings.sandbox_bubblewrap,
-        settings.sandbox_first_uid,
-        settings.sandbox_uid_pool_size,
-        settings.sandbox_workspace_root,
-        settings.sandbox_max_concurrency,
+        CodingSettings.of(settings).code_runner,
+        CodingSettings.of(settings).judge0_url,
+        CodingSettings.of(settings).code_analysis,
+        CodingSettings.of(settings).sandbox_bubblewrap,
+        CodingSettings.of(settings).sandbox_first_uid,
+        CodingSettings.of(settings).sandbox_uid_pool_size,
+        CodingSettings.of(settings).sandbox_workspace_root,
+        CodingSettings.of(settings).sandbox_max_concurrency,
         id(_running_loop()),
     )
 
@@ -143,37 +144,45 @@ def _drop_engines_of_closed_loops() -> None:
 def build_engine(settings: Settings) -> GradingEngine:
     """A new engine for ``settings`` (``engine_for`` shares one per process)."""
     sandbox: LocalSandboxRunner | None = None
-    needs_local = settings.code_runner == "local" or settings.code_analysis
+    needs_local = (
+        CodingSettings.of(settings).code_runner == "local"
+        or CodingSettings.of(settings).code_analysis
+    )
     if needs_local:
         import os
 
         pool = None
         if os.geteuid() == 0:
-            pool = UidPool(settings.sandbox_first_uid, settings.sandbox_uid_pool_size)
+            pool = UidPool(
+                CodingSettings.of(settings).sandbox_first_uid,
+                CodingSettings.of(settings).sandbox_uid_pool_size,
+            )
         sandbox = LocalSandboxRunner(
             uid_pool=pool,
-            use_bubblewrap=settings.sandbox_bubblewrap,
-            workspace_root=settings.sandbox_workspace_root or None,
-            max_concurrency=settings.sandbox_max_concurrency or None,
+            use_bubblewrap=CodingSettings.of(settings).sandbox_bubblewrap,
+            workspace_root=CodingSettings.of(settings).sandbox_workspace_root or None,
+            max_concurrency=CodingSettings.of(settings).sandbox_max_concurrency or None,
         )
-    if settings.code_runner == "judge0":
-        if not settings.judge0_url:
+    if CodingSettings.of(settings).code_runner == "judge0":
+        if not CodingSettings.of(settings).judge0_url:
             raise ValueError("CAMPUS_JUDGE0_URL must be set when CAMPUS_CODE_RUNNER=judge0")
         runner: CodeRunner = Judge0Runner(
-            settings.judge0_url,
-            auth_token=settings.judge0_auth_token.get_secret_value(),
-            poll_seconds=settings.judge0_poll_seconds,
-            timeout_seconds=settings.judge0_timeout_seconds,
+            CodingSettings.of(settings).judge0_url,
+            auth_token=CodingSettings.of(settings).judge0_auth_token.get_secret_value(),
+            poll_seconds=CodingSettings.of(settings).judge0_poll_seconds,
+            timeout_seconds=CodingSettings.of(settings).judge0_timeout_seconds,
         )
         return GradingEngine(
             "judge0",
             runner,
             sandbox,
-            judge0_url=settings.judge0_url,
-            analysis=settings.code_analysis,
+            judge0_url=CodingSettings.of(settings).judge0_url,
+            analysis=CodingSettings.of(settings).code_analysis,
         )
     assert sandbox is not None
-    return GradingEngine("local", sandbox, sandbox, analysis=settings.code_analysis)
+    return GradingEngine(
+        "local", sandbox, sandbox, analysis=CodingSettings.of(settings).code_analysis
+    )
 
 
 def engine_for(settings: Settings) -> GradingEngine:

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.assessment.coding import policies
 from campus.assessment.coding import repository as repo
-from campus.assessment.coding.data import ExerciseStatus
+from campus.assessment.coding.data import SANDBOX_ADMIN, ExerciseStatus
 from campus.assessment.coding.events import REGRADE_JOB
 from campus.assessment.coding.exceptions import (
     ExerciseChanged,
@@ -42,9 +42,9 @@ from campus.assessment.coding.schemas import (
     TestsReplace,
     ValidationOut,
 )
+from campus.assessment.coding.settings import CodingSettings
 from campus.assessment.coding.views import exercise_out, list_item, live_result_out
 from campus.catalog import api as catalog
-from campus.identity.data import SANDBOX_ADMIN
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
@@ -123,10 +123,14 @@ async def _check_language(engine: GradingEngine, language: str) -> None:
 
 
 def _check_limits(time_limit_ms: int, memory_limit_mb: int, settings: Any) -> None:
-    if time_limit_ms > settings.code_max_time_limit_ms:
-        raise field_error("timeLimitMs", f"At most {settings.code_max_time_limit_ms} ms.")
-    if memory_limit_mb > settings.code_max_memory_mb:
-        raise field_error("memoryLimitMb", f"At most {settings.code_max_memory_mb} MB.")
+    if time_limit_ms > CodingSettings.of(settings).code_max_time_limit_ms:
+        raise field_error(
+            "timeLimitMs", f"At most {CodingSettings.of(settings).code_max_time_limit_ms} ms."
+        )
+    if memory_limit_mb > CodingSettings.of(settings).code_max_memory_mb:
+        raise field_error(
+            "memoryLimitMb", f"At most {CodingSettings.of(settings).code_max_memory_mb} MB."
+        )
 
 
 # --------------------------------------------------------------------------- reads

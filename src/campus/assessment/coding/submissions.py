@@ -36,6 +36,7 @@ from campus.assessment.coding.schemas import (
     SubmissionOut,
     SubmissionSummary,
 )
+from campus.assessment.coding.settings import CodingSettings
 from campus.assessment.coding.views import live_result_out, submission_out, summary_out
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
@@ -63,8 +64,10 @@ async def _checked_code(
     body: CodeIn, exercise: CodeExercise, engine: GradingEngine, settings: Any
 ) -> str:
     size = len(body.code.encode("utf-8", "surrogatepass"))
-    if size > settings.code_max_bytes:
-        raise CodeTooLarge(details={"maxBytes": settings.code_max_bytes, "bytes": size})
+    if size > CodingSettings.of(settings).code_max_bytes:
+        raise CodeTooLarge(
+            details={"maxBytes": CodingSettings.of(settings).code_max_bytes, "bytes": size}
+        )
     await engine.start()
     if exercise.language not in engine.languages:
         raise LanguageUnavailable(details={"available": list(engine.languages)})
@@ -112,7 +115,9 @@ async def run_visible(
     exercise = await _workable(session, principal, exercise_id)
     code = await _checked_code(body, exercise, engine, settings)
     rate = await limiter.hit(
-        RUN_SCOPE, str(principal.user_id), f"{settings.code_runs_per_minute}/minute"
+        RUN_SCOPE,
+        str(principal.user_id),
+        f"{CodingSettings.of(settings).code_runs_per_minute}/minute",
     )
     tests = await repo.tests_of(session, exercise.id)
     visible = [t for t in tests if not t.hidden]
@@ -151,7 +156,9 @@ async def submit(
     exercise = await _workable(session, principal, exercise_id)
     code = await _checked_code(body, exercise, engine, settings)
     rate = await limiter.hit(
-        SUBMIT_SCOPE, str(principal.user_id), f"{settings.code_submissions_per_minute}/minute"
+        SUBMIT_SCOPE,
+        str(principal.user_id),
+        f"{CodingSettings.of(settings).code_submissions_per_minute}/minute",
     )
     submission = CodeSubmission(
         id=new_id(),

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from campus.assessment.settings import AssessmentSettings
 from campus.config import Settings
 from campus.kernel.storage import LocalFileStorage
 
@@ -16,8 +17,6 @@ from campus.kernel.storage import LocalFileStorage
 UPLOAD_PATHS = re.compile(
     r"^/api/v1/(submissions/[^/]+/files|(assignments|exams)/[^/]+/resources)/?$"
 )
-#: Room for the multipart framing around a file of exactly ``upload_max_bytes``.
-MULTIPART_SLACK = 64 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,7 +29,7 @@ class Limits:
 async def _limits(request: Request) -> Limits:
     settings: Settings = request.app.state.settings
     return Limits(
-        grace_seconds=settings.assessment_answer_grace_seconds,
+        grace_seconds=AssessmentSettings.of(settings).answer_grace_seconds,
         upload_max_bytes=settings.upload_max_bytes,
         files=request.app.state.storage,
     )

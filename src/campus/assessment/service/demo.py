@@ -24,10 +24,16 @@ from campus.assessment.schemas.assignments import (
 from campus.assessment.schemas.quiz import BlankIn, OptionIn, PairIn, QuestionIn, QuizCreate
 from campus.assessment.service import assignments, grading, questions, quizzes, submissions
 from campus.catalog import api as catalog
-from campus.identity.data import ALL_PERMISSIONS, ROLE_PERMISSIONS
+from campus.config import Settings
+from campus.identity import api as identity
+from campus.identity.data import ADMIN, INSTRUCTOR, STUDENT
 from campus.kernel.auth import Principal
-from campus.kernel.storage import LocalFileStorage
+from campus.kernel.logging import get_logger
+from campus.kernel.module import SeedState
+from campus.kernel.storage import LocalFileStorage, local_storage
 from campus.learning import api as learning
+
+log = get_logger("campus.assessment.demo")
 
 QUIZ_TITLE = "Python fundamentals check"
 
@@ -131,10 +137,13 @@ async def seed_demo(
     course = await catalog.get_course_summary(session, course_id)
     if course is None or course.current_version_id is None:
         return False
+    grants = await identity.role_permissions(session)
     teacher = Principal(
-        course.primary_instructor_id, frozenset({"instructor"}), ROLE_PERMISSIONS["instructor"]
+        course.primary_instructor_id, frozenset({INSTRUCTOR}), grants.get(INSTRUCTOR, frozenset())
     )
-    staff = Principal(course.primary_instructor_id, frozenset({"admin"}), ALL_PERMISSIONS)
+    staff = Principal(
+        course.primary_instructor_id, frozenset({ADMIN}), grants.get(ADMIN, frozenset())
+    )
     structure = await catalog.get_version_structure(session, course.current_version_id)
     lessons = structure.lessons if structure else ()
     quiz_lesson = next((x for x in lessons if x.title == "Functions Quiz"), None)
@@ -232,7 +241,7 @@ async def seed_demo(
     for index, learner_id in enumerate(learner_ids[:2]):
         if not await learning.is_enrolled(session, learner_id, course_id):
             await learning.enroll_user(session, learner_id, course_id)
-        learner = Principal(learner_id, frozenset({"student"}), ROLE_PERMISSIONS["student"])
+        learner = Principal(learner_id, frozenset({STUDENT}), grants.get(STUDENT, frozenset()))
         draft = await submissions.start(
             session,
             learner,
@@ -250,3 +259,20 @@ async def seed_demo(
                 GradeIn(rubric={"c1": 2, "c2": 1}, feedback="Clean, well documented code."),
             )
     return True
+
+
+async def seed_step(session: AsyncSession, settings: Settings, state: SeedState) -> None:
+    """The Python track's quiz (every question type), an assignment with a graded and an
+    ungraded submission, and an exam. Runs after every other step (it enrolls two demo
+    students itself when the learning step has not)."""
+    found = await catalog.find_course_ids_by_slugs(session, ["python-programming"])
+    course_id = found.get("python-programming")
+    if course_id is None:
+        log.warning("assessment_demo_skipped", reason="no python-programming course")
+        return
+    learners = [
+        state.user_ids[email]
+        for email in ("maria@campus.example", "kenji@campus.example")
+        if email in state.user_ids
+    ]
+    await seed_demo(session, course_id, learners, local_storage(settings))

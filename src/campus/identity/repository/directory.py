@@ -231,6 +231,19 @@ async def sync_role_catalog(
         )
 
 
+async def role_permissions(session: AsyncSession) -> dict[str, frozenset[str]]:
+    """The permissions each role holds (every role, also those holding none)."""
+    stmt = sa.select(Role.name, RolePermission.permission_name).outerjoin(
+        RolePermission, RolePermission.role_name == Role.name
+    )
+    found: dict[str, set[str]] = {}
+    for role, permission in await session.execute(stmt):
+        granted = found.setdefault(role, set())
+        if permission is not None:
+            granted.add(permission)
+    return {role: frozenset(permissions) for role, permissions in found.items()}
+
+
 async def role_exists(session: AsyncSession, name: str) -> bool:
     stmt = sa.select(sa.literal(True)).where(Role.name == name)
     return bool((await session.execute(stmt)).scalar_one_or_none())

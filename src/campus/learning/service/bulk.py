@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.catalog import api as catalog
 from campus.catalog.data import CourseStatus, CourseSummary
 from campus.identity import api as identity
-from campus.identity.data import ENROLLMENT_GRANT
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import AppError
@@ -29,7 +28,13 @@ from campus.kernel.ids import new_id, parse_id
 from campus.kernel.logging import get_logger
 from campus.kernel.outbox import enqueue_job
 from campus.kernel.pagination import Page, PageParams
-from campus.learning.data import BulkRowResult, EnrollmentSource, EntitlementSource, JobStatus
+from campus.learning.data import (
+    ENROLLMENT_GRANT,
+    BulkRowResult,
+    EnrollmentSource,
+    EntitlementSource,
+    JobStatus,
+)
 from campus.learning.exceptions import BatchNotFound, CsvInvalid, CsvTooLarge, NotCsv
 from campus.learning.models import BulkBatch, BulkRow
 from campus.learning.repository import jobs as repo

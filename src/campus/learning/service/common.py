@@ -28,6 +28,7 @@ from campus.learning.exceptions import CourseNotFound
 from campus.learning.models import Enrollment, LessonProgress
 from campus.learning.repository import reports as reports_repo
 from campus.learning.schemas import EnrollmentOut, LessonProgressOut
+from campus.learning.settings import LearningSettings
 
 #: Higher tiers include the lower ones.
 TIER_RANK = {PricingTier.BASIC: 1, PricingTier.PRO: 2, PricingTier.PREMIUM: 3}
@@ -47,12 +48,12 @@ class Rules:
     @classmethod
     def from_settings(cls, settings: Settings) -> Rules:
         return cls(
-            video_completion_share=settings.learning_video_completion_share,
-            heartbeat_tolerance_seconds=settings.learning_heartbeat_tolerance_seconds,
-            activity_touch_seconds=settings.learning_activity_touch_seconds,
-            bulk_max_bytes=settings.learning_bulk_max_bytes,
-            bulk_max_rows=settings.learning_bulk_max_rows,
-            export_chunk_rows=settings.learning_export_chunk_rows,
+            video_completion_share=LearningSettings.of(settings).video_completion_share,
+            heartbeat_tolerance_seconds=LearningSettings.of(settings).heartbeat_tolerance_seconds,
+            activity_touch_seconds=LearningSettings.of(settings).activity_touch_seconds,
+            bulk_max_bytes=LearningSettings.of(settings).bulk_max_bytes,
+            bulk_max_rows=LearningSettings.of(settings).bulk_max_rows,
+            export_chunk_rows=LearningSettings.of(settings).export_chunk_rows,
         )
 
     def required_seconds(self, duration: int) -> int:

@@ -1,0 +1,31 @@
+"""Identity's settings section: tokens, sessions, MFA policy and the auth rate limits."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+
+from campus.kernel.module import SettingsSection
+
+
+class IdentitySettings(SettingsSection):
+    """``CAMPUS_JWT_*``, token lifetimes, the refresh cookie, MFA policy, auth rate limits."""
+
+    jwt_private_key: SecretStr = SecretStr("")
+    jwt_issuer: str = "campus"
+    jwt_audience: str = "campus-api"
+    access_token_ttl_seconds: int = Field(default=900, ge=60, le=3600)
+    refresh_idle_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=300)
+    refresh_absolute_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
+    refresh_cookie_secure: bool = True
+    require_mfa_for_admins: bool = False
+
+    login_failures_per_account_per_hour: int = Field(default=100, ge=1)
+    login_attempts_per_ip_per_minute: int = Field(default=30, ge=1)
+    auth_emails_per_hour: int = Field(default=5, ge=1)
+    #: Account emails (verify/reset/resend/register) one client IP may trigger per hour.
+    auth_emails_per_ip_per_hour: int = Field(default=20, ge=1)
+    refresh_per_ip_per_minute: int = Field(default=60, ge=1)
+
+    def check_production(self) -> None:
+        if not self.jwt_private_key.get_secret_value():
+            raise ValueError("CAMPUS_JWT_PRIVATE_KEY (PEM, Ed25519) must be set in production")

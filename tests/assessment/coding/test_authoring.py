@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from httpx import AsyncClient
 
-from campus.assessment.coding.events import CODE_SUBMISSION_GRADED
+from campus.assessment.coding.events import CodeSubmissionGraded
 from campus.assessment.coding.models import CodeSubmission
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
@@ -111,7 +111,9 @@ async def test_regrade_grades_older_submissions_again_and_is_idempotent(
     async with db.read_session() as session:
         graded_events = list(
             await session.scalars(
-                sa.select(OutboxMessage.payload).where(OutboxMessage.name == CODE_SUBMISSION_GRADED)
+                sa.select(OutboxMessage.payload).where(
+                    OutboxMessage.name == CodeSubmissionGraded.name
+                )
             )
         )
     assert [(e["status"], e["regrade"]) for e in graded_events] == [

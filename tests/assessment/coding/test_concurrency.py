@@ -10,7 +10,7 @@ import asyncio
 import sqlalchemy as sa
 from httpx import AsyncClient
 
-from campus.assessment.coding.events import CODE_SUBMISSION_GRADED, GRADE_JOB
+from campus.assessment.coding.events import GRADE_JOB, CodeSubmissionGraded
 from campus.assessment.coding.models import CodeHintReveal, CodeSubmission, CodeTestResult
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
@@ -110,7 +110,7 @@ async def test_duplicate_grading_deliveries_running_together_record_one_verdict(
         ).one()
         results = await session.scalar(sa.select(sa.func.count()).select_from(CodeTestResult))
         events = await session.scalar(
-            sa.select(sa.func.count()).where(OutboxMessage.name == CODE_SUBMISSION_GRADED)
+            sa.select(sa.func.count()).where(OutboxMessage.name == CodeSubmissionGraded.name)
         )
     assert tuple(submission) == ("PASSED", 1)
     assert (results, events) == (2, 1)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from campus.assessment.coding.events import CODE_SUBMISSION_GRADED, GRADE_JOB
+from campus.assessment.coding.events import GRADE_JOB, CodeSubmissionGraded
 from campus.assessment.coding.models import CodeSubmission, CodeTestResult
 from campus.assessment.coding.sandbox.launcher import live_pids_of_uid
 from campus.kernel.clock import Clock
@@ -72,7 +72,7 @@ async def load(db: Database, submission_id: str) -> tuple[CodeSubmission, int, i
             sa.select(sa.func.count()).where(CodeTestResult.submission_id == submission.id)
         )
         events = await session.scalar(
-            sa.select(sa.func.count()).where(OutboxMessage.name == CODE_SUBMISSION_GRADED)
+            sa.select(sa.func.count()).where(OutboxMessage.name == CodeSubmissionGraded.name)
         )
     return submission, int(results or 0), int(events or 0)
 

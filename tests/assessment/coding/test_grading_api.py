@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from httpx import AsyncClient
 
-from campus.assessment.coding.events import CODE_SUBMISSION_GRADED, CODE_SUBMISSION_PASSED
+from campus.assessment.coding.events import CodeSubmissionGraded, CodeSubmissionPassed
 from campus.assessment.coding.models import CodeSubmission
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
@@ -64,11 +64,11 @@ async def test_correct_solution_passes_every_stdio_and_function_test(
     assert results["adds small numbers"]["output"] == "3"
     assert all(r["passed"] and r["status"] == "passed" for r in graded["results"])
     assert all(r["timeMs"] > 0 and r["memoryKb"] > 0 for r in graded["results"])
-    graded_events = await events(db, CODE_SUBMISSION_GRADED)
+    graded_events = await events(db, CodeSubmissionGraded.name)
     assert len(graded_events) == 1
     assert graded_events[0]["status"] == "PASSED"
     assert graded_events[0]["score"] == "100.00"
-    passed = await events(db, CODE_SUBMISSION_PASSED)
+    passed = await events(db, CodeSubmissionPassed.name)
     assert passed == [
         {
             "submissionId": graded["id"],
@@ -109,8 +109,8 @@ async def test_wrong_solution_gets_a_weighted_partial_score_and_diffs_for_visibl
     assert hidden["output"] is None
     assert hidden["diff"] is None
     assert hidden["error"] is None
-    assert await events(db, CODE_SUBMISSION_PASSED) == []
-    [graded_event] = await events(db, CODE_SUBMISSION_GRADED)
+    assert await events(db, CodeSubmissionPassed.name) == []
+    [graded_event] = await events(db, CodeSubmissionGraded.name)
     assert (graded_event["status"], graded_event["score"]) == ("FAILED", "30.00")
 
 
@@ -157,7 +157,7 @@ async def test_a_lesson_exercise_completes_the_lesson_through_learning(
     graded = await coding.graded(relay, world.learner, exercise["id"], ADDER)
     assert graded["status"] == "PASSED"
     await relay.drain()  # learning's subscriber
-    [passed] = await events(db, CODE_SUBMISSION_PASSED)
+    [passed] = await events(db, CodeSubmissionPassed.name)
     assert passed["lessonId"] == lesson["id"]
     completed = await events(db, "learning.lesson_completed")
     assert [(e["userId"], e["completedBy"]) for e in completed] == [(str(world.learner.id), "code")]

@@ -33,16 +33,17 @@ from campus.assessment.coding import repository as repo
 from campus.assessment.coding.analysis import analyze
 from campus.assessment.coding.data import CodeSubmissionStatus
 from campus.assessment.coding.events import (
-    CODE_SUBMISSION_GRADED,
-    CODE_SUBMISSION_PASSED,
     GRADE_JOB,
+    CodeSubmissionGraded,
+    CodeSubmissionPassed,
 )
 from campus.assessment.coding.grader import GRADER_FAILURE, Verdict, limits_for, run_tests
 from campus.assessment.coding.models import CodeExercise, CodeSubmission, CodeTestCase
 from campus.assessment.coding.runners import GradingEngine
 from campus.kernel.clock import utcnow
+from campus.kernel.events import publish
 from campus.kernel.logging import get_logger
-from campus.kernel.outbox import Delivery, enqueue_job, publish_event
+from campus.kernel.outbox import Delivery, enqueue_job
 
 log = get_logger("campus.coding.grading")
 
@@ -170,32 +171,38 @@ async def _record(
     await repo.replace_results(session, submission.id, _result_rows(verdict, tests))
     if automated is not None:
         await repo.save_automated_analysis(session, submission.id, automated.values(), now)
-    base = {
-        "submissionId": str(submission.id),
-        "userId": str(submission.user_id),
-        "courseId": str(submission.course_id),
-        "exerciseId": str(exercise.id),
-        "lessonId": str(exercise.lesson_id) if exercise.lesson_id else None,
-        "moduleId": str(exercise.module_id) if exercise.module_id else None,
-    }
-    score_text = None if score is None else f"{score:.2f}"
-    await publish_event(
+    await publish(
         session,
-        CODE_SUBMISSION_GRADED,
-        {
-            **base,
-            "status": status,
-            "score": score_text,
-            "maxScore": exercise.max_score,
-            "testsPassed": verdict.tests_passed,
-            "testsTotal": len(tests),
-            "testsVersion": exercise.tests_version,
-            "regrade": submission.regrades > 0,
-            "gradedAt": now.isoformat(),
-        },
+        CodeSubmissionGraded(
+            submission_id=submission.id,
+            user_id=submission.user_id,
+            course_id=submission.course_id,
+            exercise_id=exercise.id,
+            lesson_id=exercise.lesson_id,
+            module_id=exercise.module_id,
+            status=CodeSubmissionStatus(status),
+            score=score,
+            max_score=exercise.max_score,
+            tests_passed=verdict.tests_passed,
+            tests_total=len(tests),
+            tests_version=exercise.tests_version,
+            regrade=submission.regrades > 0,
+            graded_at=now,
+        ),
     )
-    if status == CodeSubmissionStatus.PASSED.value:
-        await publish_event(session, CODE_SUBMISSION_PASSED, {**base, "score": score_text})
+    if status == CodeSubmissionStatus.PASSED.value and score is not None:
+        await publish(
+            session,
+            CodeSubmissionPassed(
+                user_id=submission.user_id,
+                course_id=submission.course_id,
+                exercise_id=exercise.id,
+                lesson_id=exercise.lesson_id,
+                module_id=exercise.module_id,
+                submission_id=submission.id,
+                score=score,
+            ),
+        )
     log.info(
         "code_submission_graded",
         submission_id=str(submission.id),

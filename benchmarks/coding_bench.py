@@ -38,19 +38,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from benchmarks import harness
-from campus.assessment.coding import runners, service, submissions
-from campus.assessment.coding.models import CodeSubmission
-from campus.assessment.coding.runners import GradingEngine
-from campus.assessment.coding.sandbox import (
-    LocalSandboxRunner,
-    SandboxLimits,
-    TestCase,
-    UidPool,
-)
-from campus.assessment.coding.schemas import CodeIn, ExerciseCreate
 from campus.catalog.schemas.courses import ApproveRequest, CourseCreate, SubmitRequest
 from campus.catalog.schemas.structure import LessonCreate, ModuleCreate
 from campus.catalog.service import authoring, publication, structure
+from campus.coding import runners, service, submissions
+from campus.coding.models import CodeSubmission
+from campus.coding.runners import GradingEngine
+from campus.coding.schemas import CodeIn, ExerciseCreate
 from campus.config import Environment, Settings
 from campus.identity.api import create_user
 from campus.identity.data import ROLE_PERMISSIONS
@@ -62,6 +56,12 @@ from campus.kernel.mail import make_mailer
 from campus.kernel.ratelimit import RateLimiter
 from campus.learning.api import enroll_user
 from campus.main import build_registry
+from campus.sandbox import (
+    LocalSandboxRunner,
+    SandboxLimits,
+    TestCase,
+    UidPool,
+)
 from campus.seed import migrate_database
 
 FIRST_UID = 61400  # a range of its own (8 uids per stack)

@@ -20,7 +20,7 @@ CONTEXTS: Final[tuple[str, ...]] = (
     "catalog",
     "learning",
     "assessment",
-    "assessment.coding",
+    "coding",
 )
 
 #: Where each planned context will sit in the order (ARCHITECTURE.md §2), lowest first. A new

@@ -92,10 +92,8 @@ def assessment_routes(app: FastAPI) -> list[tuple[str, str]]:
     for context in iter_route_contexts(app.routes):
         endpoint = getattr(context, "endpoint", None)
         module = getattr(endpoint, "__module__", "")
-        # The graded-code routes (campus.assessment.coding) have their own matrix.
-        if not module.startswith("campus.assessment") or module.startswith(
-            "campus.assessment.coding"
-        ):
+        # The graded-code routes (campus.coding) have their own matrix.
+        if not module.startswith("campus.assessment"):
             continue
         for method in set(context.methods or ()) - {"HEAD"}:
             found.add((method, context.path.removeprefix(API)))

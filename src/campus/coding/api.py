@@ -1,0 +1,72 @@
+"""The coding exercises' doorway for other contexts (ARCHITECTURE.md §3 rule 1), re-usable
+through ``campus.coding.api``. Reads return frozen DTOs from ``coding.data``; none
+of these check permissions."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.coding import repository as repo
+from campus.coding.data import (
+    CodeExerciseSummary,
+    CodeLanguage,
+    CodeResult,
+    ExerciseStatus,
+)
+from campus.config import Settings
+
+__all__ = ["code_results", "get_exercise_summary", "seed_demo"]
+
+
+async def get_exercise_summary(
+    session: AsyncSession, exercise_id: uuid.UUID
+) -> CodeExerciseSummary | None:
+    exercise = await repo.get_exercise(session, exercise_id)
+    if exercise is None:
+        return None
+    return CodeExerciseSummary(
+        id=exercise.id,
+        course_id=exercise.course_id,
+        module_id=exercise.module_id,
+        lesson_id=exercise.lesson_id,
+        title=exercise.title,
+        language=CodeLanguage(exercise.language),
+        max_score=exercise.max_score,
+        status=ExerciseStatus(exercise.status),
+    )
+
+
+async def code_results(
+    session: AsyncSession, user_id: uuid.UUID, course_id: uuid.UUID
+) -> dict[uuid.UUID, CodeResult]:
+    """The learner's results on each published exercise of the course (two queries)."""
+    exercises = [
+        e
+        for e in await repo.exercises_of_course(session, course_id)
+        if e.status == ExerciseStatus.PUBLISHED.value
+    ]
+    rows = {
+        row[0]: row for row in await repo.best_results(session, [e.id for e in exercises], user_id)
+    }
+    out: dict[uuid.UUID, CodeResult] = {}
+    for exercise in exercises:
+        row = rows.get(exercise.id)
+        out[exercise.id] = CodeResult(
+            exercise_id=exercise.id,
+            submissions=row[1] if row else 0,
+            best_score=row[2] if row else None,
+            passed=row[3] if row else False,
+        )
+    return out
+
+
+async def seed_demo(
+    session: AsyncSession, settings: Settings, course_id: uuid.UUID, instructor_id: uuid.UUID
+) -> bool:
+    """The Python track's coding exercises (development only; ``campus.seed`` runs it).
+    Idempotent: returns whether anything was created."""
+    from campus.coding import demo
+
+    return await demo.seed_demo(session, settings, course_id, instructor_id)

@@ -1,0 +1,211 @@
+"""Which code runner grades submissions, built once per process from settings.
+
+``code_runner = "local"`` (default): the layered sandbox on this host
+(:class:`LocalSandboxRunner`). ``"judge0"``: a Judge0-compatible server at ``judge0_url``
+(:class:`Judge0Runner`). Static analysis (metrics and ``ruff``) always runs in the local
+sandbox when ``code_analysis`` is on, whatever grades the tests: it needs the learner's code
+only, and a host that cannot sandbox simply reports the analysis as unavailable.
+
+The engine is a singleton per configuration and event loop (``engine_for``): the app builds
+it at start-up (and logs the sandbox's active layers), and job handlers in ``campus worker``
+processes get the same one from their settings. Its asyncio primitives belong to one loop, so
+an engine whose loop has closed (``campus serve`` seeds demo data in a first ``asyncio.run``)
+is stopped and replaced.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from campus.coding.judge0 import Judge0Runner
+from campus.coding.settings import CodingSettings
+from campus.config import Settings
+from campus.kernel.clock import utcnow
+from campus.kernel.logging import get_logger
+from campus.sandbox import (
+    CodeRunner,
+    LocalSandboxRunner,
+    RunReport,
+    SandboxLayers,
+    SandboxLimits,
+    TestCase,
+    UidPool,
+)
+
+log = get_logger("campus.coding.runners")
+
+
+@dataclass
+class GradingEngine:
+    """The configured test runner plus the local sandbox used for analysis (if any)."""
+
+    kind: str
+    runner: CodeRunner
+    sandbox: LocalSandboxRunner | None
+    judge0_url: str | None = None
+    analysis: bool = True
+    loop: asyncio.AbstractEventLoop | None = None
+    layers: SandboxLayers | None = None
+    probed_at: datetime | None = None
+    languages: tuple[str, ...] = ()
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def start(self) -> SandboxLayers | None:
+        """Probe the local sandbox once (logs every layer) and learn the languages."""
+        async with self._lock:
+            if self.probed_at is None:
+                if self.sandbox is not None:
+                    try:
+                        self.layers = await self.sandbox.start()
+                    except Exception:
+                        log.exception("sandbox_probe_failed", runner=self.kind)
+                        if self.kind == "local":
+                            # The app still starts; code is refused (no language) until a
+                            # later call probes successfully.
+                            return None
+                        self.sandbox = None  # Judge0 grades; only the analysis is lost
+                if self.sandbox is not None and self.layers is not None:
+                    log.info(
+                        "sandbox_layers",
+                        runner=self.kind,
+                        active=list(self.layers.active()),
+                        python=self.layers.python,
+                        python_version=self.layers.python_version,
+                        lint=self.layers.ruff,
+                    )
+                    for note in self.layers.notes:
+                        log.warning("sandbox_layer_note", note=note)
+                self.languages = await self._languages()
+                self.probed_at = utcnow()
+            return self.layers
+
+    async def _languages(self) -> tuple[str, ...]:
+        if isinstance(self.runner, LocalSandboxRunner | Judge0Runner):
+            return await self.runner.languages()
+        return ("python",)
+
+    async def run(
+        self, language: str, source: str, tests: Sequence[TestCase], limits: SandboxLimits
+    ) -> RunReport:
+        await self.start()
+        return await self.runner.run(language, source, tests, limits)
+
+    async def close(self) -> None:
+        if isinstance(self.runner, Judge0Runner):
+            await self.runner.aclose()
+        if self.sandbox is not None:
+            await asyncio.to_thread(self.sandbox.close)
+
+    def status(self) -> dict[str, Any]:
+        pool = self.sandbox.uid_pool if self.sandbox else None
+        return {
+            "uid_pool_size": pool.size if pool else 0,
+            "uid_pool_in_use": pool.in_use() if pool else 0,
+        }
+
+
+_ENGINES: dict[tuple[Any, ...], GradingEngine] = {}
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _key(settings: Settings) -> tuple[Any, ...]:
+    return (
+        CodingSettings.of(settings).code_runner,
+        CodingSettings.of(settings).judge0_url,
+        CodingSettings.of(settings).code_analysis,
+        CodingSettings.of(settings).sandbox_bubblewrap,
+        CodingSettings.of(settings).sandbox_first_uid,
+        CodingSettings.of(settings).sandbox_uid_pool_size,
+        CodingSettings.of(settings).sandbox_workspace_root,
+        CodingSettings.of(settings).sandbox_max_concurrency,
+        id(_running_loop()),
+    )
+
+
+def _drop_engines_of_closed_loops() -> None:
+    for key, engine in list(_ENGINES.items()):
+        if engine.loop is not None and engine.loop.is_closed():
+            del _ENGINES[key]
+            if engine.sandbox is not None:
+                engine.sandbox.close()  # threads and the zygote; nothing async is left
+
+
+def build_engine(settings: Settings) -> GradingEngine:
+    """A new engine for ``settings`` (``engine_for`` shares one per process)."""
+    sandbox: LocalSandboxRunner | None = None
+    needs_local = (
+        CodingSettings.of(settings).code_runner == "local"
+        or CodingSettings.of(settings).code_analysis
+    )
+    if needs_local:
+        import os
+
+        pool = None
+        if os.geteuid() == 0:
+            pool = UidPool(
+                CodingSettings.of(settings).sandbox_first_uid,
+                CodingSettings.of(settings).sandbox_uid_pool_size,
+            )
+        sandbox = LocalSandboxRunner(
+            uid_pool=pool,
+            use_bubblewrap=CodingSettings.of(settings).sandbox_bubblewrap,
+            workspace_root=CodingSettings.of(settings).sandbox_workspace_root or None,
+            max_concurrency=CodingSettings.of(settings).sandbox_max_concurrency or None,
+        )
+    if CodingSettings.of(settings).code_runner == "judge0":
+        if not CodingSettings.of(settings).judge0_url:
+            raise ValueError("CAMPUS_JUDGE0_URL must be set when CAMPUS_CODE_RUNNER=judge0")
+        runner: CodeRunner = Judge0Runner(
+            CodingSettings.of(settings).judge0_url,
+            auth_token=CodingSettings.of(settings).judge0_auth_token.get_secret_value(),
+            poll_seconds=CodingSettings.of(settings).judge0_poll_seconds,
+            timeout_seconds=CodingSettings.of(settings).judge0_timeout_seconds,
+        )
+        return GradingEngine(
+            "judge0",
+            runner,
+            sandbox,
+            judge0_url=CodingSettings.of(settings).judge0_url,
+            analysis=CodingSettings.of(settings).code_analysis,
+        )
+    assert sandbox is not None
+    return GradingEngine(
+        "local", sandbox, sandbox, analysis=CodingSettings.of(settings).code_analysis
+    )
+
+
+def engine_for(settings: Settings) -> GradingEngine:
+    """The engine for ``settings`` in the running event loop (built on first use)."""
+    _drop_engines_of_closed_loops()
+    key = _key(settings)
+    engine = _ENGINES.get(key)
+    if engine is None:
+        engine = _ENGINES[key] = build_engine(settings)
+        engine.loop = _running_loop()
+    return engine
+
+
+def install_engine(settings: Settings, engine: GradingEngine) -> None:
+    """Use ``engine`` for ``settings`` in the running loop (benchmarks, tests)."""
+    engine.loop = _running_loop()
+    _ENGINES[_key(settings)] = engine
+
+
+async def close_engines() -> None:
+    """Stop every engine of this process (tests; a process exit does it anyway)."""
+    engines = list(_ENGINES.values())
+    _ENGINES.clear()
+    for engine in engines:
+        with contextlib.suppress(Exception):
+            await engine.close()

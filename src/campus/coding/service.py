@@ -1,0 +1,435 @@
+"""Coding exercises: authoring, the learner's and the staff's views, validation of the
+reference solution, publication and regrade requests. Services never commit; the one
+exception is ``grader.pause`` (see there), before code runs for seconds.
+
+Every change to a grading input (test cases, language, reference solution, limits, maximum
+score) bumps ``tests_version`` in one conditional update that also checks the version the
+caller read (``exercise_changed`` 409 otherwise). A published exercise must keep passing its
+own tests: such changes run the reference solution first (in the gap between the read and
+the write) and are refused with the failing test ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.catalog import api as catalog
+from campus.coding import policies
+from campus.coding import repository as repo
+from campus.coding.data import SANDBOX_ADMIN, ExerciseStatus
+from campus.coding.events import REGRADE_JOB
+from campus.coding.exceptions import (
+    ExerciseChanged,
+    LanguageUnavailable,
+    NotEnrolled,
+    ReferenceSolutionFails,
+    ReferenceSolutionMissing,
+)
+from campus.coding.grader import Verdict, limits_for, pause, run_tests
+from campus.coding.models import CodeExercise, CodeTestCase
+from campus.coding.runners import GradingEngine
+from campus.coding.schemas import (
+    ExerciseCreate,
+    ExerciseListItem,
+    ExerciseOut,
+    ExerciseUpdate,
+    LayersOut,
+    RegradeOut,
+    SandboxStatusOut,
+    TestCaseIn,
+    TestsReplace,
+    ValidationOut,
+)
+from campus.coding.settings import CodingSettings
+from campus.coding.views import exercise_out, list_item, live_result_out
+from campus.kernel.auth import Principal
+from campus.kernel.clock import utcnow
+from campus.kernel.errors import field_error
+from campus.kernel.ids import new_id
+from campus.kernel.outbox import enqueue_job
+from campus.kernel.pagination import Page, PageParams
+from campus.learning import api as learning
+
+#: Fields whose change can change a verdict (they bump ``tests_version``).
+GRADING_FIELDS = ("language", "reference_solution", "time_limit_ms", "memory_limit_mb")
+_NEEDS_RUN = (*GRADING_FIELDS, "tests")
+
+
+def test_rows(tests: list[TestCaseIn]) -> list[CodeTestCase]:
+    """Transient rows (fresh ids, positions from 1) for new test cases."""
+    return [
+        CodeTestCase(
+            id=new_id(),
+            position=index,
+            name=test.name or f"Test {index}",
+            kind=test.kind.value,
+            input=test.input,
+            expected=test.expected,
+            hidden=test.hidden,
+            weight=test.weight,
+            comparison=test.comparison.value,
+            tolerance=test.tolerance,
+            rel_tolerance=test.rel_tolerance,
+        )
+        for index, test in enumerate(tests, start=1)
+    ]
+
+
+def _row_values(row: CodeTestCase) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "position": row.position,
+        "name": row.name,
+        "kind": row.kind,
+        "input": row.input,
+        "expected": row.expected,
+        "hidden": row.hidden,
+        "weight": row.weight,
+        "comparison": row.comparison,
+        "tolerance": row.tolerance,
+        "rel_tolerance": row.rel_tolerance,
+    }
+
+
+async def _placement(
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    module_id: uuid.UUID | None,
+    lesson_id: uuid.UUID | None,
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """Check that the module/lesson belong to the course; a lesson implies its module."""
+    if lesson_id is not None:
+        lesson = await catalog.get_lesson_content(session, lesson_id)
+        if lesson is None or lesson.course_id != course_id:
+            raise field_error("lessonId", "The lesson is not part of this course.", "not_found")
+        if module_id is not None and module_id != lesson.module_id:
+            raise field_error("moduleId", "The lesson is in another module.", "mismatch")
+        return lesson.module_id, lesson_id
+    if module_id is not None:
+        version_id = await catalog.get_current_version_id(session, course_id)
+        structure = await catalog.get_version_structure(session, version_id) if version_id else None
+        if structure is None or all(m.id != module_id for m in structure.modules):
+            raise field_error("moduleId", "The module is not part of this course.", "not_found")
+    return module_id, None
+
+
+async def _check_language(engine: GradingEngine, language: str) -> None:
+    await engine.start()
+    if language not in engine.languages:
+        raise LanguageUnavailable(details={"available": list(engine.languages)})
+
+
+def _check_limits(time_limit_ms: int, memory_limit_mb: int, settings: Any) -> None:
+    if time_limit_ms > CodingSettings.of(settings).code_max_time_limit_ms:
+        raise field_error(
+            "timeLimitMs", f"At most {CodingSettings.of(settings).code_max_time_limit_ms} ms."
+        )
+    if memory_limit_mb > CodingSettings.of(settings).code_max_memory_mb:
+        raise field_error(
+            "memoryLimitMb", f"At most {CodingSettings.of(settings).code_max_memory_mb} MB."
+        )
+
+
+# --------------------------------------------------------------------------- reads
+
+
+async def get_exercise(
+    session: AsyncSession, principal: Principal, exercise_id: uuid.UUID
+) -> ExerciseOut:
+    exercise, staff = await policies.visible_exercise(session, principal, exercise_id)
+    if not staff and not await learning.is_enrolled(session, principal.user_id, exercise.course_id):
+        raise NotEnrolled()
+    tests = await repo.tests_of(session, exercise.id)
+    revealed = await repo.revealed_hints(session, exercise.id, principal.user_id)
+    return exercise_out(exercise, tests, staff=staff, revealed=revealed)
+
+
+async def list_exercises(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, page: PageParams
+) -> Page[ExerciseListItem]:
+    await policies.require_course(session, course_id)
+    staff = await policies.is_staff(session, principal, course_id)
+    if not staff and not await learning.is_enrolled(session, principal.user_id, course_id):
+        raise NotEnrolled()
+    rows, total = await repo.list_exercises(session, course_id, published_only=not staff, page=page)
+    counts = await repo.test_counts(session, [r.id for r in rows])
+    items = [list_item(r, counts.get(r.id, (0, 0))) for r in rows]
+    return Page[ExerciseListItem].build(items, total, page)
+
+
+# --------------------------------------------------------------------------- authoring
+
+
+async def create_exercise(
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    body: ExerciseCreate,
+    engine: GradingEngine,
+    settings: Any,
+) -> ExerciseOut:
+    await policies.require_course_staff(session, principal, course_id)
+    _check_limits(body.time_limit_ms, body.memory_limit_mb, settings)
+    await _check_language(engine, body.language.value)
+    module_id, lesson_id = await _placement(session, course_id, body.module_id, body.lesson_id)
+    exercise = CodeExercise(
+        id=new_id(),
+        course_id=course_id,
+        module_id=module_id,
+        lesson_id=lesson_id,
+        title=body.title,
+        description=body.description,
+        difficulty=body.difficulty,
+        language=body.language.value,
+        starter_code=body.starter_code,
+        reference_solution=body.reference_solution,
+        hints=list(body.hints),
+        max_score=body.max_score,
+        time_limit_ms=body.time_limit_ms,
+        memory_limit_mb=body.memory_limit_mb,
+        status=ExerciseStatus.DRAFT.value,
+        tests_version=1,
+        created_by=principal.user_id,
+    )
+    session.add(exercise)
+    await session.flush()
+    rows = test_rows(body.tests)
+    await repo.replace_tests(session, exercise.id, [_row_values(r) for r in rows])
+    return exercise_out(exercise, rows, staff=True, revealed=0)
+
+
+async def _reference_verdict(
+    engine: GradingEngine, exercise: CodeExercise, tests: list[CodeTestCase]
+) -> Verdict:
+    if not exercise.reference_solution or not tests:
+        raise ReferenceSolutionMissing()
+    return await run_tests(
+        engine,
+        exercise.language,
+        exercise.reference_solution,
+        tests,
+        limits_for(exercise),
+        reveal=True,
+    )
+
+
+def _failing(verdict: Verdict, tests: list[CodeTestCase]) -> list[dict[str, Any]]:
+    by_id = {str(t.id): t for t in tests}
+    failing = []
+    for result in verdict.results:
+        if not result.passed:
+            test = by_id[result.id]
+            failing.append(
+                {"testId": str(test.id), "name": test.name, "status": result.status.value}
+            )
+    return failing
+
+
+async def update_exercise(
+    session: AsyncSession,
+    principal: Principal,
+    exercise_id: uuid.UUID,
+    body: ExerciseUpdate,
+    engine: GradingEngine,
+    settings: Any,
+) -> ExerciseOut:
+    exercise = await policies.authored_exercise(session, principal, exercise_id)
+    changes = body.model_dump(exclude_unset=True)
+    if "module_id" in changes or "lesson_id" in changes:
+        module_id, lesson_id = await _placement(
+            session,
+            exercise.course_id,
+            changes.get("module_id", exercise.module_id),
+            changes.get("lesson_id", exercise.lesson_id),
+        )
+        changes.update(module_id=module_id, lesson_id=lesson_id)
+    for name in ("title", "description", "difficulty", "language", "starter_code", "hints"):
+        if name in changes and changes[name] is None:
+            raise field_error(name, "This field cannot be cleared.")
+    _check_limits(
+        changes.get("time_limit_ms") or exercise.time_limit_ms,
+        changes.get("memory_limit_mb") or exercise.memory_limit_mb,
+        settings,
+    )
+    if "language" in changes:
+        changes["language"] = changes["language"].value
+        await _check_language(engine, changes["language"])
+    grading = [n for n in (*GRADING_FIELDS, "max_score") if n in changes]
+    tests = await repo.tests_of(session, exercise.id)
+    if any(n in changes for n in GRADING_FIELDS) and exercise.status == ExerciseStatus.PUBLISHED:
+        candidate = _candidate(exercise, changes)
+        await pause(session)
+        verdict = await _reference_verdict(engine, candidate, tests)
+        if not verdict.passed:
+            raise ReferenceSolutionFails(_failing(verdict, tests), verdict.error)
+    values = dict(changes, updated_at=utcnow())
+    if grading:
+        values["tests_version"] = exercise.tests_version + 1
+    if not await repo.update_exercise_if_unchanged(
+        session, exercise.id, exercise.tests_version, values
+    ):
+        raise ExerciseChanged()
+    fresh = await repo.get_exercise(session, exercise.id)
+    assert fresh is not None
+    return exercise_out(fresh, tests, staff=True, revealed=0)
+
+
+def _candidate(exercise: CodeExercise, changes: dict[str, Any]) -> CodeExercise:
+    """A transient copy of the exercise with ``changes`` applied (to validate before saving)."""
+    fields = {
+        "language": exercise.language,
+        "reference_solution": exercise.reference_solution,
+        "time_limit_ms": exercise.time_limit_ms,
+        "memory_limit_mb": exercise.memory_limit_mb,
+    }
+    fields.update({k: v for k, v in changes.items() if k in fields})
+    return CodeExercise(id=exercise.id, **fields)
+
+
+async def replace_tests(
+    session: AsyncSession,
+    principal: Principal,
+    exercise_id: uuid.UUID,
+    body: TestsReplace,
+    engine: GradingEngine,
+) -> ExerciseOut:
+    exercise = await policies.authored_exercise(session, principal, exercise_id)
+    rows = test_rows(body.tests)
+    if exercise.status == ExerciseStatus.PUBLISHED:
+        await pause(session)
+        verdict = await _reference_verdict(engine, exercise, rows)
+        if not verdict.passed:
+            raise ReferenceSolutionFails(_failing(verdict, rows), verdict.error)
+    values = {"tests_version": exercise.tests_version + 1, "updated_at": utcnow()}
+    if not await repo.update_exercise_if_unchanged(
+        session, exercise.id, exercise.tests_version, values
+    ):
+        raise ExerciseChanged()
+    await repo.replace_tests(session, exercise.id, [_row_values(r) for r in rows])
+    fresh = await repo.get_exercise(session, exercise.id)
+    assert fresh is not None
+    return exercise_out(fresh, rows, staff=True, revealed=0)
+
+
+async def validate(
+    session: AsyncSession, principal: Principal, exercise_id: uuid.UUID, engine: GradingEngine
+) -> ValidationOut:
+    """Run the reference solution against every test and remember the verdict."""
+    exercise = await policies.authored_exercise(session, principal, exercise_id)
+    tests = await repo.tests_of(session, exercise.id)
+    version = exercise.tests_version
+    await pause(session)
+    verdict = await _reference_verdict(engine, exercise, tests)
+    await repo.update_exercise_if_unchanged(
+        session,
+        exercise.id,
+        version,
+        {
+            "validated_version": version,
+            "validation_passed": verdict.passed,
+            "validated_at": utcnow(),
+        },
+    )
+    by_id = {str(t.id): t for t in tests}
+    return ValidationOut(
+        passed=verdict.passed,
+        tests_version=version,
+        failing_test_ids=[uuid.UUID(f["testId"]) for f in _failing(verdict, tests)],
+        results=[live_result_out(r, by_id[r.id], reveal_hidden=True) for r in verdict.results],
+        error=verdict.error,
+    )
+
+
+async def publish(
+    session: AsyncSession, principal: Principal, exercise_id: uuid.UUID, engine: GradingEngine
+) -> ExerciseOut:
+    """Publish after the reference solution passed every test (409 with the failing ids)."""
+    exercise = await policies.authored_exercise(session, principal, exercise_id)
+    tests = await repo.tests_of(session, exercise.id)
+    version = exercise.tests_version
+    await pause(session)
+    verdict = await _reference_verdict(engine, exercise, tests)
+    if not verdict.passed:
+        raise ReferenceSolutionFails(_failing(verdict, tests), verdict.error)
+    now = utcnow()
+    values: dict[str, Any] = {
+        "status": ExerciseStatus.PUBLISHED.value,
+        "validated_version": version,
+        "validation_passed": True,
+        "validated_at": now,
+        "updated_at": now,
+    }
+    if exercise.published_at is None:
+        values["published_at"] = now
+    if not await repo.update_exercise_if_unchanged(session, exercise.id, version, values):
+        raise ExerciseChanged()
+    fresh = await repo.get_exercise(session, exercise.id)
+    assert fresh is not None
+    return exercise_out(fresh, tests, staff=True, revealed=0)
+
+
+async def request_regrade(
+    session: AsyncSession, principal: Principal, exercise_id: uuid.UUID
+) -> RegradeOut:
+    """Queue one regrade of the submissions graded against older tests (idempotent per tests
+    version: asking again before the tests change queues nothing)."""
+    exercise = await policies.authored_exercise(session, principal, exercise_id)
+    version = await repo.request_regrade(session, exercise.id)
+    if version is None:
+        return RegradeOut(
+            tests_version=exercise.tests_version,
+            queued=False,
+            message="A regrade for this version of the tests was already requested.",
+        )
+    await enqueue_job(
+        session, REGRADE_JOB, {"exerciseId": str(exercise.id), "testsVersion": version}
+    )
+    return RegradeOut(
+        tests_version=version,
+        queued=True,
+        message="Submissions graded against older tests will be graded again.",
+    )
+
+
+# --------------------------------------------------------------------------- operations
+
+
+async def sandbox_status(principal: Principal, engine: GradingEngine) -> SandboxStatusOut:
+    principal.require(SANDBOX_ADMIN)
+    layers = await engine.start()
+    layers_out = None
+    if layers is not None:
+        layers_out = LayersOut(
+            rlimits=layers.rlimits,
+            uid_switch=layers.uid_switch,
+            bubblewrap=layers.bubblewrap,
+            pid_namespace=layers.pid_namespace,
+            network_isolated=layers.network_isolated,
+            subreaper=layers.subreaper,
+            no_new_privs=layers.no_new_privs,
+            seccomp=layers.seccomp,
+            active=list(layers.active()),
+            python=layers.python,
+            python_version=layers.python_version,
+            lint=layers.ruff,
+            notes=list(layers.notes),
+        )
+    pool = engine.status()
+    judge0_host = None
+    if engine.judge0_url:
+        from httpx import URL
+
+        judge0_host = URL(engine.judge0_url).host
+    return SandboxStatusOut(
+        runner=engine.kind,
+        judge0_host=judge0_host,
+        languages=list(engine.languages),
+        analysis=engine.analysis,
+        layers=layers_out,
+        probed_at=engine.probed_at,
+        uid_pool_size=pool["uid_pool_size"],
+        uid_pool_in_use=pool["uid_pool_in_use"],
+    )

@@ -20,8 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.logging import configure_logging
-from campus.kernel.outbox import Delivery, HandlerRegistry, publish_event
+from campus.kernel.outbox import Delivery, HandlerRegistry
 from campus.kernel.runner import InProcessRunner
+from tests.kernel.raw_events import publish_event
 
 EVENT = "kernel_test.crash"
 HANDLER = "crash-recorder"

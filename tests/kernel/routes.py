@@ -13,7 +13,6 @@ from campus.kernel.auth import DbSession
 from campus.kernel.errors import Conflict, RateLimited
 from campus.kernel.http import api_router
 from campus.kernel.logging import get_logger
-from campus.kernel.outbox import publish_event
 from campus.kernel.pagination import (
     Page,
     PageParams,
@@ -24,6 +23,7 @@ from campus.kernel.pagination import (
 )
 from campus.kernel.ratelimit import rate_limit
 from campus.kernel.schemas import ApiModel, InputModel
+from tests.kernel.raw_events import publish_event
 
 PREFIX = "/api/v1/kernel-test"
 router = api_router(prefix=PREFIX, tags=["kernel-test"])

@@ -21,8 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
-from campus.kernel.outbox import Delivery, MessageStatus, OutboxMessage, publish_event
+from campus.kernel.outbox import Delivery, MessageStatus, OutboxMessage
 from tests.kernel.conftest import Effects
+from tests.kernel.raw_events import publish_event
 
 HELPER = Path(__file__).with_name("crash_helper.py")
 EVENT = "kernel_test.crash"

@@ -24,10 +24,10 @@ from campus.kernel.outbox import (
     MessageStatus,
     OutboxMessage,
     enqueue_job,
-    publish_event,
 )
 from tests.conftest import postgres_only
 from tests.kernel.conftest import AppFactory, Effects
+from tests.kernel.raw_events import publish_event
 
 WAIT = 10.0  # generous upper bound for anything awaited; never a fixed sleep
 

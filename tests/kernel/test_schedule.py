@@ -21,11 +21,11 @@ from campus.kernel.outbox import (
     OutboxMessage,
     ProcessedMessage,
     enqueue_job,
-    publish_event,
     purge_delivered,
 )
 from campus.kernel.schedule import ScheduleEntry, Scheduler
 from tests.conftest import postgres_only
+from tests.kernel.raw_events import publish_event
 
 HOURLY = "kernel_test.hourly"
 

@@ -24,11 +24,12 @@ from campus.config import Settings
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.mail import SEND_EMAIL_JOB, mail_outbox_dir, queue_email
-from campus.kernel.outbox import Delivery, MessageStatus, OutboxMessage, publish_event
+from campus.kernel.outbox import Delivery, MessageStatus, OutboxMessage
 from campus.kernel.wakeup import MAX_TOKENS, RedisWakeup, wake_key
 from campus.worker import _relay_loop, run_worker
 from tests.conftest import TEST_REDIS_URL
 from tests.kernel.conftest import AppFactory, requires_redis
+from tests.kernel.raw_events import publish_event
 
 # Workers also enqueue the periodic housekeeping jobs; these tests follow the emails.
 EMAIL_JOBS = sa.select(OutboxMessage.id).where(OutboxMessage.name == SEND_EMAIL_JOB)

@@ -196,11 +196,13 @@ async def test_course_counts_match_the_enrollments_after_a_replay_of_every_event
     assert await _counts_on_courses(learning, ids) == truth
 
     # The same event handled twice (a redelivery racing its dedupe row) changes nothing either.
-    handler = app.state.registry.subscribers[events.ENROLLED]["learning.course_enrollment_count"]
+    handler = app.state.registry.subscribers[events.Enrolled.name][
+        "learning.course_enrollment_count"
+    ]
     async with db.read_session() as session:
         message = (
             await session.execute(
-                sa.select(OutboxMessage).where(OutboxMessage.name == events.ENROLLED).limit(1)
+                sa.select(OutboxMessage).where(OutboxMessage.name == events.Enrolled.name).limit(1)
             )
         ).scalar_one()
         delivery = Delivery(message.id, message.name, dict(message.payload), 1)

@@ -4,13 +4,44 @@ progress, completion once, and the resume point."""
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from httpx import AsyncClient
 
-from campus.kernel.clock import clock
+from campus.assessment.events import AssignmentGraded, QuizPassed
+from campus.kernel.clock import clock, utcnow
 from campus.kernel.jobs import Relay
 from tests.fixtures.catalog import API, ok
 from tests.fixtures.learning import LearningFactory, LessonSpec, ModuleSpec, text, video
+
+
+def _quiz_passed(user_id: uuid.UUID, course_id: str, quiz_id: str) -> QuizPassed:
+    return QuizPassed(
+        user_id=user_id,
+        course_id=uuid.UUID(course_id),
+        quiz_id=uuid.UUID(quiz_id),
+        lesson_id=None,
+        attempt_id=uuid.uuid4(),
+        score_percent=Decimal("100.00"),
+    )
+
+
+def _assignment_graded(
+    user_id: uuid.UUID, course_id: str, assignment_id: str, lesson_id: str | None, *, passed: bool
+) -> AssignmentGraded:
+    return AssignmentGraded(
+        submission_id=uuid.uuid4(),
+        user_id=user_id,
+        course_id=uuid.UUID(course_id),
+        assignment_id=uuid.UUID(assignment_id),
+        lesson_id=uuid.UUID(lesson_id) if lesson_id else None,
+        kind="assignment",
+        score_percent=Decimal("80.00" if passed else "20.00"),
+        letter_grade=None,
+        passed=passed,
+        graded_by=uuid.uuid4(),
+        graded_at=utcnow(),
+    )
 
 
 async def test_lesson_content_is_for_enrolled_learners_and_the_course_staff(
@@ -229,20 +260,18 @@ async def test_quiz_and_assignment_lessons_complete_on_the_assessment_events(
     )
     lessons = structure["modules"][0]["lessons"]
     quiz_id, assignment_id = lessons[0]["quizId"], lessons[1]["assignmentId"]
-    base = {"userId": str(cast.student.id), "courseId": course.id}
-    await learning.publish_assessment("assessment.quiz_passed", {**base, "quizId": quiz_id})
-    await learning.publish_assessment("assessment.quiz_passed", {**base, "quizId": quiz_id})
+    passed_quiz = _quiz_passed(cast.student.id, course.id, quiz_id)
+    await learning.publish_assessment(passed_quiz)
+    await learning.publish_assessment(passed_quiz)
     await learning.publish_assessment(
-        "assessment.assignment_graded",
-        {**base, "assignmentId": assignment_id, "lessonId": None, "passed": False},
+        _assignment_graded(cast.student.id, course.id, assignment_id, None, passed=False)
     )
     await relay.drain()
     mid = await learning.enrollment(cast.student, enrollment["id"])
     assert (mid["completedItems"], mid["totalItems"]) == (1, 3)
 
     await learning.publish_assessment(
-        "assessment.assignment_graded",
-        {**base, "assignmentId": assignment_id, "lessonId": assignment["id"], "passed": True},
+        _assignment_graded(cast.student.id, course.id, assignment_id, assignment["id"], passed=True)
     )
     await relay.drain()
     ok(await learning.complete(cast.student, course.lesson_id(0, 2)))
@@ -257,11 +286,9 @@ async def test_assessment_events_for_learners_without_access_change_nothing(
 ) -> None:
     cast = await learning.cast()
     course = await learning.course(cast.owner, cast.admin, [ModuleSpec([LessonSpec(type="quiz")])])
-    await learning.publish_assessment(
-        "assessment.quiz_passed",
-        {"userId": str(cast.student.id), "courseId": course.id, "quizId": str(uuid.uuid4())},
-    )
-    await learning.publish_assessment("assessment.quiz_passed", {"userId": "not-a-uuid"})
+    await learning.publish_assessment(_quiz_passed(cast.student.id, course.id, str(uuid.uuid4())))
+    # A payload the publisher's class cannot parse fails its delivery and changes nothing.
+    await learning.publish_raw("assessment.quiz_passed", {"userId": "not-a-uuid"})
     await relay.drain()
     assert await learning.event_names() == []
 

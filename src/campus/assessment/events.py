@@ -37,15 +37,95 @@ also at its deadline, automatically, with what was saved: ``autoSubmitted``)::
 
 from __future__ import annotations
 
-from typing import Final
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import ClassVar, Final
 
-ATTEMPT_SUBMITTED: Final = "assessment.attempt_submitted"
-QUIZ_PASSED: Final = "assessment.quiz_passed"
-ATTEMPT_REGRADED: Final = "assessment.attempt_regraded"
-ASSIGNMENT_SUBMITTED: Final = "assessment.assignment_submitted"
-ASSIGNMENT_GRADED: Final = "assessment.assignment_graded"
-#: Reserved for graded code (the sandbox's context publishes it once wired).
-CODE_SUBMISSION_PASSED: Final = "assessment.code_submission_passed"
+from campus.kernel.events import Event
+
+
+class AttemptSubmitted(Event):
+    """A quiz attempt was handed in (by the learner or automatically at its deadline)."""
+
+    name: ClassVar[str] = "assessment.attempt_submitted"
+
+    attempt_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    quiz_id: uuid.UUID
+    lesson_id: uuid.UUID | None
+    attempt_number: int
+    score_percent: Decimal
+    passed: bool
+    auto_submitted: bool
+    submitted_at: datetime
+
+
+class QuizPassed(Event):
+    """An attempt reached the passing score (at most once per passing attempt)."""
+
+    name: ClassVar[str] = "assessment.quiz_passed"
+
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    quiz_id: uuid.UUID
+    lesson_id: uuid.UUID | None
+    attempt_id: uuid.UUID
+    score_percent: Decimal
+
+
+class AttemptRegraded(Event):
+    """A submitted attempt's grading changed because one of its questions was corrected."""
+
+    name: ClassVar[str] = "assessment.attempt_regraded"
+
+    attempt_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    quiz_id: uuid.UUID
+    question_id: uuid.UUID
+    previous_score_percent: Decimal | None
+    score_percent: Decimal
+    previous_passed: bool
+    passed: bool
+    regraded_at: datetime
+
+
+class AssignmentSubmitted(Event):
+    """An assignment or exam submission was handed in (an exam also at its deadline)."""
+
+    name: ClassVar[str] = "assessment.assignment_submitted"
+
+    submission_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    assignment_id: uuid.UUID
+    lesson_id: uuid.UUID | None
+    kind: str
+    attempt_number: int
+    late: bool
+    auto_submitted: bool
+    submitted_at: datetime
+
+
+class AssignmentGraded(Event):
+    """A submission was graded (also regraded)."""
+
+    name: ClassVar[str] = "assessment.assignment_graded"
+
+    submission_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    assignment_id: uuid.UUID
+    lesson_id: uuid.UUID | None
+    kind: str
+    score_percent: Decimal
+    letter_grade: str | None
+    passed: bool
+    graded_by: uuid.UUID
+    graded_at: datetime
+
 
 #: Job: hand in an attempt whose deadline (plus grace) has passed.
 AUTO_SUBMIT_JOB: Final = "assessment.auto_submit_attempt"
@@ -56,4 +136,3 @@ AUTO_SUBMIT_EXAM_JOB: Final = "assessment.auto_submit_exam"
 REGRADE_JOB: Final = "assessment.regrade_question"
 #: Job: delete uploaded files no database row references, after a grace period {}.
 SWEEP_UPLOADS_JOB: Final = "assessment.sweep_orphan_uploads"
-from campus.assessment.coding.events import CODE_SUBMISSION_GRADED  # noqa: E402, F401

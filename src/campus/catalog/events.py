@@ -18,62 +18,62 @@ anything else they need through ``catalog.api``.
 
 from __future__ import annotations
 
-from typing import Final, TypedDict
+import uuid
+from datetime import datetime
+from typing import ClassVar
 
-COURSE_SUBMITTED: Final = "catalog.course_submitted"
-COURSE_PUBLISHED: Final = "catalog.course_published"
-COURSE_SENT_BACK: Final = "catalog.course_sent_back"
-COURSE_UPDATED: Final = "catalog.course_updated"
-COURSE_ARCHIVED: Final = "catalog.course_archived"
-
-ALL_EVENTS: Final = (
-    COURSE_SUBMITTED,
-    COURSE_PUBLISHED,
-    COURSE_SENT_BACK,
-    COURSE_UPDATED,
-    COURSE_ARCHIVED,
-)
+from campus.kernel.events import Event
 
 
-class CourseSubmitted(TypedDict):
-    courseId: str
-    versionId: str
-    versionNumber: int
-    submittedBy: str
-    submittedAt: str
+class CourseSubmitted(Event):
+    name: ClassVar[str] = "catalog.course_submitted"
+
+    course_id: uuid.UUID
+    version_id: uuid.UUID
+    version_number: int
+    submitted_by: uuid.UUID
+    submitted_at: datetime
 
 
-class CoursePublished(TypedDict):
-    courseId: str
-    versionId: str
-    versionNumber: int
-    previousVersionId: str | None
-    firstPublication: bool
+class CoursePublished(Event):
+    name: ClassVar[str] = "catalog.course_published"
+
+    course_id: uuid.UUID
+    version_id: uuid.UUID
+    version_number: int
+    previous_version_id: uuid.UUID | None
+    first_publication: bool
     slug: str
     title: str
-    primaryInstructorId: str
-    instructorIds: list[str]
-    publishedAt: str
+    primary_instructor_id: uuid.UUID
+    instructor_ids: list[uuid.UUID]
+    published_at: datetime
 
 
-class CourseSentBack(TypedDict):
-    courseId: str
-    versionId: str
-    versionNumber: int
-    reviewerId: str
+class CourseSentBack(Event):
+    name: ClassVar[str] = "catalog.course_sent_back"
+
+    course_id: uuid.UUID
+    version_id: uuid.UUID
+    version_number: int
+    reviewer_id: uuid.UUID
     notes: str
-    sentBackAt: str
+    sent_back_at: datetime
 
 
-class CourseUpdated(TypedDict):
-    courseId: str
+class CourseUpdated(Event):
+    name: ClassVar[str] = "catalog.course_updated"
+
+    course_id: uuid.UUID
     status: str
     fields: list[str]
-    updatedBy: str
-    updatedAt: str
+    updated_by: uuid.UUID
+    updated_at: datetime
 
 
-class CourseArchived(TypedDict):
-    courseId: str
-    archivedBy: str
-    archivedAt: str
+class CourseArchived(Event):
+    name: ClassVar[str] = "catalog.course_archived"
+
+    course_id: uuid.UUID
+    archived_by: uuid.UUID
+    archived_at: datetime

@@ -21,95 +21,90 @@ Published
     exactly once per enrollment (certificates consume it)
     {enrollmentId, userId, courseId, versionId, completedAt}
 
-Consumed (from the assessment context)
---------------------------------------
-``assessment.quiz_passed``             {userId, courseId, quizId, lessonId?}
-``assessment.assignment_graded``       {userId, courseId, assignmentId, lessonId?, passed}
-``assessment.code_submission_passed``  {userId, courseId, assignmentId?, lessonId?}
-A quiz or assignment lesson (catalog ``LessonType.QUIZ``/``ASSIGNMENT``) counts as complete when
-the matching event arrives (seed 003: completed = materials + passed assignments + passed quizzes).
+Consumed: ``assessment.events.QuizPassed``, ``assessment.events.AssignmentGraded`` and
+``coding.events.CodeSubmissionPassed``. A quiz, assignment or coding lesson counts as complete
+when the matching event arrives (seed 003: completed = materials + passed assignments + passed
+quizzes).
 """
 
 from __future__ import annotations
 
-from typing import Final, TypedDict
+import uuid
+from datetime import datetime
+from typing import ClassVar
 
-ENROLLED: Final = "learning.enrolled"
-UNENROLLED: Final = "learning.unenrolled"
-LESSON_STARTED: Final = "learning.lesson_started"
-LESSON_COMPLETED: Final = "learning.lesson_completed"
-MODULE_COMPLETED: Final = "learning.module_completed"
-COURSE_COMPLETED: Final = "learning.course_completed"
-
-ALL_EVENTS: Final = (
-    ENROLLED,
-    UNENROLLED,
-    LESSON_STARTED,
-    LESSON_COMPLETED,
-    MODULE_COMPLETED,
-    COURSE_COMPLETED,
-)
-
-QUIZ_PASSED: Final = "assessment.quiz_passed"
-ASSIGNMENT_GRADED: Final = "assessment.assignment_graded"
-CODE_SUBMISSION_PASSED: Final = "assessment.code_submission_passed"
+from campus.kernel.events import Event
 
 
-class Enrolled(TypedDict):
-    enrollmentId: str
-    userId: str
-    courseId: str
-    versionId: str
+class Enrolled(Event):
+    name: ClassVar[str] = "learning.enrolled"
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    version_id: uuid.UUID
     source: str
     tier: str | None
     reactivated: bool
-    enrolledAt: str
+    enrolled_at: datetime
 
 
-class Unenrolled(TypedDict):
-    enrollmentId: str
-    userId: str
-    courseId: str
+class Unenrolled(Event):
+    name: ClassVar[str] = "learning.unenrolled"
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
     reason: str
-    at: str
+    at: datetime
 
 
-class LessonStarted(TypedDict):
-    enrollmentId: str
-    userId: str
-    courseId: str
-    versionId: str
-    moduleId: str
-    lessonId: str
-    lessonLineageId: str
-    startedAt: str
+class LessonStarted(Event):
+    name: ClassVar[str] = "learning.lesson_started"
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    version_id: uuid.UUID
+    module_id: uuid.UUID
+    lesson_id: uuid.UUID
+    lesson_lineage_id: uuid.UUID
+    started_at: datetime
 
 
-class LessonCompleted(TypedDict):
-    enrollmentId: str
-    userId: str
-    courseId: str
-    versionId: str
-    moduleId: str
-    lessonId: str
-    lessonLineageId: str
-    completedBy: str
-    completedAt: str
+class LessonCompleted(Event):
+    name: ClassVar[str] = "learning.lesson_completed"
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    version_id: uuid.UUID
+    module_id: uuid.UUID
+    lesson_id: uuid.UUID
+    lesson_lineage_id: uuid.UUID
+    completed_by: str
+    completed_at: datetime
 
 
-class ModuleCompleted(TypedDict):
-    enrollmentId: str
-    userId: str
-    courseId: str
-    versionId: str
-    moduleId: str
-    moduleLineageId: str
-    completedAt: str
+class ModuleCompleted(Event):
+    name: ClassVar[str] = "learning.module_completed"
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    version_id: uuid.UUID
+    module_id: uuid.UUID
+    module_lineage_id: uuid.UUID
+    completed_at: datetime
 
 
-class CourseCompleted(TypedDict):
-    enrollmentId: str
-    userId: str
-    courseId: str
-    versionId: str
-    completedAt: str
+class CourseCompleted(Event):
+    """Published exactly once per enrollment (certificates consume it)."""
+
+    name: ClassVar[str] = "learning.course_completed"
+
+    enrollment_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    version_id: uuid.UUID
+    completed_at: datetime

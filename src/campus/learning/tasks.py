@@ -3,8 +3,9 @@
 Jobs: ``learning.bulk_enroll`` {batchId}, ``learning.roster_export`` {exportId},
 ``learning.expire_enrollments`` {} (scheduled at each expiry date).
 Subscribers: the course enrollment count follows ``learning.enrolled``/``learning.unenrolled``
-(recomputed, so replays are harmless); quiz and assignment lessons complete on the assessment
-context's events. Handler names are stable (the outbox dedupes by them): never rename one.
+(recomputed, so replays are harmless); quiz, assignment and coding lessons complete on the
+assessment and coding contexts' events. Handler names are stable (the outbox dedupes by
+them): never rename one.
 """
 
 from __future__ import annotations
@@ -14,16 +15,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.assessment.coding.events import CodeSubmissionPassed
+from campus.assessment.events import AssignmentGraded, QuizPassed
 from campus.config import Settings
 from campus.kernel.ids import parse_id
-from campus.kernel.logging import get_logger
 from campus.kernel.outbox import Delivery, HandlerRegistry
 from campus.learning import curriculum, events
 from campus.learning.data import CompletionSource
 from campus.learning.service import bulk, enrollments, maintenance, progress, roster
 from campus.learning.settings import LearningSettings
-
-log = get_logger("campus.learning.tasks")
 
 
 def _id(payload: dict[str, Any], key: str) -> uuid.UUID | None:
@@ -49,40 +49,44 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
     async def expire(session: AsyncSession, delivery: Delivery) -> None:
         await maintenance.expire_due(session)
 
-    async def recount(session: AsyncSession, delivery: Delivery) -> None:
-        course_id = _id(delivery.payload, "courseId")
-        if course_id is not None:
-            await maintenance.recount_course(session, course_id)
+    async def recount(session: AsyncSession, event: events.Enrolled | events.Unenrolled) -> None:
+        await maintenance.recount_course(session, event.course_id)
 
-    async def assessment(session: AsyncSession, delivery: Delivery) -> None:
-        payload = delivery.payload
-        user_id, course_id = _id(payload, "userId"), _id(payload, "courseId")
-        if user_id is None or course_id is None:
-            log.warning("assessment_event_without_ids", message_name=delivery.name)
-            return
-        if delivery.name == events.QUIZ_PASSED:
-            by = CompletionSource.QUIZ
-        elif delivery.name == events.ASSIGNMENT_GRADED:
-            if payload.get("passed") is not True:
-                return
-            by = CompletionSource.ASSIGNMENT
-        else:
-            by = CompletionSource.CODE
+    async def quiz_passed(session: AsyncSession, event: QuizPassed) -> None:
         await progress.assessment_passed(
             session,
-            user_id=user_id,
-            course_id=course_id,
-            completed_by=by,
-            lesson_id=_id(payload, "lessonId"),
-            quiz_id=_id(payload, "quizId"),
-            assignment_id=_id(payload, "assignmentId"),
+            user_id=event.user_id,
+            course_id=event.course_id,
+            completed_by=CompletionSource.QUIZ,
+            lesson_id=event.lesson_id,
+            quiz_id=event.quiz_id,
+        )
+
+    async def assignment_graded(session: AsyncSession, event: AssignmentGraded) -> None:
+        if event.passed:
+            await progress.assessment_passed(
+                session,
+                user_id=event.user_id,
+                course_id=event.course_id,
+                completed_by=CompletionSource.ASSIGNMENT,
+                lesson_id=event.lesson_id,
+                assignment_id=event.assignment_id,
+            )
+
+    async def code_passed(session: AsyncSession, event: CodeSubmissionPassed) -> None:
+        await progress.assessment_passed(
+            session,
+            user_id=event.user_id,
+            course_id=event.course_id,
+            completed_by=CompletionSource.CODE,
+            lesson_id=event.lesson_id,
         )
 
     registry.job(bulk.BULK_JOB, bulk_enroll)
     registry.job(roster.EXPORT_JOB, roster_export)
     registry.job(enrollments.EXPIRE_JOB, expire)
-    registry.subscribe(events.ENROLLED, "learning.course_enrollment_count", recount)
-    registry.subscribe(events.UNENROLLED, "learning.course_enrollment_count", recount)
-    registry.subscribe(events.QUIZ_PASSED, "learning.lesson_progress", assessment)
-    registry.subscribe(events.ASSIGNMENT_GRADED, "learning.lesson_progress", assessment)
-    registry.subscribe(events.CODE_SUBMISSION_PASSED, "learning.lesson_progress", assessment)
+    registry.on(events.Enrolled, "learning.course_enrollment_count", recount)
+    registry.on(events.Unenrolled, "learning.course_enrollment_count", recount)
+    registry.on(QuizPassed, "learning.lesson_progress", quiz_passed)
+    registry.on(AssignmentGraded, "learning.lesson_progress", assignment_graded)
+    registry.on(CodeSubmissionPassed, "learning.lesson_progress", code_passed)

@@ -65,8 +65,9 @@ from campus.assessment.service.scoring import check_response, correct_response, 
 from campus.assessment.service.sheets import Sheet
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
+from campus.kernel.events import publish
 from campus.kernel.ids import new_id
-from campus.kernel.outbox import enqueue_job, publish_event
+from campus.kernel.outbox import enqueue_job
 from campus.kernel.pagination import Page, PageParams
 
 _random = secrets.SystemRandom()
@@ -370,27 +371,33 @@ async def finalize(
     attempt.passed = passed
     attempt.time_taken_seconds = max(0, int((closed_at - attempt.started_at).total_seconds()))
     await session.flush()
-    common = {
-        "userId": str(attempt.user_id),
-        "courseId": str(attempt.course_id),
-        "quizId": str(quiz.id),
-        "lessonId": str(quiz.lesson_id) if quiz.lesson_id else None,
-        "attemptId": str(attempt.id),
-        "scorePercent": str(result.percent),
-    }
-    await publish_event(
+    await publish(
         session,
-        events.ATTEMPT_SUBMITTED,
-        {
-            **common,
-            "attemptNumber": attempt.attempt_number,
-            "passed": passed,
-            "autoSubmitted": auto,
-            "submittedAt": closed_at.isoformat(),
-        },
+        events.AttemptSubmitted(
+            attempt_id=attempt.id,
+            user_id=attempt.user_id,
+            course_id=attempt.course_id,
+            quiz_id=quiz.id,
+            lesson_id=quiz.lesson_id,
+            attempt_number=attempt.attempt_number,
+            score_percent=result.percent,
+            passed=passed,
+            auto_submitted=auto,
+            submitted_at=closed_at,
+        ),
     )
     if passed:
-        await publish_event(session, events.QUIZ_PASSED, common)
+        await publish(
+            session,
+            events.QuizPassed(
+                user_id=attempt.user_id,
+                course_id=attempt.course_id,
+                quiz_id=quiz.id,
+                lesson_id=quiz.lesson_id,
+                attempt_id=attempt.id,
+                score_percent=result.percent,
+            ),
+        )
     return sheet, answers
 
 

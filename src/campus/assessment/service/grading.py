@@ -33,8 +33,8 @@ from campus.identity import api as identity
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
+from campus.kernel.events import publish
 from campus.kernel.ids import new_id
-from campus.kernel.outbox import publish_event
 from campus.kernel.pagination import Page, PageParams
 
 DEFAULT_BANDS: tuple[tuple[str, int], ...] = (("A", 90), ("B", 80), ("C", 70), ("D", 60), ("F", 0))
@@ -236,22 +236,21 @@ async def grade(
     submission.status = SubmissionStatus.GRADED.value
     await session.flush()
     await _history(session, submission, "graded", principal.user_id)
-    await publish_event(
+    await publish(
         session,
-        events.ASSIGNMENT_GRADED,
-        {
-            "submissionId": str(submission.id),
-            "userId": str(submission.user_id),
-            "courseId": str(submission.course_id),
-            "assignmentId": str(assignment.id),
-            "lessonId": str(assignment.lesson_id) if assignment.lesson_id else None,
-            "kind": assignment.kind,
-            "scorePercent": str(percent),
-            "letterGrade": letter,
-            "passed": bool(submission.passed),
-            "gradedBy": str(principal.user_id),
-            "gradedAt": now.isoformat(),
-        },
+        events.AssignmentGraded(
+            submission_id=submission.id,
+            user_id=submission.user_id,
+            course_id=submission.course_id,
+            assignment_id=assignment.id,
+            lesson_id=assignment.lesson_id,
+            kind=assignment.kind,
+            score_percent=percent,
+            letter_grade=letter,
+            passed=bool(submission.passed),
+            graded_by=principal.user_id,
+            graded_at=now,
+        ),
     )
     files = await repo.files_of(session, [submission.id])
     return submission_out(submission, files[submission.id], staff=True)

@@ -37,7 +37,8 @@ from campus.assessment.service.questions import keyed
 from campus.assessment.service.scoring import KeyedQuestion, fraction, grade_sheet
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import ValidationFailed
-from campus.kernel.outbox import enqueue_job, publish_event
+from campus.kernel.events import publish
+from campus.kernel.outbox import enqueue_job
 
 CHUNK_SIZE = 200
 _CENT = Decimal("0.01")
@@ -155,33 +156,31 @@ async def _publish(
     previous: tuple[Decimal | None, bool | None],
     now: datetime,
 ) -> None:
-    score = str(_q(attempt.score_percent, _CENT))
-    await publish_event(
+    score = _q(attempt.score_percent, _CENT)
+    await publish(
         session,
-        events.ATTEMPT_REGRADED,
-        {
-            "attemptId": str(attempt.id),
-            "userId": str(attempt.user_id),
-            "courseId": str(attempt.course_id),
-            "quizId": str(quiz.id),
-            "questionId": str(question_id),
-            "previousScorePercent": str(_q(previous[0], _CENT)),
-            "scorePercent": score,
-            "previousPassed": bool(previous[1]),
-            "passed": bool(attempt.passed),
-            "regradedAt": now.isoformat(),
-        },
+        events.AttemptRegraded(
+            attempt_id=attempt.id,
+            user_id=attempt.user_id,
+            course_id=attempt.course_id,
+            quiz_id=quiz.id,
+            question_id=question_id,
+            previous_score_percent=_q(previous[0], _CENT),
+            score_percent=score,
+            previous_passed=bool(previous[1]),
+            passed=bool(attempt.passed),
+            regraded_at=now,
+        ),
     )
     if attempt.passed and not previous[1]:
-        await publish_event(
+        await publish(
             session,
-            events.QUIZ_PASSED,
-            {
-                "userId": str(attempt.user_id),
-                "courseId": str(attempt.course_id),
-                "quizId": str(quiz.id),
-                "lessonId": str(quiz.lesson_id) if quiz.lesson_id else None,
-                "attemptId": str(attempt.id),
-                "scorePercent": score,
-            },
+            events.QuizPassed(
+                user_id=attempt.user_id,
+                course_id=attempt.course_id,
+                quiz_id=quiz.id,
+                lesson_id=quiz.lesson_id,
+                attempt_id=attempt.id,
+                score_percent=score,
+            ),
         )

@@ -51,8 +51,9 @@ from campus.assessment.service.assignments import file_out, visible
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
+from campus.kernel.events import publish
 from campus.kernel.ids import new_id
-from campus.kernel.outbox import enqueue_job, publish_event
+from campus.kernel.outbox import enqueue_job
 from campus.kernel.pagination import Page, PageParams
 from campus.kernel.storage import LocalFileStorage
 
@@ -218,21 +219,20 @@ async def _close(
     if late and assignment.late_policy == LatePolicy.PENALTY.value:
         submission.penalty_percent = min(100, days * assignment.late_penalty_percent_per_day)
     await session.flush()
-    await publish_event(
+    await publish(
         session,
-        events.ASSIGNMENT_SUBMITTED,
-        {
-            "submissionId": str(submission.id),
-            "userId": str(submission.user_id),
-            "courseId": str(submission.course_id),
-            "assignmentId": str(assignment.id),
-            "lessonId": str(assignment.lesson_id) if assignment.lesson_id else None,
-            "kind": assignment.kind,
-            "attemptNumber": submission.attempt_number,
-            "late": late,
-            "autoSubmitted": auto,
-            "submittedAt": closed_at.isoformat(),
-        },
+        events.AssignmentSubmitted(
+            submission_id=submission.id,
+            user_id=submission.user_id,
+            course_id=submission.course_id,
+            assignment_id=assignment.id,
+            lesson_id=assignment.lesson_id,
+            kind=assignment.kind,
+            attempt_number=submission.attempt_number,
+            late=late,
+            auto_submitted=auto,
+            submitted_at=closed_at,
+        ),
     )
 
 

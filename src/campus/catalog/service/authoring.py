@@ -41,9 +41,9 @@ from campus.catalog.text import slugify, title_sort_key, with_suffix
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Conflict, ValidationFailed, field_error
+from campus.kernel.events import publish
 from campus.kernel.ids import new_id
 from campus.kernel.money import Money, minor_digits
-from campus.kernel.outbox import publish_event
 from campus.kernel.pagination import Page, PageParams
 
 SLUG_ATTEMPTS = 40
@@ -344,14 +344,16 @@ async def _regenerate_slug(session: AsyncSession, course_id: uuid.UUID, base: st
 async def _updated_event(
     session: AsyncSession, principal: Principal, course: Course, fields: list[str]
 ) -> None:
-    payload: events.CourseUpdated = {
-        "courseId": str(course.id),
-        "status": course.status,
-        "fields": fields,
-        "updatedBy": str(principal.user_id),
-        "updatedAt": utcnow().isoformat(),
-    }
-    await publish_event(session, events.COURSE_UPDATED, dict(payload))
+    await publish(
+        session,
+        events.CourseUpdated(
+            course_id=course.id,
+            status=course.status,
+            fields=fields,
+            updated_by=principal.user_id,
+            updated_at=utcnow(),
+        ),
+    )
 
 
 # --------------------------------------------------------------------------- delete

@@ -28,7 +28,7 @@ from campus.catalog.service import access, assemble, search, views
 from campus.catalog.service.access import mark_public_change
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
-from campus.kernel.outbox import publish_event
+from campus.kernel.events import publish
 
 
 async def _draft(session: AsyncSession, course: Course, action: str) -> CourseVersion:
@@ -77,14 +77,16 @@ async def submit(
         values={"status": CourseStatus.PENDING_REVIEW.value},
     ):
         raise InvalidTransition("submit", course.status)
-    payload: events.CourseSubmitted = {
-        "courseId": str(course.id),
-        "versionId": str(version.id),
-        "versionNumber": version.number,
-        "submittedBy": str(principal.user_id),
-        "submittedAt": now.isoformat(),
-    }
-    await publish_event(session, events.COURSE_SUBMITTED, dict(payload))
+    await publish(
+        session,
+        events.CourseSubmitted(
+            course_id=course.id,
+            version_id=version.id,
+            version_number=version.number,
+            submitted_by=principal.user_id,
+            submitted_at=now,
+        ),
+    )
     return await assemble.authoring_view(session, course.id)
 
 
@@ -134,19 +136,21 @@ async def approve(
     assert fresh is not None
     await search.reindex(session, fresh)
     mark_public_change(session)
-    payload: events.CoursePublished = {
-        "courseId": str(course.id),
-        "versionId": str(version.id),
-        "versionNumber": version.number,
-        "previousVersionId": str(previous) if previous else None,
-        "firstPublication": first,
-        "slug": fresh.slug,
-        "title": fresh.title,
-        "primaryInstructorId": str(fresh.primary_instructor_id),
-        "instructorIds": [str(uid) for uid in fresh.instructor_ids],
-        "publishedAt": now.isoformat(),
-    }
-    await publish_event(session, events.COURSE_PUBLISHED, dict(payload))
+    await publish(
+        session,
+        events.CoursePublished(
+            course_id=course.id,
+            version_id=version.id,
+            version_number=version.number,
+            previous_version_id=previous,
+            first_publication=first,
+            slug=fresh.slug,
+            title=fresh.title,
+            primary_instructor_id=fresh.primary_instructor_id,
+            instructor_ids=list(fresh.instructor_ids),
+            published_at=now,
+        ),
+    )
     return await assemble.authoring_view_of(session, fresh)
 
 
@@ -178,15 +182,17 @@ async def send_back(
         values={"status": CourseStatus.DRAFT.value},
     ):
         raise InvalidTransition("send_back", course.status)
-    payload: events.CourseSentBack = {
-        "courseId": str(course.id),
-        "versionId": str(version.id),
-        "versionNumber": version.number,
-        "reviewerId": str(principal.user_id),
-        "notes": data.notes,
-        "sentBackAt": now.isoformat(),
-    }
-    await publish_event(session, events.COURSE_SENT_BACK, dict(payload))
+    await publish(
+        session,
+        events.CourseSentBack(
+            course_id=course.id,
+            version_id=version.id,
+            version_number=version.number,
+            reviewer_id=principal.user_id,
+            notes=data.notes,
+            sent_back_at=now,
+        ),
+    )
     return await assemble.authoring_view(session, course.id)
 
 
@@ -205,12 +211,14 @@ async def archive(
         raise InvalidTransition("archive", course.status)
     await repo.delete_search_document(session, course.id)
     mark_public_change(session)
-    payload: events.CourseArchived = {
-        "courseId": str(course.id),
-        "archivedBy": str(principal.user_id),
-        "archivedAt": now.isoformat(),
-    }
-    await publish_event(session, events.COURSE_ARCHIVED, dict(payload))
+    await publish(
+        session,
+        events.CourseArchived(
+            course_id=course.id,
+            archived_by=principal.user_id,
+            archived_at=now,
+        ),
+    )
     return await assemble.authoring_view(session, course.id)
 
 
@@ -230,14 +238,16 @@ async def restore(
     assert fresh is not None
     await search.reindex(session, fresh)
     mark_public_change(session)
-    payload: events.CourseUpdated = {
-        "courseId": str(course.id),
-        "status": CourseStatus.PUBLISHED.value,
-        "fields": ["status"],
-        "updatedBy": str(principal.user_id),
-        "updatedAt": utcnow().isoformat(),
-    }
-    await publish_event(session, events.COURSE_UPDATED, dict(payload))
+    await publish(
+        session,
+        events.CourseUpdated(
+            course_id=course.id,
+            status=CourseStatus.PUBLISHED.value,
+            fields=["status"],
+            updated_by=principal.user_id,
+            updated_at=utcnow(),
+        ),
+    )
     return await assemble.authoring_view_of(session, fresh)
 
 

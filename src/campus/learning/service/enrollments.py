@@ -21,8 +21,9 @@ from campus.catalog.data import CourseStatus, CourseSummary, PricingTier
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Conflict, Forbidden
+from campus.kernel.events import publish
 from campus.kernel.ids import new_id
-from campus.kernel.outbox import enqueue_job, publish_event
+from campus.kernel.outbox import enqueue_job
 from campus.learning import events, policies
 from campus.learning.data import (
     ACCESS_STATUSES,
@@ -48,7 +49,6 @@ from campus.learning.service.common import (
     TIER_RANK,
     effective_status,
     enrollment_out,
-    iso,
     record_activity,
 )
 
@@ -186,20 +186,17 @@ async def _admitted(
     session: AsyncSession, row: Enrollment, now: datetime, *, reactivated: bool
 ) -> None:
     await progress.refresh(session, row, now)
-    await publish_event(
+    await publish(
         session,
-        events.ENROLLED,
-        dict(
-            events.Enrolled(
-                enrollmentId=str(row.id),
-                userId=str(row.user_id),
-                courseId=str(row.course_id),
-                versionId=str(row.version_id),
-                source=row.source,
-                tier=row.tier,
-                reactivated=reactivated,
-                enrolledAt=iso(now) or "",
-            )
+        events.Enrolled(
+            enrollment_id=row.id,
+            user_id=row.user_id,
+            course_id=row.course_id,
+            version_id=row.version_id,
+            source=row.source,
+            tier=row.tier,
+            reactivated=reactivated,
+            enrolled_at=now,
         ),
     )
     await record_activity(
@@ -293,17 +290,14 @@ async def end(
 async def publish_unenrolled(
     session: AsyncSession, row: Enrollment, status: EnrollmentStatus, now: datetime
 ) -> None:
-    await publish_event(
+    await publish(
         session,
-        events.UNENROLLED,
-        dict(
-            events.Unenrolled(
-                enrollmentId=str(row.id),
-                userId=str(row.user_id),
-                courseId=str(row.course_id),
-                reason=status.value,
-                at=iso(now) or "",
-            )
+        events.Unenrolled(
+            enrollment_id=row.id,
+            user_id=row.user_id,
+            course_id=row.course_id,
+            reason=status.value,
+            at=now,
         ),
     )
     await record_activity(

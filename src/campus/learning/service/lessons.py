@@ -20,7 +20,7 @@ from campus.catalog.data import LessonContent, LessonOutline, LessonType, Versio
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Forbidden
-from campus.kernel.outbox import publish_event
+from campus.kernel.events import publish
 from campus.learning import curriculum as curricula
 from campus.learning import events
 from campus.learning.curriculum import ASSESSED_TYPES, Curriculum
@@ -53,7 +53,6 @@ from campus.learning.service.common import (
     Rules,
     effective_status,
     epoch,
-    iso,
     lesson_progress_out,
     record_activity,
     staff_of,
@@ -119,20 +118,17 @@ async def _open(
     )
     if started:
         module = r.curriculum.module_of(r.lesson)
-        await publish_event(
+        await publish(
             session,
-            events.LESSON_STARTED,
-            dict(
-                events.LessonStarted(
-                    enrollmentId=str(r.enrollment.id),
-                    userId=str(r.enrollment.user_id),
-                    courseId=str(r.enrollment.course_id),
-                    versionId=str(r.curriculum.id),
-                    moduleId=str(module.id),
-                    lessonId=str(r.lesson.id),
-                    lessonLineageId=str(r.lesson.lineage_id),
-                    startedAt=iso(now) or "",
-                )
+            events.LessonStarted(
+                enrollment_id=r.enrollment.id,
+                user_id=r.enrollment.user_id,
+                course_id=r.enrollment.course_id,
+                version_id=r.curriculum.id,
+                module_id=module.id,
+                lesson_id=r.lesson.id,
+                lesson_lineage_id=r.lesson.lineage_id,
+                started_at=now,
             ),
         )
         await record_activity(

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog.data import LessonOutline
 from campus.kernel.clock import utcnow
+from campus.kernel.events import publish
 from campus.kernel.logging import get_logger
-from campus.kernel.outbox import publish_event
 from campus.learning import curriculum as curricula
 from campus.learning import events
 from campus.learning.curriculum import CourseFigures, Curriculum
@@ -24,7 +24,7 @@ from campus.learning.data import ActivityType, CompletionSource, EnrollmentStatu
 from campus.learning.models import Enrollment
 from campus.learning.repository import enrollments as enrollment_repo
 from campus.learning.repository import progress as progress_repo
-from campus.learning.service.common import epoch, has_access, iso, record_activity
+from campus.learning.service.common import epoch, has_access, record_activity
 
 log = get_logger("campus.learning")
 
@@ -107,17 +107,14 @@ async def refresh(
         and has_access(enrollment, now)
         and await enrollment_repo.mark_completed(session, enrollment.id, now)
     ):
-        await publish_event(
+        await publish(
             session,
-            events.COURSE_COMPLETED,
-            dict(
-                events.CourseCompleted(
-                    enrollmentId=str(enrollment.id),
-                    userId=str(enrollment.user_id),
-                    courseId=str(enrollment.course_id),
-                    versionId=str(enrollment.version_id),
-                    completedAt=iso(now) or "",
-                )
+            events.CourseCompleted(
+                enrollment_id=enrollment.id,
+                user_id=enrollment.user_id,
+                course_id=enrollment.course_id,
+                version_id=enrollment.version_id,
+                completed_at=now,
             ),
         )
         await record_activity(
@@ -134,19 +131,16 @@ async def _module_completed(
     now: datetime,
 ) -> None:
     module = next(m for m in curriculum.modules if m.id == module_id)
-    await publish_event(
+    await publish(
         session,
-        events.MODULE_COMPLETED,
-        dict(
-            events.ModuleCompleted(
-                enrollmentId=str(enrollment.id),
-                userId=str(enrollment.user_id),
-                courseId=str(enrollment.course_id),
-                versionId=str(curriculum.id),
-                moduleId=str(module.id),
-                moduleLineageId=str(module.lineage_id),
-                completedAt=iso(now) or "",
-            )
+        events.ModuleCompleted(
+            enrollment_id=enrollment.id,
+            user_id=enrollment.user_id,
+            course_id=enrollment.course_id,
+            version_id=curriculum.id,
+            module_id=module.id,
+            module_lineage_id=module.lineage_id,
+            completed_at=now,
         ),
     )
     await record_activity(
@@ -183,21 +177,18 @@ async def complete_lesson(
     locked = await enrollment_repo.lock(session, enrollment.id, now, lesson.lineage_id)
     assert locked is not None
     module = curriculum.module_of(lesson)
-    await publish_event(
+    await publish(
         session,
-        events.LESSON_COMPLETED,
-        dict(
-            events.LessonCompleted(
-                enrollmentId=str(enrollment.id),
-                userId=str(enrollment.user_id),
-                courseId=str(enrollment.course_id),
-                versionId=str(curriculum.id),
-                moduleId=str(module.id),
-                lessonId=str(lesson.id),
-                lessonLineageId=str(lesson.lineage_id),
-                completedBy=completed_by.value,
-                completedAt=iso(now) or "",
-            )
+        events.LessonCompleted(
+            enrollment_id=enrollment.id,
+            user_id=enrollment.user_id,
+            course_id=enrollment.course_id,
+            version_id=curriculum.id,
+            module_id=module.id,
+            lesson_id=lesson.id,
+            lesson_lineage_id=lesson.lineage_id,
+            completed_by=completed_by.value,
+            completed_at=now,
         ),
     )
     await record_activity(

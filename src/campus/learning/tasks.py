@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.assessment.coding.events import CodeSubmissionPassed
 from campus.assessment.events import AssignmentGraded, QuizPassed
+from campus.coding.events import CodeSubmissionPassed
 from campus.config import Settings
 from campus.kernel.ids import parse_id
 from campus.kernel.outbox import Delivery, HandlerRegistry

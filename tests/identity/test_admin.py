@@ -50,7 +50,7 @@ async def test_assigning_instructor_creates_the_profile_publishes_and_applies_ne
     async with db.read_session() as s:
         assert (await s.execute(sa.select(InstructorProfile.user_id))).scalar_one() == user.id
     assert await events(db, "identity.role_assigned") == [
-        {"user_id": str(user.id), "role": "instructor", "assigned_by": str(admin.id)}
+        {"userId": str(user.id), "role": "instructor", "assignedBy": str(admin.id)}
     ]
     assert (await client.get(f"/api/v1/instructors/{user.id}")).status_code == 200
 
@@ -98,7 +98,7 @@ async def test_removing_a_role_takes_effect_at_the_next_request(
     token = {"Authorization": f"Bearer {refreshed.json()['accessToken']}"}
     assert (await client.get(ADMIN, headers=token)).status_code == 403
     assert await events(db, "identity.role_removed") == [
-        {"user_id": str(other_admin.id), "role": "admin", "removed_by": str(admin.id)}
+        {"userId": str(other_admin.id), "role": "admin", "removedBy": str(admin.id)}
     ]
 
 
@@ -134,7 +134,7 @@ async def test_deactivation_stops_the_user_at_once_and_reactivation_lets_them_ba
     )
     assert login.status_code == 403
     assert await events(db, "identity.user_deactivated") == [
-        {"user_id": str(user.id), "deactivated_by": str(admin.id)}
+        {"userId": str(user.id), "deactivatedBy": str(admin.id)}
     ]
     again = await client.post(f"{ADMIN}/{user.id}/deactivate", headers=admin.headers)
     assert again.status_code == 200

@@ -7,6 +7,7 @@ from httpx import AsyncClient
 
 from campus.config import Settings
 from campus.identity.models import User
+from campus.identity.settings import IdentitySettings
 from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
@@ -126,10 +127,10 @@ async def test_reset_requests_are_rate_limited_per_account(
     user = await identity.user()
     statuses = [
         (await client.post(FORGOT, json={"email": user.email})).status_code
-        for _ in range(settings.auth_emails_per_hour + 1)
+        for _ in range(IdentitySettings.of(settings).auth_emails_per_hour + 1)
     ]
     assert statuses[-1] == 429
-    assert statuses[:-1] == [202] * settings.auth_emails_per_hour
+    assert statuses[:-1] == [202] * IdentitySettings.of(settings).auth_emails_per_hour
 
 
 async def test_change_password_needs_the_current_one_and_keeps_only_this_session(
@@ -271,7 +272,7 @@ async def test_confirming_an_address_taken_in_the_meantime_is_a_conflict(
 async def test_submitting_link_tokens_is_rate_limited_per_ip(
     client: AsyncClient, settings: Settings
 ) -> None:
-    limit = settings.login_attempts_per_ip_per_minute
+    limit = IdentitySettings.of(settings).login_attempts_per_ip_per_minute
     paths = ["/api/v1/auth/email/verify", "/api/v1/auth/email/confirm"]
     statuses = [
         (await client.post(paths[i % 2], json={"token": f"guess-{i:040d}"})).status_code

@@ -6,11 +6,13 @@ import pytest
 import sqlalchemy as sa
 
 from campus.identity import api
-from campus.identity.data import ALL_PERMISSIONS, ROLE_PERMISSIONS, UserSummary
+from campus.identity.data import UserSummary
 from campus.identity.models import Role, RolePermission
 from campus.kernel.db import Database
 from campus.kernel.errors import Conflict, ValidationFailed
+from campus.kernel.module import all_permissions
 from campus.kernel.outbox import OutboxMessage
+from campus.modules import load_modules
 from tests.fixtures.identity import count_queries
 
 
@@ -48,10 +50,10 @@ async def test_create_user_makes_a_ready_account_and_publishes_user_registered(
         is_active=True,
     )
     assert payload == {
-        "user_id": str(user_id),
-        "first_name": "Dora",
-        "last_name": "Explorer",
-        "display_name": "Dora Explorer",
+        "userId": str(user_id),
+        "firstName": "Dora",
+        "lastName": "Explorer",
+        "displayName": "Dora Explorer",
         "roles": ["instructor", "student"],
     }
 
@@ -115,8 +117,9 @@ async def test_sync_role_catalog_restores_the_built_in_roles_and_grants(db: Data
     async with db.session() as session:
         await session.execute(sa.delete(RolePermission))
         await session.execute(sa.delete(Role).where(Role.name == "consultant"))
-    await api.sync_role_catalog(db)
-    await api.sync_role_catalog(db)  # idempotent
+    permissions = all_permissions(load_modules())
+    await api.sync_role_catalog(db, permissions.values())
+    await api.sync_role_catalog(db, permissions.values())  # idempotent
     async with db.read_session() as session:
         grants = (
             await session.execute(
@@ -126,6 +129,6 @@ async def test_sync_role_catalog_restores_the_built_in_roles_and_grants(db: Data
     found: dict[str, set[str]] = {}
     for role, permission in grants:
         found.setdefault(role, set()).add(permission)
-    assert found == {role: set(p) for role, p in ROLE_PERMISSIONS.items() if p}
-    assert found["admin"] == ALL_PERMISSIONS
+    assert found == {role: set(p) for role, p in api.role_grants(permissions.values()).items() if p}
+    assert found["admin"] == set(permissions)
     assert "user:manage" not in found["instructor"]

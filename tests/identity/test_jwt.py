@@ -20,6 +20,7 @@ from httpx import AsyncClient
 
 from campus.config import Environment, Settings
 from campus.identity.models import User
+from campus.identity.settings import IdentitySettings
 from campus.identity.tokens import (
     KEY_FILE,
     TokenError,
@@ -43,8 +44,8 @@ def _b64(data: bytes | dict[str, Any]) -> str:
 def claims_for(user: AppUser, settings: Settings, **overrides: Any) -> dict[str, Any]:
     now = int(time.time())
     claims: dict[str, Any] = {
-        "iss": settings.jwt_issuer,
-        "aud": settings.jwt_audience,
+        "iss": IdentitySettings.of(settings).jwt_issuer,
+        "aud": IdentitySettings.of(settings).jwt_audience,
         "iat": now,
         "nbf": now,
         "exp": now + 600,
@@ -161,7 +162,7 @@ def test_a_verified_token_is_not_accepted_for_another_audience_or_issuer(
     assert decode(settings, token, typ="access")["sub"] == str(user.id)
     for change in ({"jwt_audience": "someone-else"}, {"jwt_issuer": "https://elsewhere"}):
         with pytest.raises(TokenError):
-            decode(settings.model_copy(update=change), token, typ="access")
+            decode(settings.replace(**change), token, typ="access")
     with pytest.raises(TokenError, match="wrong_type"):
         decode(settings, token, typ="mfa")
 
@@ -322,15 +323,18 @@ async def test_development_key_is_generated_once_with_mode_0600_and_kid_is_its_t
     assert b"PRIVATE KEY" in path.read_bytes()
 
 
-def test_production_uses_the_configured_key(settings: Settings, tmp_path: Any) -> None:
+def test_production_uses_the_configured_key(
+    settings: Settings, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
+    # The key belongs to identity's settings section, read from its variable.
+    monkeypatch.setenv("CAMPUS_JWT_PRIVATE_KEY", pem)
     production = Settings(
         env=Environment.PRODUCTION,
         secret_key="s" * 40,
-        jwt_private_key=pem,
         database_url="postgresql://campus@db/campus",
         data_dir=tmp_path,
     )

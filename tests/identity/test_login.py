@@ -17,6 +17,7 @@ from httpx import AsyncClient
 from campus.config import Settings
 from campus.identity.models import User, UserSession
 from campus.identity.passwords import HASHER
+from campus.identity.settings import IdentitySettings
 from campus.identity.tokens import keyring
 from campus.kernel.db import Database
 from tests.fixtures.identity import AppUser, IdentityFactory, client_from
@@ -34,14 +35,14 @@ async def test_login_returns_an_access_token_a_refresh_token_and_a_strict_cookie
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["tokenType"] == "Bearer"
-    assert body["expiresIn"] == settings.access_token_ttl_seconds == 900
+    assert body["expiresIn"] == IdentitySettings.of(settings).access_token_ttl_seconds == 900
     assert len(body["refreshToken"]) >= 43
     claims = jwt.decode(
         body["accessToken"],
         keyring(settings).private_key.public_key(),
         algorithms=["EdDSA"],
-        audience=settings.jwt_audience,
-        issuer=settings.jwt_issuer,
+        audience=IdentitySettings.of(settings).jwt_audience,
+        issuer=IdentitySettings.of(settings).jwt_issuer,
     )
     assert claims["sub"] == str(user.id)
     assert claims["typ"] == "access"
@@ -143,7 +144,7 @@ async def _fail(http: AsyncClient, email: str) -> int:
 async def test_100_failed_logins_lock_the_account_for_the_hour_even_with_the_right_password(
     app: FastAPI, client: AsyncClient, identity: IdentityFactory, settings: Settings
 ) -> None:
-    assert settings.login_failures_per_account_per_hour == 100
+    assert IdentitySettings.of(settings).login_failures_per_account_per_hour == 100
     user = await identity.user()
     statuses: list[int] = []
     for batch in range(4):  # 25 attempts from each of 4 addresses stays under the per-IP limit
@@ -164,7 +165,7 @@ async def test_100_failed_logins_lock_the_account_for_the_hour_even_with_the_rig
 async def test_login_attempts_are_throttled_per_ip(
     app: FastAPI, client: AsyncClient, identity: IdentityFactory, settings: Settings
 ) -> None:
-    limit = settings.login_attempts_per_ip_per_minute
+    limit = IdentitySettings.of(settings).login_attempts_per_ip_per_minute
     emails = [f"nobody{i}@example.com" for i in range(limit)]
     statuses = await asyncio.gather(*(_fail(client, e) for e in emails))
     assert statuses == [401] * limit

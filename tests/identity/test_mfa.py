@@ -217,7 +217,7 @@ async def test_admins_must_have_mfa_when_the_setting_requires_it(
     if enrolled:
         await enrol(client, admin, frozen_clock)
     original = app.state.settings
-    app.state.settings = original.model_copy(update={"require_mfa_for_admins": True})
+    app.state.settings = original.replace(require_mfa_for_admins=True)
     try:
         response = await client.post(LOGIN, json={"email": admin.email, "password": admin.password})
     finally:

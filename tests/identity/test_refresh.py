@@ -14,6 +14,7 @@ from httpx import AsyncClient
 
 from campus.config import Settings
 from campus.identity.models import RefreshToken, UserSession
+from campus.identity.settings import IdentitySettings
 from campus.identity.tokens import hash_opaque
 from campus.kernel.clock import Clock
 from campus.kernel.db import Database
@@ -102,10 +103,10 @@ async def test_refresh_fails_after_the_idle_lifetime(
     client: AsyncClient, identity: IdentityFactory, settings: Settings, frozen_clock: Clock
 ) -> None:
     user = await identity.signed_in()
-    frozen_clock.advance(seconds=settings.refresh_idle_ttl_seconds - 60)
+    frozen_clock.advance(seconds=IdentitySettings.of(settings).refresh_idle_ttl_seconds - 60)
     alive = await refresh(client, user.refresh_token)
     assert alive.status_code == 200
-    frozen_clock.advance(seconds=settings.refresh_idle_ttl_seconds + 1)
+    frozen_clock.advance(seconds=IdentitySettings.of(settings).refresh_idle_ttl_seconds + 1)
     expired = await refresh(client, alive.json()["refreshToken"])
     assert expired.status_code == 401
 
@@ -115,15 +116,17 @@ async def test_refresh_fails_after_the_absolute_lifetime_even_when_used_daily(
 ) -> None:
     user = await identity.signed_in()
     token = user.refresh_token
-    step = settings.refresh_idle_ttl_seconds - 3600
+    step = IdentitySettings.of(settings).refresh_idle_ttl_seconds - 3600
     elapsed = 0
-    while elapsed + step < settings.refresh_absolute_ttl_seconds:
+    while elapsed + step < IdentitySettings.of(settings).refresh_absolute_ttl_seconds:
         frozen_clock.advance(seconds=step)
         elapsed += step
         response = await refresh(client, token)
         assert response.status_code == 200, elapsed
         token = response.json()["refreshToken"]
-    frozen_clock.advance(seconds=settings.refresh_absolute_ttl_seconds - elapsed + 1)
+    frozen_clock.advance(
+        seconds=IdentitySettings.of(settings).refresh_absolute_ttl_seconds - elapsed + 1
+    )
     assert (await refresh(client, token)).status_code == 401
 
 
@@ -257,7 +260,7 @@ async def test_refresh_is_rate_limited_per_ip(
     async with client_from(app, "198.51.100.200") as http:
         statuses = [
             (await refresh(http, "y" * 43)).status_code
-            for _ in range(settings.refresh_per_ip_per_minute + 1)
+            for _ in range(IdentitySettings.of(settings).refresh_per_ip_per_minute + 1)
         ]
     assert statuses[-1] == 429
     assert set(statuses[:-1]) == {401}

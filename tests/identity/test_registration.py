@@ -9,6 +9,7 @@ from httpx import AsyncClient
 
 from campus.config import Settings
 from campus.identity.models import ActionToken, User, UserRole
+from campus.identity.settings import IdentitySettings
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.outbox import OutboxMessage
@@ -175,7 +176,7 @@ async def test_password_length_is_12_to_128_characters_without_composition_rules
 async def test_resend_and_register_are_rate_limited_per_account(
     client: AsyncClient, settings: Settings
 ) -> None:
-    limit = settings.auth_emails_per_hour
+    limit = IdentitySettings.of(settings).auth_emails_per_hour
     statuses = [
         (
             await client.post("/api/v1/auth/email/resend", json={"email": "x@example.com"})

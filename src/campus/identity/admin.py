@@ -24,7 +24,7 @@ from campus.identity.repository import users as users_repo
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import NotFound, field_error
-from campus.kernel.outbox import publish_event
+from campus.kernel.events import publish
 from campus.kernel.pagination import PageParams, SortSpec
 
 #: Sort keys of ``GET /admin/users`` (wire names).
@@ -81,12 +81,10 @@ async def assign_role(
         await users_repo.bump_token_version(session, user_id)
         if role == INSTRUCTOR:
             await users_repo.ensure_instructor_profile(session, user_id, now)
-        payload: events.RoleAssigned = {
-            "user_id": str(user_id),
-            "role": role,
-            "assigned_by": str(principal.user_id),
-        }
-        await publish_event(session, events.ROLE_ASSIGNED, dict(payload))
+        await publish(
+            session,
+            events.RoleAssigned(user_id=user_id, role=role, assigned_by=principal.user_id),
+        )
     return frozenset(await users_repo.roles_of(session, user_id))
 
 
@@ -105,12 +103,9 @@ async def remove_role(
     if not await users_repo.remove_role(session, user_id, role):
         raise NotFound("The user does not have this role.", code="role_not_assigned")
     await users_repo.bump_token_version(session, user_id)
-    payload: events.RoleRemoved = {
-        "user_id": str(user_id),
-        "role": role,
-        "removed_by": str(principal.user_id),
-    }
-    await publish_event(session, events.ROLE_REMOVED, dict(payload))
+    await publish(
+        session, events.RoleRemoved(user_id=user_id, role=role, removed_by=principal.user_id)
+    )
     return frozenset(await users_repo.roles_of(session, user_id))
 
 
@@ -126,11 +121,10 @@ async def deactivate(session: AsyncSession, principal: Principal, user_id: uuid.
     now = utcnow()
     if await users_repo.set_status(session, user_id, UserStatus.DEACTIVATED, now):
         await creds_repo.revoke_user_sessions(session, user_id, now, "deactivated")
-        payload: events.UserDeactivated = {
-            "user_id": str(user_id),
-            "deactivated_by": str(principal.user_id),
-        }
-        await publish_event(session, events.USER_DEACTIVATED, dict(payload))
+        await publish(
+            session,
+            events.UserDeactivated(user_id=user_id, deactivated_by=principal.user_id),
+        )
     return await user_detail(session, principal, user_id)
 
 
@@ -138,9 +132,8 @@ async def reactivate(session: AsyncSession, principal: Principal, user_id: uuid.
     policies.require_user_manager(principal)
     await _require_user(session, user_id)
     if await users_repo.set_status(session, user_id, UserStatus.ACTIVE, utcnow()):
-        payload: events.UserReactivated = {
-            "user_id": str(user_id),
-            "reactivated_by": str(principal.user_id),
-        }
-        await publish_event(session, events.USER_REACTIVATED, dict(payload))
+        await publish(
+            session,
+            events.UserReactivated(user_id=user_id, reactivated_by=principal.user_id),
+        )
     return await user_detail(session, principal, user_id)

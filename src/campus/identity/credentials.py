@@ -37,7 +37,7 @@ from campus.identity.validation import email_key_lenient, normalize_email
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Conflict, Unauthorized, field_error
-from campus.kernel.outbox import publish_event
+from campus.kernel.events import publish
 
 FORGOT_MESSAGE = (
     "If an account uses this address, we sent it a link to choose a new password. "
@@ -86,8 +86,7 @@ async def reset_password(
     await users_repo.set_password(session, account.id, password_hash, bump_version=True)
     await creds_repo.revoke_user_sessions(session, account.id, now, "password_reset")
     if await users_repo.mark_email_verified(session, account.id, now):
-        payload: events.EmailVerified = {"user_id": str(account.id)}
-        await publish_event(session, events.EMAIL_VERIFIED, dict(payload))
+        await publish(session, events.EmailVerified(user_id=account.id))
     await ratelimits.clear_login_failures(ctx, account.email_key)
     await emails.send_security_notice(
         session,

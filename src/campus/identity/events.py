@@ -1,58 +1,70 @@
-"""Events identity publishes through the outbox, with their payloads.
+"""Events identity publishes through the outbox.
 
 Names are stable. Payloads carry ids and names only: never emails, passwords or tokens.
-Ids are strings (UUIDs); handlers load anything else they need through ``identity.api``.
+Handlers load anything else they need through ``identity.api``.
 """
 
 from __future__ import annotations
 
-from typing import Final, TypedDict
+import uuid
+from typing import ClassVar
 
-USER_REGISTERED: Final = "identity.user_registered"
-EMAIL_VERIFIED: Final = "identity.email_verified"
-ROLE_ASSIGNED: Final = "identity.role_assigned"
-ROLE_REMOVED: Final = "identity.role_removed"
-USER_DEACTIVATED: Final = "identity.user_deactivated"
-USER_REACTIVATED: Final = "identity.user_reactivated"
+from campus.kernel.events import Event
 
 
-class UserRegistered(TypedDict):
+class UserRegistered(Event):
     """A new account exists (self-registration, admin CLI or seed)."""
 
-    user_id: str
+    name: ClassVar[str] = "identity.user_registered"
+
+    user_id: uuid.UUID
     first_name: str
     last_name: str
     display_name: str
     roles: list[str]
 
 
-class EmailVerified(TypedDict):
+class EmailVerified(Event):
     """The user proved they own their email address."""
 
-    user_id: str
+    name: ClassVar[str] = "identity.email_verified"
+
+    user_id: uuid.UUID
 
 
-class RoleAssigned(TypedDict):
+class RoleAssigned(Event):
     """``role`` was granted to ``user_id``; ``assigned_by`` is the acting admin (or None)."""
 
-    user_id: str
+    name: ClassVar[str] = "identity.role_assigned"
+
+    user_id: uuid.UUID
     role: str
-    assigned_by: str | None
+    assigned_by: uuid.UUID | None
 
 
-class RoleRemoved(TypedDict):
-    user_id: str
+class RoleRemoved(Event):
+    """``role`` was taken from ``user_id``; ``removed_by`` is the acting admin (or None)."""
+
+    name: ClassVar[str] = "identity.role_removed"
+
+    user_id: uuid.UUID
     role: str
-    removed_by: str | None
+    removed_by: uuid.UUID | None
 
 
-class UserDeactivated(TypedDict):
+class UserDeactivated(Event):
     """The account can no longer sign in; its sessions were revoked."""
 
-    user_id: str
-    deactivated_by: str | None
+    name: ClassVar[str] = "identity.user_deactivated"
+
+    user_id: uuid.UUID
+    deactivated_by: uuid.UUID | None
 
 
-class UserReactivated(TypedDict):
-    user_id: str
-    reactivated_by: str | None
+class UserReactivated(Event):
+    """The account may sign in again."""
+
+    name: ClassVar[str] = "identity.user_reactivated"
+
+    user_id: uuid.UUID
+    reactivated_by: uuid.UUID | None

@@ -37,7 +37,7 @@ from campus.kernel.errors import (
     NotFound,
     field_error,
 )
-from campus.kernel.outbox import publish_event
+from campus.kernel.events import publish
 
 VERIFY_EMAIL = "verify_email"
 RESET_PASSWORD = "reset_password"  # noqa: S105  # nosec B105 - a purpose name, not a secret
@@ -152,14 +152,16 @@ async def _finish_new_account(
     granted = await users_repo.add_roles(session, user_id, roles, assigned_by=assigned_by, now=now)
     if INSTRUCTOR in granted:
         await users_repo.ensure_instructor_profile(session, user_id, now)
-    payload: events.UserRegistered = {
-        "user_id": str(user_id),
-        "first_name": first_name,
-        "last_name": last_name,
-        "display_name": display_name(first_name, last_name),
-        "roles": sorted(granted),
-    }
-    await publish_event(session, events.USER_REGISTERED, dict(payload))
+    await publish(
+        session,
+        events.UserRegistered(
+            user_id=user_id,
+            first_name=first_name,
+            last_name=last_name,
+            display_name=display_name(first_name, last_name),
+            roles=sorted(granted),
+        ),
+    )
 
 
 async def register(session: AsyncSession, ctx: RequestContext, reg: Registration) -> None:
@@ -276,8 +278,7 @@ async def verify_email(session: AsyncSession, ctx: RequestContext, token: str) -
     if email_key != account.email_key:
         raise invalid_link()  # the account moved to another address since the link was sent
     if await users_repo.mark_email_verified(session, account.id, utcnow()):
-        payload: events.EmailVerified = {"user_id": str(account.id)}
-        await publish_event(session, events.EMAIL_VERIFIED, dict(payload))
+        await publish(session, events.EmailVerified(user_id=account.id))
 
 
 async def resend_verification(session: AsyncSession, ctx: RequestContext, email: str) -> None:

@@ -62,6 +62,7 @@ class Claimed:
     attempts: int
     sensitive: bool
     claimed_at: datetime
+    version: int = 1
 
 
 def _table() -> sa.Table:
@@ -146,7 +147,15 @@ class Relay:
                     locked_until=lease,
                     attempts=t.c.attempts + 1,
                 )
-                .returning(t.c.id, t.c.kind, t.c.name, t.c.payload, t.c.attempts, t.c.sensitive)
+                .returning(
+                    t.c.id,
+                    t.c.kind,
+                    t.c.name,
+                    t.c.payload,
+                    t.c.attempts,
+                    t.c.sensitive,
+                    t.c.version,
+                )
             )
             claimed = [
                 Claimed(
@@ -157,6 +166,7 @@ class Relay:
                     attempts=row.attempts,
                     sensitive=row.sensitive,
                     claimed_at=now,
+                    version=row.version,
                 )
                 for row in rows
             ]

@@ -93,8 +93,8 @@ async def seed_step(session: AsyncSession, settings: Settings, state: SeedState)
     del settings
     slugs = await catalog.find_course_ids_by_slugs(session, {s for _, s, _, _ in _DEMO_LEARNING})
     plan = [
-        (state.user_ids[email], slugs[slug], share, days)
+        DemoEnrollment(state.user_ids[email], slugs[slug], share, days)
         for email, slug, share, days in _DEMO_LEARNING
         if email in state.user_ids and slug in slugs
     ]
-    await seed_demo(session, plan, granted_by=state.user_ids.get("admin@campus.example"))
+    await seed_demo(session, plan, state.user_ids.get("admin@campus.example"))

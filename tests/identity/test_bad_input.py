@@ -14,7 +14,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from campus.identity.models import User
-from campus.identity.validation import clean_name, normalize_email
+from campus.identity.service.validation import clean_name, normalize_email
 from campus.kernel.db import Database
 
 REGISTER = "/api/v1/auth/register"

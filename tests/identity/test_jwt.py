@@ -20,8 +20,7 @@ from httpx import AsyncClient
 
 from campus.config import Environment, Settings
 from campus.identity.models import User
-from campus.identity.settings import IdentitySettings
-from campus.identity.tokens import (
+from campus.identity.service.tokens import (
     KEY_FILE,
     TokenError,
     decode,
@@ -29,6 +28,7 @@ from campus.identity.tokens import (
     keyring,
     thumbprint,
 )
+from campus.identity.settings import IdentitySettings
 from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from tests.fixtures.identity import AppUser, IdentityFactory

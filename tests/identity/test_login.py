@@ -16,9 +16,9 @@ from httpx import AsyncClient
 
 from campus.config import Settings
 from campus.identity.models import User, UserSession
-from campus.identity.passwords import HASHER
+from campus.identity.service.passwords import HASHER
+from campus.identity.service.tokens import keyring
 from campus.identity.settings import IdentitySettings
-from campus.identity.tokens import keyring
 from campus.kernel.db import Database
 from tests.fixtures.identity import AppUser, IdentityFactory, client_from
 

@@ -14,8 +14,8 @@ from httpx import AsyncClient
 
 from campus.config import Settings
 from campus.identity.models import RefreshToken, UserSession
+from campus.identity.service.tokens import hash_opaque
 from campus.identity.settings import IdentitySettings
-from campus.identity.tokens import hash_opaque
 from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from tests.fixtures.identity import AppUser, IdentityFactory, client_from

@@ -10,7 +10,7 @@ from httpx import AsyncClient
 
 from campus.config import Settings
 from campus.identity.models import InstructorProfile, User, UserRole
-from campus.identity.passwords import is_common
+from campus.identity.service.passwords import is_common
 from campus.kernel.db import Database
 from campus.seed import create_admin_account, seed_demo, seed_demo_if_first_run
 

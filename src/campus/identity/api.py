@@ -11,7 +11,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.config import Settings
-from campus.identity import passwords, service
 from campus.identity.data import (
     ADMIN,
     BUILTIN_ROLES,
@@ -24,8 +23,9 @@ from campus.identity.data import (
 )
 from campus.identity.repository import directory as directory_repo
 from campus.identity.repository import users as users_repo
-from campus.identity.validation import email_key_lenient
-from campus.identity.verifier import AccessTokenVerifier
+from campus.identity.service import passwords, registration
+from campus.identity.service.token_verifier import AccessTokenVerifier
+from campus.identity.service.validation import email_key_lenient
 from campus.kernel.auth import TokenVerifier
 from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
@@ -102,7 +102,7 @@ async def create_user(
 ) -> uuid.UUID:
     """Create an account with the password policy of registration. A taken email raises
     ``Conflict`` (409 ``email_taken``); invalid input raises ``ValidationFailed``."""
-    return await service.create_account(
+    return await registration.create_account(
         session,
         email=email,
         password=password,

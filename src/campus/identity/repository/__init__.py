@@ -5,20 +5,6 @@
 * ``directory``: admin listings, summaries for other contexts, instructors, the role catalog.
 
 Invariants hold in the database: unique email key and token hashes, ``INSERT ... ON CONFLICT``
-(PostgreSQL and SQLite) instead of check-then-insert, and conditional ``UPDATE ... RETURNING``
-for every single-use token.
+(``campus.kernel.db.dialect_insert``, PostgreSQL and SQLite) instead of check-then-insert, and
+conditional ``UPDATE ... RETURNING`` for every single-use token.
 """
-
-from __future__ import annotations
-
-from typing import Any
-
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
-
-
-def upsert(session: AsyncSession, table: Any) -> Any:
-    """A dialect ``INSERT`` that supports ``on_conflict_do_nothing/do_update``."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table)
-    return sqlite.insert(table)

@@ -18,7 +18,7 @@ from campus.identity.models import (
     User,
     UserSession,
 )
-from campus.identity.repository import upsert
+from campus.kernel.db import dialect_insert
 from campus.kernel.ids import new_id
 
 # --------------------------------------------------------------------------- sessions
@@ -213,7 +213,7 @@ async def put_action_token(
         "used_at": None,
     }
     stmt = (
-        upsert(session, ActionToken)
+        dialect_insert(session, ActionToken)
         .values(user_id=user_id, purpose=purpose, **values)
         .on_conflict_do_update(
             index_elements=[ActionToken.user_id, ActionToken.purpose], set_=values
@@ -275,7 +275,7 @@ async def put_pending_mfa(
 ) -> bool:
     """Start (or restart) an enrolment; False when MFA is already confirmed."""
     stmt = (
-        upsert(session, MfaTotp)
+        dialect_insert(session, MfaTotp)
         .values(
             user_id=user_id,
             secret_encrypted=secret_encrypted,

@@ -24,7 +24,7 @@ from campus.identity.models import (
     UserProfile,
     UserRole,
 )
-from campus.identity.repository import upsert
+from campus.kernel.db import dialect_insert
 from campus.kernel.pagination import SortSpec, order_by
 
 # --------------------------------------------------------------------------- admin listing
@@ -214,16 +214,18 @@ async def sync_role_catalog(
         for perm in sorted(perms)
     ]
     await session.execute(
-        upsert(session, Role).values(role_rows).on_conflict_do_nothing(index_elements=[Role.name])
+        dialect_insert(session, Role)
+        .values(role_rows)
+        .on_conflict_do_nothing(index_elements=[Role.name])
     )
     await session.execute(
-        upsert(session, Permission)
+        dialect_insert(session, Permission)
         .values(perm_rows)
         .on_conflict_do_nothing(index_elements=[Permission.name])
     )
     if grant_rows:
         await session.execute(
-            upsert(session, RolePermission)
+            dialect_insert(session, RolePermission)
             .values(grant_rows)
             .on_conflict_do_nothing(
                 index_elements=[RolePermission.role_name, RolePermission.permission_name]

@@ -23,7 +23,7 @@ from campus.identity.models import (
     UserSession,
     UserSettings,
 )
-from campus.identity.repository import upsert
+from campus.kernel.db import dialect_insert
 from campus.kernel.ids import new_id
 
 # --------------------------------------------------------------------------- the verifier
@@ -142,7 +142,7 @@ async def insert_user(
 ) -> uuid.UUID | None:
     """Insert an account; None when the email key is taken (no check-then-act)."""
     stmt = (
-        upsert(session, User)
+        dialect_insert(session, User)
         .values(
             id=new_id(),
             email=email,
@@ -198,7 +198,7 @@ async def add_roles(
     added: list[str] = []
     for role in roles:
         stmt = (
-            upsert(session, UserRole)
+            dialect_insert(session, UserRole)
             .values(user_id=user_id, role_name=role, assigned_by=assigned_by, created_at=now)
             .on_conflict_do_nothing(index_elements=[UserRole.user_id, UserRole.role_name])
             .returning(UserRole.role_name)
@@ -338,14 +338,14 @@ async def set_status(
 
 
 @dataclass(frozen=True, slots=True)
-class AccountView:
+class AccountRecord:
     user: User
     profile: UserProfile | None
     settings: UserSettings | None
     mfa_enabled: bool
 
 
-_ACCOUNT_VIEW = (
+_ACCOUNT_RECORD = (
     sa.select(User, UserProfile, UserSettings, MfaTotp.confirmed_at)
     .outerjoin(UserProfile, UserProfile.user_id == User.id)
     .outerjoin(UserSettings, UserSettings.user_id == User.id)
@@ -355,13 +355,13 @@ _ACCOUNT_VIEW = (
 )
 
 
-async def account_view(session: AsyncSession, user_id: uuid.UUID) -> AccountView | None:
+async def account_record(session: AsyncSession, user_id: uuid.UUID) -> AccountRecord | None:
     """User, profile, settings and MFA state in one query (a statement built once)."""
-    row = (await session.execute(_ACCOUNT_VIEW, {"user_id": user_id})).first()
+    row = (await session.execute(_ACCOUNT_RECORD, {"user_id": user_id})).first()
     if row is None:
         return None
     user, profile, settings, mfa_confirmed = row
-    return AccountView(user, profile, settings, mfa_confirmed is not None)
+    return AccountRecord(user, profile, settings, mfa_confirmed is not None)
 
 
 async def update_user(session: AsyncSession, user_id: uuid.UUID, values: Mapping[str, Any]) -> None:
@@ -375,7 +375,7 @@ async def upsert_profile(
     if not values:
         return
     row: dict[str, Any] = {"social_links": {}, **values}
-    stmt = upsert(session, UserProfile).values(
+    stmt = dialect_insert(session, UserProfile).values(
         user_id=user_id, created_at=now, updated_at=now, **row
     )
     stmt = stmt.on_conflict_do_update(
@@ -395,7 +395,7 @@ async def upsert_settings(
         "theme": "system",
         "language": "en",
     }
-    stmt = upsert(session, UserSettings).values(
+    stmt = dialect_insert(session, UserSettings).values(
         user_id=user_id, created_at=now, updated_at=now, **{**defaults, **values}
     )
     stmt = stmt.on_conflict_do_update(
@@ -408,7 +408,7 @@ async def ensure_instructor_profile(
     session: AsyncSession, user_id: uuid.UUID, now: datetime
 ) -> None:
     stmt = (
-        upsert(session, InstructorProfile)
+        dialect_insert(session, InstructorProfile)
         .values(user_id=user_id, expertise=[], created_at=now, updated_at=now)
         .on_conflict_do_nothing(index_elements=[InstructorProfile.user_id])
     )
@@ -419,7 +419,7 @@ async def upsert_instructor_profile(
     session: AsyncSession, user_id: uuid.UUID, values: Mapping[str, Any], now: datetime
 ) -> None:
     base: dict[str, Any] = {"expertise": [], **values}
-    stmt = upsert(session, InstructorProfile).values(
+    stmt = dialect_insert(session, InstructorProfile).values(
         user_id=user_id, created_at=now, updated_at=now, **base
     )
     stmt = stmt.on_conflict_do_update(

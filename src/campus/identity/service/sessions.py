@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.identity import ratelimits
-from campus.identity.context import RequestContext
 from campus.identity.data import UserStatus
-from campus.identity.login import IssuedSession
 from campus.identity.repository import credentials as creds_repo
 from campus.identity.repository import users as users_repo
+from campus.identity.service import ratelimits
+from campus.identity.service.login import IssuedSession
+from campus.identity.service.request_context import RequestContext
+from campus.identity.service.tokens import hash_opaque, issue_access_token, new_opaque_token
 from campus.identity.settings import IdentitySettings
-from campus.identity.tokens import hash_opaque, issue_access_token, new_opaque_token
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import AppError, Forbidden, NotFound, Unauthorized
@@ -130,7 +130,7 @@ async def logout_everywhere(session: AsyncSession, principal: Principal) -> None
 
 
 @dataclass(frozen=True, slots=True)
-class SessionView:
+class ActiveSession:
     id: uuid.UUID
     device: str
     ip_address: str | None
@@ -142,14 +142,14 @@ class SessionView:
 
 async def my_sessions(
     session: AsyncSession, ctx: RequestContext, principal: Principal
-) -> list[SessionView]:
+) -> list[ActiveSession]:
     now = utcnow()
     idle_cutoff = now - timedelta(
         seconds=IdentitySettings.of(ctx.settings).refresh_idle_ttl_seconds
     )
     rows = await creds_repo.live_sessions(session, principal.user_id, now, idle_cutoff)
     return [
-        SessionView(
+        ActiveSession(
             id=row.id,
             device=row.device,
             ip_address=row.ip_address,

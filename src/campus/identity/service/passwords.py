@@ -19,6 +19,8 @@ from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
+from campus.kernel.errors import field_error
+
 MIN_LENGTH = 12
 MAX_LENGTH = 128
 
@@ -105,3 +107,11 @@ def policy_problem(
             "The password must not be your email address or your name.",
         )
     return None
+
+
+def check_password_policy(
+    password: str, *, email: str, first_name: str, last_name: str, field: str
+) -> None:
+    problem = policy_problem(password, email=email, first_name=first_name, last_name=last_name)
+    if problem is not None:
+        raise field_error(field, problem[1], code=problem[0])

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.identity import events, policies
-from campus.identity.account import MeView
 from campus.identity.data import ADMIN, INSTRUCTOR, UserStatus
 from campus.identity.models import User
 from campus.identity.repository import credentials as creds_repo
 from campus.identity.repository import directory as directory_repo
 from campus.identity.repository import users as users_repo
+from campus.identity.service.account import AccountDetails
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import NotFound, field_error
@@ -52,13 +52,15 @@ async def list_users(
     return [UserListItem(u, frozenset(roles.get(u.id, ()))) for u in users], total
 
 
-async def user_detail(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> MeView:
+async def user_detail(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID
+) -> AccountDetails:
     policies.require_user_manager(principal)
-    view = await users_repo.account_view(session, user_id)
-    if view is None:
+    record = await users_repo.account_record(session, user_id)
+    if record is None:
         raise NotFound("The user was not found.")
     roles, permissions = await users_repo.grants_of(session, user_id)
-    return MeView(view, frozenset(roles), frozenset(permissions))
+    return AccountDetails(record, frozenset(roles), frozenset(permissions))
 
 
 async def _require_user(session: AsyncSession, user_id: uuid.UUID) -> None:
@@ -109,7 +111,9 @@ async def remove_role(
     return frozenset(await users_repo.roles_of(session, user_id))
 
 
-async def deactivate(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> MeView:
+async def deactivate(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID
+) -> AccountDetails:
     policies.require_user_manager(principal)
     policies.forbid_self(
         principal,
@@ -128,7 +132,9 @@ async def deactivate(session: AsyncSession, principal: Principal, user_id: uuid.
     return await user_detail(session, principal, user_id)
 
 
-async def reactivate(session: AsyncSession, principal: Principal, user_id: uuid.UUID) -> MeView:
+async def reactivate(
+    session: AsyncSession, principal: Principal, user_id: uuid.UUID
+) -> AccountDetails:
     policies.require_user_manager(principal)
     await _require_user(session, user_id)
     if await users_repo.set_status(session, user_id, UserStatus.ACTIVE, utcnow()):

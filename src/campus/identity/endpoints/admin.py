@@ -1,4 +1,4 @@
-"""``/admin/users`` (user and role management) and the public ``/instructors`` directory."""
+"""``/admin/users``: user and role management for administrators."""
 
 from __future__ import annotations
 
@@ -7,28 +7,26 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Path, Query
 
-from campus.identity import admin, instructors
+from campus.identity.endpoints.errors import error_responses
 from campus.identity.repository.directory import UserFilters
-from campus.identity.schemas import AssignRoleIn
-from campus.identity.views import (
+from campus.identity.schemas.requests import AssignRoleIn
+from campus.identity.schemas.responses import (
     AdminUserOut,
-    InstructorOut,
     RolesOut,
     UserOut,
-    error_responses,
 )
+from campus.identity.service import admin
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.kernel.pagination import Page, PageParams, page_params, parse_sort
 
-admin_router = api_router(prefix="/admin/users", tags=["admin"])
-instructors_router = api_router(prefix="/instructors", tags=["instructors"])
+router = api_router(prefix="/admin/users", tags=["admin"])
 
 Pagination = Annotated[PageParams, Depends(page_params)]
 RoleName = Literal["student", "instructor", "consultant", "admin"]
 
 
-@admin_router.get(
+@router.get(
     "",
     summary="List users (search, filter, sort, paginate)",
     description="`q` searches first name, last name and email (case-insensitive substring). "
@@ -52,7 +50,7 @@ async def list_users(
     return Page[AdminUserOut].build([AdminUserOut.of(i) for i in items], total, page)
 
 
-@admin_router.get(
+@router.get(
     "/{user_id}",
     summary="One user's account",
     response_model=UserOut,
@@ -62,7 +60,7 @@ async def get_user(user_id: uuid.UUID, session: DbSession, principal: CurrentPri
     return UserOut.of(await admin.user_detail(session, principal, user_id))
 
 
-@admin_router.post(
+@router.post(
     "/{user_id}/roles",
     summary="Assign a role",
     description="Takes effect at the user's next request. Assigning `instructor` creates the "
@@ -77,7 +75,7 @@ async def assign_role(
     return RolesOut(user_id=user_id, roles=sorted(roles))
 
 
-@admin_router.delete(
+@router.delete(
     "/{user_id}/roles/{role}",
     summary="Remove a role",
     description="Takes effect at the user's next request. You cannot remove your own admin role.",
@@ -94,7 +92,7 @@ async def remove_role(
     return RolesOut(user_id=user_id, roles=sorted(roles))
 
 
-@admin_router.post(
+@router.post(
     "/{user_id}/deactivate",
     summary="Deactivate an account",
     description="Revokes every session; the user's tokens stop working at once.",
@@ -107,7 +105,7 @@ async def deactivate_user(
     return UserOut.of(await admin.deactivate(session, principal, user_id))
 
 
-@admin_router.post(
+@router.post(
     "/{user_id}/reactivate",
     summary="Reactivate an account",
     response_model=UserOut,
@@ -117,24 +115,3 @@ async def reactivate_user(
     user_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> UserOut:
     return UserOut.of(await admin.reactivate(session, principal, user_id))
-
-
-@instructors_router.get(
-    "",
-    summary="Instructors (public)",
-    response_model=Page[InstructorOut],
-    responses=error_responses(422),
-)
-async def list_instructors(session: DbSession, page: Pagination) -> Page[InstructorOut]:
-    rows, total = await instructors.public_list(session, page)
-    return Page[InstructorOut].build([InstructorOut.of(r) for r in rows], total, page)
-
-
-@instructors_router.get(
-    "/{user_id}",
-    summary="An instructor's public profile",
-    response_model=InstructorOut,
-    responses=error_responses(404, 422),
-)
-async def get_instructor(user_id: uuid.UUID, session: DbSession) -> InstructorOut:
-    return InstructorOut.of(await instructors.public_profile(session, user_id))

@@ -15,25 +15,24 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.identity import emails, events, ratelimits
-from campus.identity.context import RequestContext
-from campus.identity.passwords import hash_password
+from campus.identity import events
+from campus.identity.exceptions import InvalidLink
 from campus.identity.repository import credentials as creds_repo
 from campus.identity.repository import users as users_repo
-from campus.identity.service import (
+from campus.identity.service import emails, ratelimits
+from campus.identity.service.account import require_account, require_password
+from campus.identity.service.links import (
     CHANGE_EMAIL,
     CHANGE_EMAIL_TTL,
     RESET_PASSWORD,
     RESET_PASSWORD_TTL,
-    check_password_policy,
     consume_action_token,
-    invalid_link,
     issue_action_token,
-    require_account,
-    require_password,
 )
-from campus.identity.tokens import IssuedToken, issue_access_token
-from campus.identity.validation import email_key_lenient, normalize_email
+from campus.identity.service.passwords import check_password_policy, hash_password
+from campus.identity.service.request_context import RequestContext
+from campus.identity.service.tokens import IssuedToken, issue_access_token
+from campus.identity.service.validation import email_key_lenient, normalize_email
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Conflict, Unauthorized, field_error
@@ -73,7 +72,7 @@ async def reset_password(
     await ratelimits.link_token_attempt(ctx)
     account, email_key = await consume_action_token(session, RESET_PASSWORD, token)
     if email_key != account.email_key:
-        raise invalid_link()
+        raise InvalidLink()
     check_password_policy(
         new_password,
         email=account.email,
@@ -172,7 +171,7 @@ async def confirm_email_change(session: AsyncSession, ctx: RequestContext, token
     await ratelimits.link_token_attempt(ctx)
     account, new_email = await consume_action_token(session, CHANGE_EMAIL, token)
     if new_email is None:
-        raise invalid_link()
+        raise InvalidLink()
     target = normalize_email(new_email)
     if not await users_repo.change_email(
         session, account.id, email=target.email, email_key=target.key, now=utcnow()

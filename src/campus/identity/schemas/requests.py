@@ -1,5 +1,5 @@
 """Identity request bodies. Every input model forbids unknown fields (AC-03/04); passwords are
-never stripped or truncated. Response models live in ``campus.identity.views``."""
+never stripped or truncated. Response models live in ``schemas.responses``."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 
-from campus.identity import validation
-from campus.identity.account import AccountChanges
-from campus.identity.passwords import MAX_LENGTH, MIN_LENGTH
+from campus.identity.service import validation
+from campus.identity.service.account import AccountChanges
+from campus.identity.service.passwords import MAX_LENGTH, MIN_LENGTH
 from campus.kernel.clock import utcnow
 from campus.kernel.schemas import InputModel
 

@@ -1,4 +1,5 @@
-"""Identity response models (camelCase on the wire) and documented error responses."""
+"""Identity response models (camelCase on the wire), each built from the domain object a
+service returns (``XOut.of(...)``)."""
 
 from __future__ import annotations
 
@@ -6,32 +7,14 @@ import uuid
 from datetime import date, datetime
 from typing import Literal
 
-from campus.identity.account import MeView
-from campus.identity.admin import UserListItem
 from campus.identity.data import display_name
-from campus.identity.login import IssuedSession, MfaChallenge
 from campus.identity.repository.directory import InstructorRow
-from campus.identity.sessions import SessionView
-from campus.identity.tokens import IssuedToken
-from campus.kernel.schemas import ApiModel, Responses
-from campus.kernel.schemas import error_responses as kernel_error_responses
-
-_ERROR_DESCRIPTIONS: dict[int, str] = {
-    400: "Malformed JSON, or an invalid/used/expired link token",
-    401: "Missing, invalid or expired credentials",
-    403: "Not allowed (missing permission, wrong current password, foreign origin...)",
-    404: "Not found, or not yours",
-    409: "Conflicts with the current state",
-    413: "Request body too large",
-    415: "Content type is not application/json",
-    422: "Invalid payload (field details in error.details.fields)",
-    429: "Rate limited; see Retry-After",
-}
-
-
-def error_responses(*codes: int) -> Responses:
-    return kernel_error_responses(_ERROR_DESCRIPTIONS, *codes)
-
+from campus.identity.service.account import AccountDetails
+from campus.identity.service.admin import UserListItem
+from campus.identity.service.login import IssuedSession, MfaChallenge
+from campus.identity.service.sessions import ActiveSession
+from campus.identity.service.tokens import IssuedToken
+from campus.kernel.schemas import ApiModel
 
 # --------------------------------------------------------------------------- tokens
 
@@ -132,10 +115,10 @@ class UserOut(ApiModel):
     settings: SettingsOut
 
     @classmethod
-    def of(cls, view: MeView) -> UserOut:
-        user = view.account.user
-        p = view.account.profile
-        s = view.account.settings
+    def of(cls, details: AccountDetails) -> UserOut:
+        user = details.account.user
+        p = details.account.profile
+        s = details.account.settings
         profile = ProfileOut()
         if p is not None:
             links = {k: v for k, v in (p.social_links or {}).items() if isinstance(v, str)}
@@ -169,9 +152,9 @@ class UserOut(ApiModel):
             profile_image_url=profile.avatar_url,
             language_preference=settings.language,
             status=user.status,
-            roles=sorted(view.roles),
-            permissions=sorted(view.permissions),
-            mfa_enabled=view.account.mfa_enabled,
+            roles=sorted(details.roles),
+            permissions=sorted(details.permissions),
+            mfa_enabled=details.account.mfa_enabled,
             created_at=user.created_at,
             last_login_at=user.last_login_at,
             profile=profile,
@@ -189,15 +172,15 @@ class SessionOut(ApiModel):
     current: bool
 
     @classmethod
-    def of(cls, view: SessionView) -> SessionOut:
+    def of(cls, session: ActiveSession) -> SessionOut:
         return cls(
-            id=view.id,
-            device=view.device,
-            ip_address=view.ip_address,
-            user_agent=view.user_agent,
-            created_at=view.created_at,
-            last_active_at=view.last_active_at,
-            current=view.current,
+            id=session.id,
+            device=session.device,
+            ip_address=session.ip_address,
+            user_agent=session.user_agent,
+            created_at=session.created_at,
+            last_active_at=session.last_active_at,
+            current=session.current,
         )
 
 

@@ -31,13 +31,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.config import Settings
-from campus.identity import emails, ratelimits
-from campus.identity.context import RequestContext
-from campus.identity.login import IssuedSession, start_session
 from campus.identity.repository import credentials as creds_repo
 from campus.identity.repository import users as users_repo
-from campus.identity.service import require_account, require_password
-from campus.identity.tokens import TYP_MFA, TokenError, decode, uuid_claim, version_claim
+from campus.identity.service import emails, ratelimits
+from campus.identity.service.account import require_account, require_password
+from campus.identity.service.login import IssuedSession, start_session
+from campus.identity.service.request_context import RequestContext
+from campus.identity.service.tokens import TYP_MFA, TokenError, decode, uuid_claim, version_claim
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Conflict, Unauthorized, field_error

@@ -22,25 +22,25 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.identity import ratelimits
-from campus.identity.context import RequestContext
-from campus.identity.passwords import (
+from campus.identity.repository import credentials as creds_repo
+from campus.identity.repository import users as users_repo
+from campus.identity.service import ratelimits
+from campus.identity.service.devices import device_label
+from campus.identity.service.passwords import (
     hash_password,
     needs_rehash,
     verify_against_dummy,
     verify_password,
 )
-from campus.identity.repository import credentials as creds_repo
-from campus.identity.repository import users as users_repo
-from campus.identity.settings import IdentitySettings
-from campus.identity.tokens import (
+from campus.identity.service.request_context import RequestContext
+from campus.identity.service.tokens import (
     IssuedToken,
     issue_access_token,
     issue_mfa_token,
     new_opaque_token,
 )
-from campus.identity.useragent import device_label
-from campus.identity.validation import email_key_lenient
+from campus.identity.service.validation import email_key_lenient
+from campus.identity.settings import IdentitySettings
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Forbidden, Unauthorized
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from campus.identity import account, credentials, instructors, mfa, sessions
-from campus.identity.context import Ctx
-from campus.identity.schemas import (
+from campus.identity.endpoints.errors import error_responses
+from campus.identity.schemas.requests import (
     AccountPatch,
     ChangeEmailIn,
     ChangePasswordIn,
@@ -16,15 +15,16 @@ from campus.identity.schemas import (
     MfaDisableIn,
     PasswordConfirmIn,
 )
-from campus.identity.views import (
+from campus.identity.schemas.responses import (
     AccessTokenOut,
     InstructorOut,
     MfaSetupOut,
     RecoveryCodesOut,
     SessionOut,
     UserOut,
-    error_responses,
 )
+from campus.identity.service import account, credentials, instructors, mfa, sessions
+from campus.identity.service.request_context import Ctx
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.kernel.schemas import Message

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 
-from campus.identity.context import RequestContext
+from campus.identity.service.request_context import RequestContext
 from campus.identity.settings import IdentitySettings
 from campus.kernel.errors import RateLimited
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.config import Settings
 from campus.identity.data import UserStatus
 from campus.identity.repository import users as users_repo
-from campus.identity.tokens import (
+from campus.identity.service.tokens import (
     TYP_ACCESS,
     TokenError,
     decode,

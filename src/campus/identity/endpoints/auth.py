@@ -1,5 +1,4 @@
-"""Identity HTTP endpoints: ``/auth/*`` here; ``/users/me/*`` in ``endpoints_me``; ``/admin/*``
-and ``/instructors`` in ``endpoints_admin``. ``router`` gathers them all (wired in main.py).
+"""``/auth/*``: registration, login, MFA, token refresh, logout, email and password flows.
 
 Refresh tokens travel two ways (RT-07, AC-08):
 
@@ -15,13 +14,8 @@ from __future__ import annotations
 
 from fastapi import Request, Response
 
-from campus.identity import credentials, mfa, service, sessions
-from campus.identity import login as login_service
-from campus.identity.context import Ctx, RequestContext
-from campus.identity.endpoints_admin import admin_router, instructors_router
-from campus.identity.endpoints_me import router as me_router
-from campus.identity.login import IssuedSession, MfaChallenge
-from campus.identity.schemas import (
+from campus.identity.endpoints.errors import error_responses
+from campus.identity.schemas.requests import (
     EmailIn,
     LoginIn,
     LogoutIn,
@@ -31,9 +25,13 @@ from campus.identity.schemas import (
     ResetPasswordIn,
     TokenIn,
 )
+from campus.identity.schemas.responses import MfaChallengeOut, TokenPairOut
+from campus.identity.service import credentials, mfa, registration, sessions
+from campus.identity.service import login as login_service
+from campus.identity.service.login import IssuedSession, MfaChallenge
+from campus.identity.service.request_context import Ctx, RequestContext
+from campus.identity.service.validation import normalize_email
 from campus.identity.settings import IdentitySettings
-from campus.identity.validation import normalize_email
-from campus.identity.views import MfaChallengeOut, TokenPairOut, error_responses
 from campus.kernel.auth import CurrentPrincipal, DbSession, OptionalPrincipal
 from campus.kernel.clock import utcnow
 from campus.kernel.http import api_router
@@ -42,7 +40,7 @@ from campus.kernel.schemas import Message
 REFRESH_COOKIE = "campus_refresh"
 REFRESH_COOKIE_PATH = "/api/v1/auth"
 
-auth_router = api_router(prefix="/auth", tags=["auth"])
+router = api_router(prefix="/auth", tags=["auth"])
 
 
 def _set_refresh_cookie(response: Response, ctx: RequestContext, issued: IssuedSession) -> None:
@@ -78,7 +76,7 @@ def _presented_refresh(request: Request, body_token: str | None) -> tuple[str | 
     return None, False
 
 
-@auth_router.post(
+@router.post(
     "/register",
     status_code=202,
     summary="Create an account (a verification email follows)",
@@ -88,7 +86,7 @@ def _presented_refresh(request: Request, body_token: str | None) -> tuple[str | 
     responses=error_responses(400, 413, 415, 422, 429),
 )
 async def register(body: RegisterIn, session: DbSession, ctx: Ctx) -> Message:
-    registration = service.Registration(
+    new_account = registration.Registration(
         first_name=body.first_name,
         last_name=body.last_name,
         email=normalize_email(body.email),
@@ -97,11 +95,11 @@ async def register(body: RegisterIn, session: DbSession, ctx: Ctx) -> Message:
         phone=body.phone,
         language=body.language_preference,
     )
-    await service.register(session, ctx, registration)
-    return Message(message=service.REGISTERED_MESSAGE)
+    await registration.register(session, ctx, new_account)
+    return Message(message=registration.REGISTERED_MESSAGE)
 
 
-@auth_router.post(
+@router.post(
     "/login",
     summary="Sign in with email and password",
     description="Returns tokens, or `{mfaRequired: true, mfaToken}` when MFA is enabled.",
@@ -118,7 +116,7 @@ async def login(
     return TokenPairOut.of(outcome, include_refresh=not body.cookie_only)
 
 
-@auth_router.post(
+@router.post(
     "/mfa/verify",
     summary="Complete a login with a TOTP code or a recovery code",
     response_model=TokenPairOut,
@@ -134,7 +132,7 @@ async def verify_mfa(
     return TokenPairOut.of(issued, include_refresh=not body.cookie_only)
 
 
-@auth_router.post(
+@router.post(
     "/refresh",
     summary="Rotate the refresh token and get a new access token",
     description="Send `refreshToken` in the body (API clients) or rely on the cookie "
@@ -159,7 +157,7 @@ async def refresh(
     return TokenPairOut.of(outcome.issued, include_refresh=include)
 
 
-@auth_router.post(
+@router.post(
     "/logout",
     summary="Sign out of this session",
     description="Revokes the session of the bearer token, or else of the refresh token "
@@ -183,7 +181,7 @@ async def logout(
     return Message(message="Signed out.")
 
 
-@auth_router.post(
+@router.post(
     "/logout-all",
     summary="Sign out everywhere",
     description="Revokes every session and invalidates every outstanding access token.",
@@ -198,18 +196,18 @@ async def logout_all(
     return Message(message="Signed out of every session.")
 
 
-@auth_router.post(
+@router.post(
     "/email/verify",
     summary="Verify the email address with the emailed token",
     response_model=Message,
     responses=error_responses(400, 422, 429),
 )
 async def verify_email(body: TokenIn, session: DbSession, ctx: Ctx) -> Message:
-    await service.verify_email(session, ctx, body.token)
+    await registration.verify_email(session, ctx, body.token)
     return Message(message="Your email address is verified.")
 
 
-@auth_router.post(
+@router.post(
     "/email/resend",
     status_code=202,
     summary="Send the verification email again",
@@ -217,11 +215,11 @@ async def verify_email(body: TokenIn, session: DbSession, ctx: Ctx) -> Message:
     responses=error_responses(422, 429),
 )
 async def resend_verification(body: EmailIn, session: DbSession, ctx: Ctx) -> Message:
-    await service.resend_verification(session, ctx, body.email)
+    await registration.resend_verification(session, ctx, body.email)
     return Message(message="If this address has an unverified account, a new link is on its way.")
 
 
-@auth_router.post(
+@router.post(
     "/email/confirm",
     summary="Confirm an email change with the token sent to the new address",
     response_model=Message,
@@ -232,7 +230,7 @@ async def confirm_email_change(body: TokenIn, session: DbSession, ctx: Ctx) -> M
     return Message(message="Your email address was changed.")
 
 
-@auth_router.post(
+@router.post(
     "/password/forgot",
     status_code=202,
     summary="Ask for a password reset link",
@@ -245,7 +243,7 @@ async def forgot_password(body: EmailIn, session: DbSession, ctx: Ctx) -> Messag
     return Message(message=credentials.FORGOT_MESSAGE)
 
 
-@auth_router.post(
+@router.post(
     "/password/reset",
     summary="Choose a new password with the emailed token",
     description="Signs out every session.",
@@ -255,10 +253,3 @@ async def forgot_password(body: EmailIn, session: DbSession, ctx: Ctx) -> Messag
 async def reset_password(body: ResetPasswordIn, session: DbSession, ctx: Ctx) -> Message:
     await credentials.reset_password(session, ctx, body.token, body.new_password)
     return Message(message="Your password was changed. Sign in with the new one.")
-
-
-router = api_router()
-router.include_router(auth_router)
-router.include_router(me_router)
-router.include_router(admin_router)
-router.include_router(instructors_router)

@@ -1,5 +1,5 @@
-"""Accounts: registration, email verification, account creation for the doorway, and helpers
-the other identity services share. Services never commit (the request scope does).
+"""Registration: self-registration, email verification and account creation for the doorway.
+Services never commit (the request scope does).
 
 AUTH-06: registering an email that already has an account answers exactly like a new
 registration (same status, same body, same Argon2 cost) and emails the owner a notice instead.
@@ -10,19 +10,25 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.identity import emails, events, ratelimits
-from campus.identity.context import RequestContext
+from campus.identity import events
 from campus.identity.data import DEFAULT_ROLE, INSTRUCTOR, display_name
-from campus.identity.passwords import hash_password, policy_problem, verify_password
-from campus.identity.repository import credentials as creds_repo
+from campus.identity.exceptions import InvalidLink
 from campus.identity.repository import directory as directory_repo
 from campus.identity.repository import users as users_repo
-from campus.identity.tokens import hash_opaque, new_opaque_token
-from campus.identity.validation import (
+from campus.identity.service import emails, ratelimits
+from campus.identity.service.links import (
+    VERIFY_EMAIL,
+    VERIFY_EMAIL_TTL,
+    consume_action_token,
+    issue_action_token,
+)
+from campus.identity.service.passwords import check_password_policy, hash_password
+from campus.identity.service.request_context import RequestContext
+from campus.identity.service.validation import (
     NormalizedEmail,
     clean_name,
     email_key_lenient,
@@ -30,96 +36,15 @@ from campus.identity.validation import (
 )
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import (
-    AppError,
-    BadRequest,
     Conflict,
-    Forbidden,
-    NotFound,
     field_error,
 )
 from campus.kernel.events import publish
-
-VERIFY_EMAIL = "verify_email"
-RESET_PASSWORD = "reset_password"  # noqa: S105  # nosec B105 - a purpose name, not a secret
-CHANGE_EMAIL = "change_email"
-VERIFY_EMAIL_TTL = timedelta(hours=24)
-RESET_PASSWORD_TTL = timedelta(hours=1)
-CHANGE_EMAIL_TTL = timedelta(hours=24)
 
 REGISTERED_MESSAGE = (
     "Thanks for signing up. If this address can be used, a verification link is on its way: "
     "check your inbox."
 )
-
-
-def invalid_link() -> AppError:
-    return BadRequest(
-        "This link is invalid, was already used or has expired.", code="invalid_token"
-    )
-
-
-# --------------------------------------------------------------------------- shared helpers
-
-
-async def issue_action_token(
-    session: AsyncSession,
-    *,
-    user_id: uuid.UUID,
-    purpose: str,
-    email: str | None,
-    ttl: timedelta,
-) -> str:
-    """A single-use emailed token; replaces (voids) the user's previous one for ``purpose``."""
-    raw, digest = new_opaque_token()
-    now = utcnow()
-    await creds_repo.put_action_token(
-        session,
-        user_id=user_id,
-        purpose=purpose,
-        token_hash=digest,
-        email=email,
-        now=now,
-        expires_at=now + ttl,
-    )
-    return raw
-
-
-async def consume_action_token(
-    session: AsyncSession, purpose: str, token: str
-) -> tuple[users_repo.Account, str | None]:
-    """Use an emailed token once and return the account it belongs to."""
-    consumed = await creds_repo.consume_action_token(
-        session, purpose=purpose, token_hash=hash_opaque(token), now=utcnow()
-    )
-    if consumed is None:
-        raise invalid_link()
-    account = await users_repo.account_by_id(session, consumed[0])
-    if account is None or not account.is_active:
-        raise invalid_link()
-    return account, consumed[1]
-
-
-async def require_account(session: AsyncSession, user_id: uuid.UUID) -> users_repo.Account:
-    account = await users_repo.account_by_id(session, user_id)
-    if account is None:
-        raise NotFound()
-    return account
-
-
-async def require_password(ctx: RequestContext, account: users_repo.Account, password: str) -> None:
-    """AUTH-08: sensitive changes re-check the current password (failures count like logins)."""
-    await ratelimits.check_login_failures(ctx, account.email_key)
-    if not await verify_password(account.password_hash, password):
-        await ratelimits.record_login_failure(ctx, account.email_key)
-        raise Forbidden("The current password is incorrect.", code="invalid_current_password")
-
-
-def check_password_policy(
-    password: str, *, email: str, first_name: str, last_name: str, field: str
-) -> None:
-    problem = policy_problem(password, email=email, first_name=first_name, last_name=last_name)
-    if problem is not None:
-        raise field_error(field, problem[1], code=problem[0])
 
 
 # --------------------------------------------------------------------------- registration
@@ -276,7 +201,7 @@ async def verify_email(session: AsyncSession, ctx: RequestContext, token: str) -
     await ratelimits.link_token_attempt(ctx)
     account, email_key = await consume_action_token(session, VERIFY_EMAIL, token)
     if email_key != account.email_key:
-        raise invalid_link()  # the account moved to another address since the link was sent
+        raise InvalidLink()  # the account moved to another address since the link was sent
     if await users_repo.mark_email_verified(session, account.id, utcnow()):
         await publish(session, events.EmailVerified(user_id=account.id))
 

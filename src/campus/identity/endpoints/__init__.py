@@ -1,0 +1,14 @@
+"""Identity's HTTP endpoints. ``router`` gathers them all (``module.py`` plugs it in):
+``/auth/*`` in ``auth``, ``/users/me/*`` in ``me``, ``/admin/users`` in ``admin`` and
+``/instructors`` in ``instructors``."""
+
+from __future__ import annotations
+
+from campus.identity.endpoints import admin, auth, instructors, me
+from campus.kernel.http import api_router
+
+router = api_router()
+router.include_router(auth.router)
+router.include_router(me.router)
+router.include_router(admin.router)
+router.include_router(instructors.router)

@@ -1,0 +1,1 @@
+"""Identity's wire models: ``requests`` (what clients send) and ``responses`` (what they get)."""

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from campus.config import get_settings
+from campus.config import Settings, get_settings, private_directory
 
 app = typer.Typer(help="Campus: an API-first online learning platform.", no_args_is_help=True)
 console = Console(stderr=True)
@@ -23,7 +25,7 @@ def run_migrations(database_url: str | None = None) -> None:
     from campus.kernel.health import alembic_config
 
     settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
     command.upgrade(alembic_config(database_url or settings.resolved_database_url), "heads")
 
 
@@ -45,7 +47,7 @@ def serve(
 
     from campus.seed import seed_demo_if_first_run
 
-    settings = get_settings()
+    settings = _with_base_url(get_settings(), host, port)
     if migrate_first:
         run_migrations()
     created = asyncio.run(seed_demo_if_first_run(settings))
@@ -56,15 +58,35 @@ def serve(
     console.print(
         f"Campus is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
     )
-    uvicorn.run(
-        "campus.main:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        log_config=None,
-        proxy_headers=True,
-        server_header=False,
-    )
+    uvicorn.run("campus.main:create_app", factory=True, **server_options(settings, host, port))
+
+
+def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:
+    """How ``campus serve`` runs uvicorn. Proxy headers (``X-Forwarded-For``/``-Proto``) are
+    believed only from ``CAMPUS_TRUSTED_PROXIES``; uvicorn then takes the right-most address
+    that is not a trusted proxy as the client's. With no trusted proxy the peer address is the
+    client, whatever the headers say."""
+    trusted = settings.trusted_proxies
+    return {
+        "host": host,
+        "port": port,
+        "log_config": None,
+        "server_header": False,
+        "proxy_headers": bool(trusted),
+        "forwarded_allow_ips": ",".join(trusted) if trusted else "",
+    }
+
+
+def _with_base_url(settings: Settings, host: str, port: int) -> Settings:
+    """Outside production, an unset ``CAMPUS_BASE_URL`` becomes the address this server
+    listens on, so the links in its emails lead to it (production requires the setting)."""
+    if settings.is_production or "base_url" in settings.model_fields_set:
+        return settings
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104  # nosec B104
+    shown = f"[{shown}]" if ":" in shown else shown
+    os.environ["CAMPUS_BASE_URL"] = f"http://{shown}:{port}"
+    get_settings.cache_clear()
+    return get_settings()
 
 
 @app.command()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import functools
+import os
+import secrets
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -12,8 +14,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from campus.kernel.module import SettingsSection
 
-# Refused in production (see _refuse_weak_production_secrets).
-DEFAULT_SECRET = "change-me-dev-secret-not-for-production"  # noqa: S105  # nosec B105
+#: Where development and test runs keep the server secret they generated (in the data dir).
+SECRET_KEY_FILE = Path("keys") / "secret-key"
+#: The shortest server secret production accepts.
+MIN_SECRET_LENGTH = 32
 
 
 class Environment(StrEnum):
@@ -39,6 +43,39 @@ def _load_sections() -> dict[str, SettingsSection]:
     return {_section_key(kind): kind() for kind in _section_classes()}
 
 
+def private_directory(path: Path) -> Path:
+    """Create ``path`` (and its parents) readable by this user only, and tighten it to ``0700``
+    when it exists with a looser mode: the data directory holds the database, uploads and
+    keys, and nothing else on the host (a graded program running as another user among them)
+    may enter it."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+    for entry in path.iterdir():  # the database files, keys: tightened where they are looser
+        if entry.is_file() and not entry.is_symlink() and entry.stat().st_mode & 0o077:
+            entry.chmod(0o600)
+    return path
+
+
+def _development_secret(data_dir: Path) -> str:
+    """The secret of a development or test data directory: random, generated on first use and
+    kept in ``keys/secret-key`` (``0600``), never a constant of the code."""
+    path = data_dir / SECRET_KEY_FILE
+    private_directory(path.parent)
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    secret = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its secret
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secret)
+    return secret
+
+
 class Settings(BaseSettings):
     """The platform's own settings (database, cache, secrets, HTTP limits, mail, outbox,
     logs) and every context's section. The README's configuration table lists them all."""
@@ -56,7 +93,13 @@ class Settings(BaseSettings):
     redis_namespace: str = Field(default="campus", pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     base_url: str = "http://127.0.0.1:8000"
 
-    secret_key: SecretStr = SecretStr(DEFAULT_SECRET)
+    #: Signs file links and encrypts MFA secrets. Empty outside production: a random secret is
+    #: generated into the data directory on first use (``keys/secret-key``).
+    secret_key: SecretStr = SecretStr("")
+    #: Addresses (or CIDR ranges) of the reverse proxies whose ``X-Forwarded-For`` and
+    #: ``X-Forwarded-Proto`` headers ``campus serve`` believes; none by default, so a client
+    #: cannot choose the address its rate limits and sessions see.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     #: Largest file one upload route accepts (the file-upload routes contexts declare); the
@@ -88,7 +131,23 @@ class Settings(BaseSettings):
     #: for each context module; reach one with ``section(TheSection)``.
     sections: dict[str, SettingsSection] = Field(default_factory=_load_sections, repr=False)
 
-    @field_validator("cors_origins", mode="before")
+    @model_validator(mode="before")
+    @classmethod
+    def _sort_values_into_sections(cls, data: Any) -> Any:
+        """``Settings(code_runner="judge0", ...)`` sets the value in the section that holds
+        it, so every setting is given by its variable name whichever class declares it."""
+        if not isinstance(data, dict) or "sections" in data:
+            return data
+        values = dict(data)
+        sections: dict[str, SettingsSection] = {}
+        for kind in _section_classes():
+            names = kind.variable_names()
+            mine = {names[name]: values.pop(name) for name in list(values) if name in names}
+            sections[_section_key(kind)] = kind(**mine)
+        values["sections"] = sections
+        return values
+
+    @field_validator("cors_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -96,18 +155,25 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
-    def _refuse_weak_production_secrets(self) -> Settings:
-        if self.env is Environment.PRODUCTION:
-            secret = self.secret_key.get_secret_value()
-            if secret == DEFAULT_SECRET or len(secret) < 32:
-                raise ValueError(
-                    "CAMPUS_SECRET_KEY must be set to a random value of at least 32 characters"
-                    " in production"
-                )
-            if not self.database_url:
-                raise ValueError("CAMPUS_DATABASE_URL must be set in production")
-            for section in self.sections.values():
-                section.check_production()
+    def _secrets_and_production(self) -> Settings:
+        if self.env is not Environment.PRODUCTION:
+            if not self.secret_key.get_secret_value():
+                generated = SecretStr(_development_secret(self.data_dir))
+                object.__setattr__(self, "secret_key", generated)
+            return self
+        if len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"CAMPUS_SECRET_KEY must be set to a random value of at least {MIN_SECRET_LENGTH}"
+                " characters in production"
+            )
+        if not self.database_url:
+            raise ValueError("CAMPUS_DATABASE_URL must be set in production")
+        if "base_url" not in self.model_fields_set:
+            raise ValueError(
+                "CAMPUS_BASE_URL must be set in production (the public address in email links)"
+            )
+        for section in self.sections.values():
+            section.check_production()
         return self
 
     def section(self, kind: type[S]) -> S:

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
-from campus.config import Settings, get_settings
+from campus.config import Settings, get_settings, private_directory
 from campus.kernel import health, mail, outbox, storage
 from campus.kernel.cache import make_cache
 from campus.kernel.db import Database
@@ -99,7 +99,7 @@ def _upload_paths(modules: Sequence[ContextModule]) -> re.Pattern[str] | None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, json_output=settings.log_json)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
     modules = load_modules()
 
     @asynccontextmanager

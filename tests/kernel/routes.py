@@ -86,6 +86,11 @@ async def limited() -> dict[str, bool]:
     return {"ok": True}
 
 
+@router.get("/whoami", summary="The client address the app sees")
+async def whoami(request: Request) -> dict[str, str]:
+    return {"client": request.client.host if request.client else "", "scheme": request.url.scheme}
+
+
 @router.get("/too-many", summary="Raises RateLimited")
 async def too_many() -> None:
     raise RateLimited(30)

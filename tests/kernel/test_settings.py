@@ -4,12 +4,13 @@ environment is parsed as documented."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from campus.config import DEFAULT_SECRET, Environment, Settings
+from campus.config import SECRET_KEY_FILE, Environment, Settings
 
 STRONG_SECRET = "k" * 48
 PEM = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"
@@ -17,11 +18,13 @@ PG_URL = "postgresql+asyncpg://campus@db.internal/campus"
 
 
 @pytest.fixture(autouse=True)
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests build Settings from scratch: no CAMPUS_* variable of the shell leaks in."""
+def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """These tests build Settings from scratch: no CAMPUS_* variable of the shell leaks in, and
+    what a development run generates goes to a data directory of the test's own."""
     for name in list(os.environ):
         if name.startswith("CAMPUS_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("CAMPUS_DATA_DIR", str(tmp_path / "data"))
 
 
 def production(**overrides: Any) -> Settings:
@@ -30,6 +33,7 @@ def production(**overrides: Any) -> Settings:
         "secret_key": STRONG_SECRET,
         "jwt_private_key": PEM,
         "database_url": PG_URL,
+        "base_url": "https://campus.example",
     }
     values.update(overrides)
     return Settings(**values)
@@ -45,13 +49,13 @@ def test_production_accepts_a_complete_configuration() -> None:
 @pytest.mark.parametrize(
     ("overrides", "complaint"),
     [
-        ({"secret_key": DEFAULT_SECRET}, "CAMPUS_SECRET_KEY"),
-        ({"secret_key": "short-but-not-default"}, "CAMPUS_SECRET_KEY"),
+        ({"secret_key": ""}, "CAMPUS_SECRET_KEY"),
+        ({"secret_key": "short-but-not-empty"}, "CAMPUS_SECRET_KEY"),
         ({"secret_key": "x" * 31}, "CAMPUS_SECRET_KEY"),
         ({"jwt_private_key": ""}, "CAMPUS_JWT_PRIVATE_KEY"),
         ({"database_url": ""}, "CAMPUS_DATABASE_URL"),
     ],
-    ids=["default-secret", "short-secret", "31-chars", "no-jwt-key", "no-database-url"],
+    ids=["no-secret", "short-secret", "31-chars", "no-jwt-key", "no-database-url"],
 )
 def test_production_refuses_default_or_short_secrets_and_missing_keys(
     overrides: dict[str, Any], complaint: str
@@ -66,10 +70,33 @@ def test_production_is_refused_from_the_environment_too(monkeypatch: pytest.Monk
         Settings()
 
 
+def test_production_needs_its_public_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    values = {"env": "production", "secret_key": STRONG_SECRET, "database_url": PG_URL}
+    monkeypatch.setenv("CAMPUS_JWT_PRIVATE_KEY", PEM)
+    with pytest.raises(ValidationError, match="CAMPUS_BASE_URL"):
+        Settings(**values)
+    monkeypatch.setenv("CAMPUS_BASE_URL", "https://learn.example.org")
+    assert Settings(**values).base_url == "https://learn.example.org"
+
+
+def test_development_generates_its_secret_into_the_data_directory(tmp_path: Path) -> None:
+    first = Settings()
+    secret = first.secret_key.get_secret_value()
+    assert len(secret) >= 32
+    assert "change-me" not in secret
+    stored = Path(first.data_dir) / SECRET_KEY_FILE
+    assert stored.read_text() == secret
+    assert stored.stat().st_mode & 0o777 == 0o600
+    assert stored.parent.stat().st_mode & 0o777 == 0o700
+    # The same data directory keeps its secret; another one gets its own.
+    assert Settings().secret_key.get_secret_value() == secret
+    other = Settings(data_dir=tmp_path / "elsewhere").secret_key.get_secret_value()
+    assert other != secret
+
+
 def test_development_runs_on_defaults() -> None:
     settings = Settings()
     assert settings.env is Environment.DEVELOPMENT
-    assert settings.secret_key.get_secret_value() == DEFAULT_SECRET
     assert settings.is_sqlite
     assert settings.jobs_in_process is True
     assert settings.redis_namespace == "campus"

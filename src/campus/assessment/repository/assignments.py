@@ -18,7 +18,7 @@ from campus.assessment.models import (
     StoredFile,
     Submission,
 )
-from campus.assessment.repository.base import insert
+from campus.kernel.db import dialect_insert
 
 
 async def get_assignment(
@@ -225,7 +225,7 @@ async def get_course_grading(session: AsyncSession, course_id: uuid.UUID) -> Cou
 
 async def upsert_course_grading(session: AsyncSession, values: dict[str, Any]) -> None:
     table = CourseGrading.__table__
-    statement = insert(session, table).values(**values)
+    statement = dialect_insert(session, table).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["course_id"],
         set_={k: statement.excluded[k] for k in ("bands", "pass_percent", "updated_at")},
@@ -246,7 +246,7 @@ async def get_analysis(
 
 async def upsert_analysis(session: AsyncSession, values: dict[str, Any]) -> None:
     table = AssignmentAnalysis.__table__
-    statement = insert(session, table).values(**values)
+    statement = dialect_insert(session, table).values(**values)
     keys = [k for k in values if k not in ("id", "submission_id", "created_at")]
     statement = statement.on_conflict_do_update(
         index_elements=["submission_id"], set_={k: statement.excluded[k] for k in keys}

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.assessment.models import Attempt, AttemptAnswer, AttemptCounter
-from campus.assessment.repository.base import insert
+from campus.kernel.db import dialect_insert
 
 
 async def bump_counter(session: AsyncSession, user_id: uuid.UUID, subject_id: uuid.UUID) -> int:
@@ -19,7 +19,9 @@ async def bump_counter(session: AsyncSession, user_id: uuid.UUID, subject_id: uu
     until the transaction ends, so starts of one learner on one subject run one at a time; a
     failed start rolls the increment back with everything else."""
     table = AttemptCounter.__table__
-    statement = insert(session, table).values(user_id=user_id, subject_id=subject_id, started=1)
+    statement = dialect_insert(session, table).values(
+        user_id=user_id, subject_id=subject_id, started=1
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["user_id", "subject_id"],
         set_={"started": table.c.started + 1},
@@ -85,7 +87,7 @@ async def upsert_answer(
     saved_at: datetime,
 ) -> None:
     table = AttemptAnswer.__table__
-    statement = insert(session, table).values(
+    statement = dialect_insert(session, table).values(
         attempt_id=attempt_id, question_id=question_id, response=response, saved_at=saved_at
     )
     statement = statement.on_conflict_do_update(

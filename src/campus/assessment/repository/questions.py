@@ -16,7 +16,7 @@ from campus.assessment.models import (
     Quiz,
     QuizQuestion,
 )
-from campus.assessment.repository.base import insert
+from campus.kernel.db import dialect_insert
 
 
 async def get_question(
@@ -141,7 +141,7 @@ async def replace_options(
 
 async def upsert_translation(session: AsyncSession, values: dict[str, Any]) -> None:
     table = QuestionTranslation.__table__
-    statement = insert(session, table).values(**values)
+    statement = dialect_insert(session, table).values(**values)
     statement = statement.on_conflict_do_update(
         index_elements=["question_id", "language"],
         set_={k: statement.excluded[k] for k in ("text", "explanation", "hint", "options")},

@@ -1,4 +1,5 @@
-"""Helpers every catalog repository module uses: dialect-aware upserts, guarded writes."""
+"""Helpers the catalog repository modules share: reused statements, JSON row aggregates,
+guarded writes. Dialect inserts and ``rowcount`` come from ``campus.kernel.db``."""
 
 from __future__ import annotations
 
@@ -6,7 +7,6 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -55,13 +55,6 @@ def json_value(session: AsyncSession, column: Any) -> Any:
     return column if is_postgres(session) else sa.func.json(column)
 
 
-def insert(session: AsyncSession, table: Any) -> Any:
-    """``INSERT`` with ``ON CONFLICT`` support on both backends."""
-    if is_postgres(session):
-        return postgresql.insert(table)
-    return sqlite.insert(table)
-
-
 def violates(exc: IntegrityError, table: str, columns: Sequence[str]) -> bool:
     """True if ``exc`` is the unique violation of ``table(columns)`` (constraint names follow the
     kernel naming convention on PostgreSQL; SQLite names the columns)."""
@@ -80,8 +73,3 @@ async def guarded(session: AsyncSession, statement: sa.Executable) -> IntegrityE
     except IntegrityError as exc:
         return exc
     return None
-
-
-def rowcount(result: Any) -> int:
-    count: int = result.rowcount
-    return count

@@ -23,8 +23,9 @@ from campus.catalog.models import (
     Lesson,
     Module,
 )
-from campus.catalog.repository.base import guarded, insert, rowcount
+from campus.catalog.repository.base import guarded
 from campus.kernel.clock import utcnow
+from campus.kernel.db import dialect_insert, rowcount
 
 # --------------------------------------------------------------------------- loading
 
@@ -281,7 +282,7 @@ async def course_translations(
 async def upsert_course_translation(
     session: AsyncSession, course_id: uuid.UUID, language: str, values: dict[str, Any]
 ) -> None:
-    stmt = insert(session, CourseTranslation).values(
+    stmt = dialect_insert(session, CourseTranslation).values(
         course_id=course_id, language=language, updated_at=utcnow(), **values
     )
     await session.execute(
@@ -392,7 +393,7 @@ async def refresh_version_stats(session: AsyncSession, version_id: uuid.UUID) ->
 async def upsert_search_document(
     session: AsyncSession, course_id: uuid.UUID, headline: str, body: str
 ) -> None:
-    stmt = insert(session, CourseSearchDocument).values(
+    stmt = dialect_insert(session, CourseSearchDocument).values(
         course_id=course_id, headline=headline, body=body, updated_at=utcnow()
     )
     await session.execute(

@@ -21,8 +21,8 @@ from campus.catalog.models import (
     Module,
     ModuleTranslation,
 )
-from campus.catalog.repository.base import insert, rowcount
 from campus.kernel.clock import utcnow
+from campus.kernel.db import dialect_insert, rowcount
 from campus.kernel.ids import new_id
 
 # --------------------------------------------------------------------------- reading
@@ -416,7 +416,7 @@ async def lesson_translations(
 async def upsert_module_translation(
     session: AsyncSession, module_id: uuid.UUID, language: str, values: dict[str, Any]
 ) -> None:
-    stmt = insert(session, ModuleTranslation).values(
+    stmt = dialect_insert(session, ModuleTranslation).values(
         module_id=module_id, language=language, **values
     )
     await session.execute(
@@ -427,7 +427,7 @@ async def upsert_module_translation(
 async def upsert_lesson_translation(
     session: AsyncSession, lesson_id: uuid.UUID, language: str, values: dict[str, Any]
 ) -> None:
-    stmt = insert(session, LessonTranslation).values(
+    stmt = dialect_insert(session, LessonTranslation).values(
         lesson_id=lesson_id, language=language, **values
     )
     await session.execute(

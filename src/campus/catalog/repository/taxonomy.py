@@ -12,8 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from campus.catalog.models import Category, CategoryTranslation, Course, CourseTag, Tag
-from campus.catalog.repository.base import guarded, insert, is_postgres, rowcount
+from campus.catalog.repository.base import guarded, is_postgres
 from campus.kernel.clock import utcnow
+from campus.kernel.db import dialect_insert, rowcount
 
 #: Any constant works; it names the advisory lock that serialises category moves on PostgreSQL.
 _TREE_LOCK_KEY = 0x0CA7A106
@@ -145,7 +146,7 @@ async def published_counts_by_category(session: AsyncSession) -> dict[uuid.UUID,
 async def upsert_category_translation(
     session: AsyncSession, category_id: uuid.UUID, language: str, values: dict[str, Any]
 ) -> None:
-    stmt = insert(session, CategoryTranslation).values(
+    stmt = dialect_insert(session, CategoryTranslation).values(
         category_id=category_id, language=language, **values
     )
     await session.execute(
@@ -188,7 +189,9 @@ async def insert_tags_ignoring_conflicts(
     """Insert tags; a row that collides with an existing key or slug is skipped (an upsert,
     not check-then-act: concurrent writers of the same tag both end up with the one row)."""
     if rows:
-        await session.execute(insert(session, Tag).values(list(rows)).on_conflict_do_nothing())
+        await session.execute(
+            dialect_insert(session, Tag).values(list(rows)).on_conflict_do_nothing()
+        )
 
 
 async def try_insert_tag(session: AsyncSession, values: dict[str, Any]) -> IntegrityError | None:

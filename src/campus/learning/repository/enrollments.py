@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.kernel.db import dialect_insert, rowcount
 from campus.learning.data import ACCESS_STATUSES, EnrollmentStatus, EntitlementStatus
 from campus.learning.models import Enrollment, Entitlement
-from campus.learning.repository import rowcount, upsert
 
 _ACCESS = [s.value for s in ACCESS_STATUSES]
 
@@ -23,7 +23,7 @@ async def insert_if_absent(session: AsyncSession, values: dict[str, Any]) -> uui
     """Insert the enrollment unless (user, course) has one: the id when this call created it,
     ``None`` when another row (maybe inserted concurrently) already exists."""
     stmt = (
-        upsert(session, Enrollment)
+        dialect_insert(session, Enrollment)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["user_id", "course_id"])
         .returning(Enrollment.id)
@@ -262,7 +262,7 @@ async def with_entitlement(
 
 async def upsert_entitlement(session: AsyncSession, values: dict[str, Any]) -> Entitlement:
     """Grant (or renew) by natural key (user, course, source, reference)."""
-    stmt = upsert(session, Entitlement).values(**values)
+    stmt = dialect_insert(session, Entitlement).values(**values)
     changes = {
         "tier": stmt.excluded.tier,
         "status": EntitlementStatus.ACTIVE.value,

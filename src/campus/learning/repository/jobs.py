@@ -10,9 +10,9 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.kernel.db import rowcount
 from campus.learning.data import JobStatus
 from campus.learning.models import BulkBatch, BulkRow, RosterExport
-from campus.learning.repository import rowcount
 
 # --------------------------------------------------------------------------- bulk enrollment
 

@@ -10,10 +10,9 @@ from typing import Any, cast
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.kernel.db import UTCDateTime
+from campus.kernel.db import UTCDateTime, dialect_insert, rowcount
 from campus.learning.data import ACCESS_STATUSES, ProgressStatus
 from campus.learning.models import Enrollment, LessonProgress, ModuleProgress
-from campus.learning.repository import upsert
 
 _L = LessonProgress
 
@@ -79,7 +78,7 @@ async def open_lesson(
     """Start the lesson if needed and record a view (``count_view``); returns the row and
     whether this call started it. The heartbeat budget restarts from now."""
     inserted = await session.scalar(
-        upsert(session, _L)
+        dialect_insert(session, _L)
         .values(
             user_id=user_id,
             course_id=course_id,
@@ -224,7 +223,7 @@ async def complete_lesson(
 ) -> bool:
     """Mark the lesson completed unless it already is: ``True`` only for the one caller that
     completed it (an insert, or the conditional update of an unfinished row)."""
-    stmt = upsert(session, _L).values(
+    stmt = dialect_insert(session, _L).values(
         user_id=user_id,
         course_id=course_id,
         lesson_lineage_id=lineage_id,
@@ -267,7 +266,7 @@ async def module_rows(
 
 
 async def upsert_module(session: AsyncSession, values: dict[str, Any]) -> None:
-    stmt = upsert(session, ModuleProgress).values(**values)
+    stmt = dialect_insert(session, ModuleProgress).values(**values)
     changes = {
         key: getattr(stmt.excluded, key)
         for key in (
@@ -300,4 +299,4 @@ async def mark_module_completed(
         .values(completed_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0)) == 1
+    return rowcount(result) == 1

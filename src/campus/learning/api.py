@@ -31,7 +31,6 @@ __all__ = [
     "enroll_user",
     "enrolled_course_ids",
     "enrolled_user_ids",
-    "expire_due_enrollments",
     "get_enrollment",
     "grant_entitlement",
     "is_enrolled",
@@ -153,11 +152,6 @@ async def enrolled_course_ids(
 async def count_enrolled_courses(session: AsyncSession) -> int:
     """How many courses have any enrollment."""
     return await repo.count_courses(session)
-
-
-async def expire_due_enrollments(session: AsyncSession) -> int:
-    """Mark enrollments past their expiry as expired (the job runs this too)."""
-    return await maintenance.expire_due(session)
 
 
 async def seed_demo(

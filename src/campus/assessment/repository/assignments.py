@@ -41,15 +41,6 @@ async def assignments_of_course(
     return list((await session.execute(query.order_by(Assignment.id))).scalars())
 
 
-async def assignments_by_ids(
-    session: AsyncSession, ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, Assignment]:
-    if not ids:
-        return {}
-    rows = await session.execute(sa.select(Assignment).where(Assignment.id.in_(list(ids))))
-    return {a.id: a for a in rows.scalars()}
-
-
 async def add(session: AsyncSession, obj: Any) -> None:
     session.add(obj)
     await session.flush()

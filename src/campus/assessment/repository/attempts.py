@@ -163,18 +163,6 @@ async def submitted_attempts_with_answers(
     return attempts, answers
 
 
-async def overdue_attempt_ids(
-    session: AsyncSession, before: datetime, limit: int
-) -> list[uuid.UUID]:
-    rows = await session.execute(
-        sa.select(Attempt.id)
-        .where(Attempt.status == "in_progress", Attempt.deadline_at < before)
-        .order_by(Attempt.deadline_at)
-        .limit(limit)
-    )
-    return list(rows.scalars())
-
-
 async def submitted_holding(
     session: AsyncSession,
     course_id: uuid.UUID,

@@ -52,19 +52,6 @@ async def get_for(
     return result.scalar_one_or_none()
 
 
-async def get_many_for(
-    session: AsyncSession, pairs: Collection[tuple[uuid.UUID, uuid.UUID]]
-) -> dict[tuple[uuid.UUID, uuid.UUID], Enrollment]:
-    if not pairs:
-        return {}
-    result = await session.execute(
-        sa.select(Enrollment)
-        .where(sa.tuple_(Enrollment.user_id, Enrollment.course_id).in_(list(pairs)))
-        .execution_options(populate_existing=True)
-    )
-    return {(e.user_id, e.course_id): e for e in result.scalars()}
-
-
 async def transition(
     session: AsyncSession,
     enrollment_id: uuid.UUID,

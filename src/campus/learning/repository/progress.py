@@ -17,10 +17,6 @@ from campus.learning.models import Enrollment, LessonProgress, ModuleProgress
 _L = LessonProgress
 
 
-def _least(a: Any, b: Any) -> Any:
-    return sa.case((a < b, a), else_=b)
-
-
 def _greatest(a: Any, b: Any) -> Any:
     return sa.case((a > b, a), else_=b)
 

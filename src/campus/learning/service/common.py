@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
-from campus.catalog.data import CourseSummary, PricingTier
+from campus.catalog.data import PricingTier
 from campus.config import Settings
 from campus.kernel.auth import Principal
 from campus.kernel.ids import new_id
@@ -24,7 +24,6 @@ from campus.learning.data import (
     EnrollmentSummary,
     ProgressStatus,
 )
-from campus.learning.exceptions import CourseNotFound
 from campus.learning.models import Enrollment, LessonProgress
 from campus.learning.repository import reports as reports_repo
 from campus.learning.schemas import EnrollmentOut, LessonProgressOut
@@ -145,13 +144,6 @@ def lesson_progress_out(row: LessonProgress | None) -> LessonProgressOut:
             "completed_by": row.completed_by,
         }
     )
-
-
-async def course_or_404(session: AsyncSession, course_id: uuid.UUID) -> CourseSummary:
-    course = await catalog.get_course_summary(session, course_id)
-    if course is None:
-        raise CourseNotFound()
-    return course
 
 
 async def staff_of(

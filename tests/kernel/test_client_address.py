@@ -39,22 +39,21 @@ async def served(application: FastAPI) -> AsyncIterator[str]:
         listener.close()
 
 
+LIMITED = "/api/v1/kernel-test/limited"
+WHOAMI = "/api/v1/kernel-test/whoami"
+
+
 async def test_forwarded_headers_do_not_escape_the_ip_limit_by_default(
     make_app: AppFactory,
 ) -> None:
-    async with make_app() as application, served(application) as base:
-        async with httpx.AsyncClient(base_url=base) as client:
-            answers = [
-                await client.get(
-                    "/api/v1/kernel-test/limited", headers={"X-Forwarded-For": f"198.51.100.{n}"}
-                )
-                for n in range(3)
-            ]
-            seen = (
-                await client.get(
-                    "/api/v1/kernel-test/whoami", headers={"X-Forwarded-For": "1.2.3.4"}
-                )
-            ).json()
+    async with (
+        make_app() as application,
+        served(application) as base,
+        httpx.AsyncClient(base_url=base) as client,
+    ):
+        spoofed = [{"X-Forwarded-For": f"198.51.100.{n}"} for n in range(3)]
+        answers = [await client.get(LIMITED, headers=h) for h in spoofed]
+        seen = (await client.get(WHOAMI, headers={"X-Forwarded-For": "1.2.3.4"})).json()
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert seen["client"] == "127.0.0.1"
 

@@ -323,19 +323,17 @@ async def test_development_key_is_generated_once_with_mode_0600_and_kid_is_its_t
     assert b"PRIVATE KEY" in path.read_bytes()
 
 
-def test_production_uses_the_configured_key(
-    settings: Settings, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_production_uses_the_configured_key(settings: Settings, tmp_path: Any) -> None:
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    # The key belongs to identity's settings section, read from its variable.
-    monkeypatch.setenv("CAMPUS_JWT_PRIVATE_KEY", pem)
     production = Settings(
         env=Environment.PRODUCTION,
         secret_key="s" * 40,
+        jwt_private_key=pem,
         database_url="postgresql://campus@db/campus",
+        base_url="https://campus.example",
         data_dir=tmp_path,
     )
     assert keyring(production).kid == thumbprint(key.public_key())

@@ -41,10 +41,11 @@ from benchmarks import harness
 from campus.catalog.schemas.courses import ApproveRequest, CourseCreate, SubmitRequest
 from campus.catalog.schemas.structure import LessonCreate, ModuleCreate
 from campus.catalog.service import authoring, publication, structure
-from campus.coding import runners, service, submissions
 from campus.coding.models import CodeSubmission
-from campus.coding.runners import GradingEngine
-from campus.coding.schemas import CodeIn, ExerciseCreate
+from campus.coding.runners.engine import GradingEngine, install_engine
+from campus.coding.schemas.exercises import ExerciseCreate
+from campus.coding.schemas.submissions import CodeIn
+from campus.coding.service import exercises, submissions
 from campus.config import Environment, Settings
 from campus.identity.api import create_user
 from campus.identity.data import ROLE_PERMISSIONS
@@ -56,12 +57,7 @@ from campus.kernel.mail import make_mailer
 from campus.kernel.ratelimit import RateLimiter
 from campus.learning.api import enroll_user
 from campus.main import build_registry
-from campus.sandbox import (
-    LocalSandboxRunner,
-    SandboxLimits,
-    TestCase,
-    UidPool,
-)
+from campus.sandbox import LocalSandboxRunner, SandboxLimits, TestCase, UidPool
 from campus.seed import migrate_database
 
 FIRST_UID = 61400  # a range of its own (8 uids per stack)
@@ -226,7 +222,7 @@ async def throughput(submission_count: int, graders: int) -> dict[str, Any]:
                 zygote=zygote,
             )
             engine = GradingEngine("local", sandbox, sandbox, analysis=True)
-            runners.install_engine(settings, engine)  # the job handlers use this one
+            install_engine(settings, engine)  # the job handlers use this one
             await engine.start()
             db = Database(settings.resolved_database_url)
             registry = build_registry(settings, make_mailer(settings))
@@ -236,11 +232,11 @@ async def throughput(submission_count: int, graders: int) -> dict[str, Any]:
                 body = ExerciseCreate.model_validate(
                     {"title": "Add", "referenceSolution": SOLUTION, "tests": EXERCISE_TESTS}
                 )
-                exercise = await service.create_exercise(
+                exercise = await exercises.create_exercise(
                     session, owner, course_id, body, engine, settings
                 )
             async with db.session() as session:
-                await service.publish(session, owner, exercise.id, engine)
+                await exercises.publish(session, owner, exercise.id, engine)
             for i in range(submission_count):
                 learner = learners[i % len(learners)]
                 async with db.session() as session:

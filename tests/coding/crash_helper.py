@@ -18,7 +18,7 @@ import sys
 from collections.abc import Sequence
 
 from campus.coding import tasks as coding_tasks
-from campus.coding.runners import engine_for
+from campus.coding.runners.engine import engine_for
 from campus.config import Environment, Settings
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from campus.coding.analysis import analyze, count_lines, parse_findings
+from campus.coding.service.analysis import analyze, count_lines, parse_findings
 from campus.sandbox import probe as probe_module
 from campus.sandbox import tools as tools_module
 from campus.sandbox.probe import probe_environment
 from campus.sandbox.tools import ToolRun, find_ruff
 from campus.sandbox.uidpool import UidPool
-
-from .conftest import CONFINED, IS_ROOT, TEST_FIRST_UID, Sandbox, requires_root
+from tests.fixtures.sandbox import CONFINED, IS_ROOT, TEST_FIRST_UID, Sandbox, requires_root
 
 GRADER = """\
 import os

@@ -25,8 +25,7 @@ from campus.kernel.outbox import MessageStatus, OutboxMessage, enqueue_job
 from campus.sandbox.launcher import live_pids_of_uid
 from tests.fixtures.catalog import ok
 from tests.fixtures.coding import CodingFactory, call
-
-from .conftest import requires_root
+from tests.fixtures.sandbox import requires_root
 
 HELPER = Path(__file__).with_name("crash_helper.py")
 HELPER_UID = 61250  # a uid range of its own (one uid), away from the app's and the tests'

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from campus.coding import runners
-from campus.coding.runners import GradingEngine, engine_for
+from campus.coding.runners import engine as runners
+from campus.coding.runners.engine import GradingEngine, engine_for
 from campus.config import Settings
 from campus.sandbox import LocalSandboxRunner, SandboxLayers
 

@@ -17,6 +17,7 @@ from httpx import AsyncClient
 
 from campus.coding.events import CodeSubmissionGraded, CodeSubmissionPassed
 from campus.coding.models import CodeSubmission
+from campus.coding.settings import CodingSettings
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.outbox import OutboxMessage
@@ -240,7 +241,7 @@ async def test_code_over_the_size_limit_is_refused_with_413(
 ) -> None:
     world = await coding.world()
     exercise = await coding.exercise(world)
-    limit = app.state.settings.code_max_bytes
+    limit = CodingSettings.of(app.state.settings).code_max_bytes
     big = "x = 1\n" * (limit // 6 + 1)
     for response in (
         await coding.submit(world.learner, exercise["id"], big),

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from campus.coding.judge0 import Judge0Runner
+from campus.coding.runners.judge0 import Judge0Runner
 from campus.config import Settings
 from campus.kernel.jobs import Relay
 from campus.sandbox import RunStatus, SandboxLimits, TestCase, TestStatus
@@ -153,9 +153,7 @@ async def test_javascript_function_cases_are_wrapped_too(runner: Judge0Runner) -
 @pytest.fixture
 def settings(settings: Settings, judge0: FakeJudge0) -> Settings:
     """This module's app grades with Judge0 (the fake), not the local sandbox."""
-    return settings.model_copy(
-        update={"code_runner": "judge0", "judge0_url": judge0.url, "judge0_poll_seconds": 0.001}
-    )
+    return settings.replace(code_runner="judge0", judge0_url=judge0.url, judge0_poll_seconds=0.001)
 
 
 async def test_the_app_grades_submissions_through_judge0(

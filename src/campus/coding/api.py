@@ -8,13 +8,9 @@ import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.coding import repository as repo
-from campus.coding.data import (
-    CodeExerciseSummary,
-    CodeLanguage,
-    CodeResult,
-    ExerciseStatus,
-)
+from campus.coding.data import CodeExerciseSummary, CodeLanguage, CodeResult, ExerciseStatus
+from campus.coding.repository import exercises as exercises_repo
+from campus.coding.repository import submissions as submissions_repo
 from campus.config import Settings
 
 __all__ = ["code_results", "get_exercise_summary", "seed_demo"]
@@ -23,7 +19,7 @@ __all__ = ["code_results", "get_exercise_summary", "seed_demo"]
 async def get_exercise_summary(
     session: AsyncSession, exercise_id: uuid.UUID
 ) -> CodeExerciseSummary | None:
-    exercise = await repo.get_exercise(session, exercise_id)
+    exercise = await exercises_repo.get_exercise(session, exercise_id)
     if exercise is None:
         return None
     return CodeExerciseSummary(
@@ -44,11 +40,12 @@ async def code_results(
     """The learner's results on each published exercise of the course (two queries)."""
     exercises = [
         e
-        for e in await repo.exercises_of_course(session, course_id)
+        for e in await exercises_repo.exercises_of_course(session, course_id)
         if e.status == ExerciseStatus.PUBLISHED.value
     ]
     rows = {
-        row[0]: row for row in await repo.best_results(session, [e.id for e in exercises], user_id)
+        row[0]: row
+        for row in await submissions_repo.best_results(session, [e.id for e in exercises], user_id)
     }
     out: dict[uuid.UUID, CodeResult] = {}
     for exercise in exercises:

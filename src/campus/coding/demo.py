@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
-from campus.coding import repository as repo
 from campus.coding.data import ExerciseStatus
-from campus.coding.grader import limits_for, run_tests
 from campus.coding.models import CodeExercise
-from campus.coding.runners import engine_for
-from campus.coding.schemas import TestCaseIn
-from campus.coding.service import test_rows
+from campus.coding.repository import exercises as exercises_repo
+from campus.coding.runners.engine import engine_for
+from campus.coding.schemas.exercises import TestCaseIn
+from campus.coding.service.exercises import test_rows
+from campus.coding.service.test_runs import limits_for, run_tests
 from campus.config import Settings
 from campus.kernel.clock import utcnow
 from campus.kernel.ids import new_id
@@ -218,7 +218,7 @@ EXERCISES: dict[str, dict[str, Any]] = {
 async def seed_demo(
     session: AsyncSession, settings: Settings, course_id: uuid.UUID, instructor_id: uuid.UUID
 ) -> bool:
-    if await repo.exercises_of_course(session, course_id):
+    if await exercises_repo.exercises_of_course(session, course_id):
         return False
     version_id = await catalog.get_current_version_id(session, course_id)
     structure = await catalog.get_version_structure(session, version_id) if version_id else None

@@ -29,7 +29,8 @@ from campus.coding.exceptions import (
     NotEnrolled,
 )
 from campus.coding.models import CodeExercise, CodeSubmission
-from campus.coding.repository import get_exercise, get_submission
+from campus.coding.repository.exercises import get_exercise
+from campus.coding.repository.submissions import get_submission
 from campus.kernel.auth import Principal
 from campus.learning import api as learning
 

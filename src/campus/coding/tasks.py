@@ -1,7 +1,7 @@
 """Job handlers of coding exercises (wired by ``campus.main`` through ``register``), and the
 start-up of the code runner.
 
-Jobs: ``assessment.coding.grade_submission`` {submissionId} (see ``grading.py``),
+Jobs: ``assessment.coding.grade_submission`` {submissionId} (see ``service/grading.py``),
 ``assessment.coding.regrade_exercise`` {exerciseId, testsVersion}. Job names are stable.
 """
 
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.coding import grading
 from campus.coding.events import GRADE_JOB, REGRADE_JOB
-from campus.coding.runners import GradingEngine, engine_for
+from campus.coding.runners.engine import GradingEngine, engine_for
+from campus.coding.service import grading
 from campus.config import Settings
 from campus.kernel.outbox import Delivery, HandlerRegistry
 

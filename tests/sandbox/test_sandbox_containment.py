@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 
 from campus.sandbox import RunReport, SandboxLimits, TestCase, TestStatus
-
-from .conftest import CONFINED, HOSTILE, IS_ROOT, Canary, Sandbox
+from tests.fixtures.sandbox import CONFINED, HOSTILE, IS_ROOT, Canary, Sandbox
 
 REPO = Path(__file__).resolve().parents[3]
 Contained = Callable[[Sandbox, RunReport], None]

@@ -21,8 +21,14 @@ from campus.sandbox import (
 )
 from campus.sandbox import probe as probe_module
 from campus.sandbox.launcher import live_pids_of_uid
-
-from .conftest import CONFINED, HOSTILE, IS_ROOT, TEST_FIRST_UID, Sandbox, requires_root
+from tests.fixtures.sandbox import (
+    CONFINED,
+    HOSTILE,
+    IS_ROOT,
+    TEST_FIRST_UID,
+    Sandbox,
+    requires_root,
+)
 
 REPORTER = textwrap.dedent(
     """

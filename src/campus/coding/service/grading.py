@@ -8,7 +8,7 @@ The job handler runs in three steps (ADR 0016):
    no-op), and a RUNNING one only by a redelivery of the *same* message (its previous delivery
    is over: the relay redelivers only after the lease ran out or the handler failed) or after
    its deadline.
-2. **Run** the tests and the analysis, with no transaction open (``grader.pause``).
+2. **Run** the tests and the analysis, with no transaction open (``test_runs.pause``).
 3. **Record** (the relay's final transaction): ``RUNNING -> final`` only for the holder of the
    token (conditional update), with the per-test results, the analysis and the events, all in
    one commit. A superseded grader records nothing.
@@ -29,17 +29,14 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.coding import repository as repo
-from campus.coding.analysis import analyze
 from campus.coding.data import CodeSubmissionStatus
-from campus.coding.events import (
-    GRADE_JOB,
-    CodeSubmissionGraded,
-    CodeSubmissionPassed,
-)
-from campus.coding.grader import GRADER_FAILURE, Verdict, limits_for, run_tests
+from campus.coding.events import GRADE_JOB, CodeSubmissionGraded, CodeSubmissionPassed
 from campus.coding.models import CodeExercise, CodeSubmission, CodeTestCase
-from campus.coding.runners import GradingEngine
+from campus.coding.repository import exercises as exercises_repo
+from campus.coding.repository import submissions as submissions_repo
+from campus.coding.runners.engine import GradingEngine
+from campus.coding.service.analysis import analyze
+from campus.coding.service.test_runs import GRADER_FAILURE, Verdict, limits_for, run_tests
 from campus.kernel.clock import utcnow
 from campus.kernel.events import publish
 from campus.kernel.logging import get_logger
@@ -92,7 +89,7 @@ async def grade_submission(
     await session.rollback()
     now = utcnow()
     token = uuid.uuid4()
-    claimed = await repo.claim_submission(
+    claimed = await submissions_repo.claim_submission(
         session,
         submission_id,
         token=token,
@@ -103,11 +100,11 @@ async def grade_submission(
     if not claimed:
         log.info("code_grading_skipped", submission_id=str(submission_id))
         return
-    submission = await repo.get_submission(session, submission_id)
+    submission = await submissions_repo.get_submission(session, submission_id)
     assert submission is not None
-    exercise = await repo.get_exercise(session, submission.exercise_id)
+    exercise = await exercises_repo.get_exercise(session, submission.exercise_id)
     assert exercise is not None
-    tests = await repo.tests_of(session, exercise.id)
+    tests = await exercises_repo.tests_of(session, exercise.id)
     if submission.grading_attempts > MAX_GRADING_ATTEMPTS:
         log.error("code_grading_abandoned", submission_id=str(submission_id))
         verdict = Verdict(CodeSubmissionStatus.ERROR.value, (), "grading failed repeatedly")
@@ -124,10 +121,10 @@ async def grade_submission(
         automated = await analyze(engine.sandbox, submission.language, submission.code)
 
     # Step 3: record (committed by the relay).
-    current = await repo.get_exercise(session, exercise.id)
+    current = await exercises_repo.get_exercise(session, exercise.id)
     if current is not None and current.tests_version != exercise.tests_version:
         # The tests changed while we ran: grade again against the new ones.
-        if await repo.requeue_submission(session, submission_id, token):
+        if await submissions_repo.requeue_submission(session, submission_id, token):
             await enqueue_job(session, GRADE_JOB, {"submissionId": str(submission_id)})
         return
     await _record(session, submission, exercise, tests, verdict, automated, token)
@@ -165,12 +162,14 @@ async def _record(
         "grading_token": None,  # a column, not a secret  # nosec B105
         "grading_deadline": None,
     }
-    if not await repo.finish_submission(session, submission.id, token, values):
+    if not await submissions_repo.finish_submission(session, submission.id, token, values):
         log.info("code_grading_superseded", submission_id=str(submission.id))
         return
-    await repo.replace_results(session, submission.id, _result_rows(verdict, tests))
+    await submissions_repo.replace_results(session, submission.id, _result_rows(verdict, tests))
     if automated is not None:
-        await repo.save_automated_analysis(session, submission.id, automated.values(), now)
+        await submissions_repo.save_automated_analysis(
+            session, submission.id, automated.values(), now
+        )
     await publish(
         session,
         CodeSubmissionGraded(
@@ -216,10 +215,10 @@ async def regrade_exercise(session: AsyncSession, delivery: Delivery) -> None:
     """Put the exercise's final submissions graded against older tests back to PENDING and
     queue one grading job each (in this job's transaction)."""
     exercise_id = uuid.UUID(str(delivery.payload["exerciseId"]))
-    exercise = await repo.get_exercise(session, exercise_id)
+    exercise = await exercises_repo.get_exercise(session, exercise_id)
     if exercise is None:
         return
-    ids = await repo.mark_for_regrade(session, exercise.id, exercise.tests_version)
+    ids = await submissions_repo.mark_for_regrade(session, exercise.id, exercise.tests_version)
     for submission_id in ids:
         await enqueue_job(session, GRADE_JOB, {"submissionId": str(submission_id)})
     log.info("code_regrade_queued", exercise_id=str(exercise_id), submissions=len(ids))

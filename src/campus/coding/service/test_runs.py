@@ -18,7 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.coding.models import CodeExercise, CodeTestCase
-from campus.coding.runners import GradingEngine
+from campus.coding.runners.engine import GradingEngine
 from campus.kernel.logging import get_logger
 from campus.sandbox import (
     RunStatus,

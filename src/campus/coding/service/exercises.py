@@ -1,6 +1,6 @@
 """Coding exercises: authoring, the learner's and the staff's views, validation of the
 reference solution, publication and regrade requests. Services never commit; the one
-exception is ``grader.pause`` (see there), before code runs for seconds.
+exception is ``test_runs.pause`` (see there), before code runs for seconds.
 
 Every change to a grading input (test cases, language, reference solution, limits, maximum
 score) bumps ``tests_version`` in one conditional update that also checks the version the
@@ -18,8 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
 from campus.coding import policies
-from campus.coding import repository as repo
-from campus.coding.data import SANDBOX_ADMIN, ExerciseStatus
+from campus.coding.data import ExerciseStatus
 from campus.coding.events import REGRADE_JOB
 from campus.coding.exceptions import (
     ExerciseChanged,
@@ -28,23 +27,22 @@ from campus.coding.exceptions import (
     ReferenceSolutionFails,
     ReferenceSolutionMissing,
 )
-from campus.coding.grader import Verdict, limits_for, pause, run_tests
 from campus.coding.models import CodeExercise, CodeTestCase
-from campus.coding.runners import GradingEngine
-from campus.coding.schemas import (
+from campus.coding.repository import exercises as exercises_repo
+from campus.coding.runners.engine import GradingEngine
+from campus.coding.schemas.exercises import (
     ExerciseCreate,
     ExerciseListItem,
     ExerciseOut,
     ExerciseUpdate,
-    LayersOut,
     RegradeOut,
-    SandboxStatusOut,
     TestCaseIn,
     TestsReplace,
     ValidationOut,
 )
+from campus.coding.service.test_runs import Verdict, limits_for, pause, run_tests
+from campus.coding.service.wire import exercise_out, list_item, live_result_out
 from campus.coding.settings import CodingSettings
-from campus.coding.views import exercise_out, list_item, live_result_out
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
@@ -55,7 +53,6 @@ from campus.learning import api as learning
 
 #: Fields whose change can change a verdict (they bump ``tests_version``).
 GRADING_FIELDS = ("language", "reference_solution", "time_limit_ms", "memory_limit_mb")
-_NEEDS_RUN = (*GRADING_FIELDS, "tests")
 
 
 def test_rows(tests: list[TestCaseIn]) -> list[CodeTestCase]:
@@ -142,8 +139,8 @@ async def get_exercise(
     exercise, staff = await policies.visible_exercise(session, principal, exercise_id)
     if not staff and not await learning.is_enrolled(session, principal.user_id, exercise.course_id):
         raise NotEnrolled()
-    tests = await repo.tests_of(session, exercise.id)
-    revealed = await repo.revealed_hints(session, exercise.id, principal.user_id)
+    tests = await exercises_repo.tests_of(session, exercise.id)
+    revealed = await exercises_repo.revealed_hints(session, exercise.id, principal.user_id)
     return exercise_out(exercise, tests, staff=staff, revealed=revealed)
 
 
@@ -154,8 +151,10 @@ async def list_exercises(
     staff = await policies.is_staff(session, principal, course_id)
     if not staff and not await learning.is_enrolled(session, principal.user_id, course_id):
         raise NotEnrolled()
-    rows, total = await repo.list_exercises(session, course_id, published_only=not staff, page=page)
-    counts = await repo.test_counts(session, [r.id for r in rows])
+    rows, total = await exercises_repo.list_exercises(
+        session, course_id, published_only=not staff, page=page
+    )
+    counts = await exercises_repo.test_counts(session, [r.id for r in rows])
     items = [list_item(r, counts.get(r.id, (0, 0))) for r in rows]
     return Page[ExerciseListItem].build(items, total, page)
 
@@ -197,7 +196,7 @@ async def create_exercise(
     session.add(exercise)
     await session.flush()
     rows = test_rows(body.tests)
-    await repo.replace_tests(session, exercise.id, [_row_values(r) for r in rows])
+    await exercises_repo.replace_tests(session, exercise.id, [_row_values(r) for r in rows])
     return exercise_out(exercise, rows, staff=True, revealed=0)
 
 
@@ -258,7 +257,7 @@ async def update_exercise(
         changes["language"] = changes["language"].value
         await _check_language(engine, changes["language"])
     grading = [n for n in (*GRADING_FIELDS, "max_score") if n in changes]
-    tests = await repo.tests_of(session, exercise.id)
+    tests = await exercises_repo.tests_of(session, exercise.id)
     if any(n in changes for n in GRADING_FIELDS) and exercise.status == ExerciseStatus.PUBLISHED:
         candidate = _candidate(exercise, changes)
         await pause(session)
@@ -268,11 +267,11 @@ async def update_exercise(
     values = dict(changes, updated_at=utcnow())
     if grading:
         values["tests_version"] = exercise.tests_version + 1
-    if not await repo.update_exercise_if_unchanged(
+    if not await exercises_repo.update_exercise_if_unchanged(
         session, exercise.id, exercise.tests_version, values
     ):
         raise ExerciseChanged()
-    fresh = await repo.get_exercise(session, exercise.id)
+    fresh = await exercises_repo.get_exercise(session, exercise.id)
     assert fresh is not None
     return exercise_out(fresh, tests, staff=True, revealed=0)
 
@@ -304,12 +303,12 @@ async def replace_tests(
         if not verdict.passed:
             raise ReferenceSolutionFails(_failing(verdict, rows), verdict.error)
     values = {"tests_version": exercise.tests_version + 1, "updated_at": utcnow()}
-    if not await repo.update_exercise_if_unchanged(
+    if not await exercises_repo.update_exercise_if_unchanged(
         session, exercise.id, exercise.tests_version, values
     ):
         raise ExerciseChanged()
-    await repo.replace_tests(session, exercise.id, [_row_values(r) for r in rows])
-    fresh = await repo.get_exercise(session, exercise.id)
+    await exercises_repo.replace_tests(session, exercise.id, [_row_values(r) for r in rows])
+    fresh = await exercises_repo.get_exercise(session, exercise.id)
     assert fresh is not None
     return exercise_out(fresh, rows, staff=True, revealed=0)
 
@@ -319,11 +318,11 @@ async def validate(
 ) -> ValidationOut:
     """Run the reference solution against every test and remember the verdict."""
     exercise = await policies.authored_exercise(session, principal, exercise_id)
-    tests = await repo.tests_of(session, exercise.id)
+    tests = await exercises_repo.tests_of(session, exercise.id)
     version = exercise.tests_version
     await pause(session)
     verdict = await _reference_verdict(engine, exercise, tests)
-    await repo.update_exercise_if_unchanged(
+    await exercises_repo.update_exercise_if_unchanged(
         session,
         exercise.id,
         version,
@@ -348,7 +347,7 @@ async def publish(
 ) -> ExerciseOut:
     """Publish after the reference solution passed every test (409 with the failing ids)."""
     exercise = await policies.authored_exercise(session, principal, exercise_id)
-    tests = await repo.tests_of(session, exercise.id)
+    tests = await exercises_repo.tests_of(session, exercise.id)
     version = exercise.tests_version
     await pause(session)
     verdict = await _reference_verdict(engine, exercise, tests)
@@ -364,9 +363,9 @@ async def publish(
     }
     if exercise.published_at is None:
         values["published_at"] = now
-    if not await repo.update_exercise_if_unchanged(session, exercise.id, version, values):
+    if not await exercises_repo.update_exercise_if_unchanged(session, exercise.id, version, values):
         raise ExerciseChanged()
-    fresh = await repo.get_exercise(session, exercise.id)
+    fresh = await exercises_repo.get_exercise(session, exercise.id)
     assert fresh is not None
     return exercise_out(fresh, tests, staff=True, revealed=0)
 
@@ -377,7 +376,7 @@ async def request_regrade(
     """Queue one regrade of the submissions graded against older tests (idempotent per tests
     version: asking again before the tests change queues nothing)."""
     exercise = await policies.authored_exercise(session, principal, exercise_id)
-    version = await repo.request_regrade(session, exercise.id)
+    version = await exercises_repo.request_regrade(session, exercise.id)
     if version is None:
         return RegradeOut(
             tests_version=exercise.tests_version,
@@ -391,45 +390,4 @@ async def request_regrade(
         tests_version=version,
         queued=True,
         message="Submissions graded against older tests will be graded again.",
-    )
-
-
-# --------------------------------------------------------------------------- operations
-
-
-async def sandbox_status(principal: Principal, engine: GradingEngine) -> SandboxStatusOut:
-    principal.require(SANDBOX_ADMIN)
-    layers = await engine.start()
-    layers_out = None
-    if layers is not None:
-        layers_out = LayersOut(
-            rlimits=layers.rlimits,
-            uid_switch=layers.uid_switch,
-            bubblewrap=layers.bubblewrap,
-            pid_namespace=layers.pid_namespace,
-            network_isolated=layers.network_isolated,
-            subreaper=layers.subreaper,
-            no_new_privs=layers.no_new_privs,
-            seccomp=layers.seccomp,
-            active=list(layers.active()),
-            python=layers.python,
-            python_version=layers.python_version,
-            lint=layers.ruff,
-            notes=list(layers.notes),
-        )
-    pool = engine.status()
-    judge0_host = None
-    if engine.judge0_url:
-        from httpx import URL
-
-        judge0_host = URL(engine.judge0_url).host
-    return SandboxStatusOut(
-        runner=engine.kind,
-        judge0_host=judge0_host,
-        languages=list(engine.languages),
-        analysis=engine.analysis,
-        layers=layers_out,
-        probed_at=engine.probed_at,
-        uid_pool_size=pool["uid_pool_size"],
-        uid_pool_in_use=pool["uid_pool_in_use"],
     )

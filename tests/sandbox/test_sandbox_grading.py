@@ -17,14 +17,9 @@ from campus.sandbox import (
     UidPool,
     UnsupportedLanguage,
 )
-from campus.sandbox.compare import (
-    normalize_whitespace,
-    text_matches,
-    value_matches,
-)
+from campus.sandbox.compare import normalize_whitespace, text_matches, value_matches
 from campus.sandbox.limits import MiB
-
-from .conftest import HOSTILE, Sandbox
+from tests.fixtures.sandbox import HOSTILE, Sandbox
 
 FAST = SandboxLimits(cpu_seconds=1, wall_seconds=5.0, memory_bytes=128 * MiB)  # wall never hit
 

@@ -9,8 +9,7 @@ import signal
 from collections.abc import Callable
 
 from campus.sandbox import RunReport, TestCase, TestStatus
-
-from .conftest import CONFINED, Sandbox
+from tests.fixtures.sandbox import CONFINED, Sandbox
 
 Contained = Callable[[Sandbox, RunReport], None]
 

@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 
+from campus.coding.settings import CodingSettings
 from campus.kernel.logging import get_logger
 from campus.sandbox import (
     RunReport,
@@ -396,3 +397,15 @@ class Judge0Runner:
         status = TestStatus.PASSED if passed else TestStatus.FAILED
         output = truncate(rendered, self.display_limit)
         return self._result(test, status, answer=answer, output=output, diff=diff), True, None
+
+
+def judge0_runner(coding: CodingSettings) -> Judge0Runner:
+    """The Judge0 runner ``CAMPUS_JUDGE0_*`` configure (``CAMPUS_CODE_RUNNER=judge0``)."""
+    if not coding.judge0_url:
+        raise ValueError("CAMPUS_JUDGE0_URL must be set when CAMPUS_CODE_RUNNER=judge0")
+    return Judge0Runner(
+        coding.judge0_url,
+        auth_token=coding.judge0_auth_token.get_secret_value(),
+        poll_seconds=coding.judge0_poll_seconds,
+        timeout_seconds=coding.judge0_timeout_seconds,
+    )

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.coding import policies
-from campus.coding import repository as repo
 from campus.coding.data import CodeSubmissionStatus, ExerciseStatus
 from campus.coding.events import GRADE_JOB
 from campus.coding.exceptions import (
@@ -25,19 +24,21 @@ from campus.coding.exceptions import (
     NotCourseStaff,
     NotEnrolled,
 )
-from campus.coding.grader import GRADER_FAILURE, limits_for, pause, run_tests
 from campus.coding.models import CodeExercise, CodeSubmission
-from campus.coding.runners import GradingEngine
-from campus.coding.schemas import (
+from campus.coding.repository import exercises as exercises_repo
+from campus.coding.repository import submissions as submissions_repo
+from campus.coding.runners.engine import GradingEngine
+from campus.coding.schemas.exercises import HintsOut
+from campus.coding.schemas.submissions import (
     CodeIn,
     FeedbackIn,
-    HintsOut,
     RunOut,
     SubmissionOut,
     SubmissionSummary,
 )
+from campus.coding.service.test_runs import GRADER_FAILURE, limits_for, pause, run_tests
+from campus.coding.service.wire import live_result_out, submission_out, summary_out
 from campus.coding.settings import CodingSettings
-from campus.coding.views import live_result_out, submission_out, summary_out
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.ids import new_id
@@ -79,7 +80,7 @@ async def _checked_code(
 
 async def hints(session: AsyncSession, principal: Principal, exercise_id: uuid.UUID) -> HintsOut:
     exercise = await _workable(session, principal, exercise_id)
-    revealed = await repo.revealed_hints(session, exercise.id, principal.user_id)
+    revealed = await exercises_repo.revealed_hints(session, exercise.id, principal.user_id)
     all_hints = list(exercise.hints or [])
     return HintsOut(hint_count=len(all_hints), revealed=all_hints[:revealed])
 
@@ -91,7 +92,7 @@ async def reveal_next_hint(
     there are)."""
     exercise = await _workable(session, principal, exercise_id)
     all_hints = list(exercise.hints or [])
-    count = await repo.reveal_next_hint(
+    count = await exercises_repo.reveal_next_hint(
         session, exercise.id, principal.user_id, len(all_hints), utcnow()
     )
     if count is None:
@@ -119,7 +120,7 @@ async def run_visible(
         str(principal.user_id),
         f"{CodingSettings.of(settings).code_runs_per_minute}/minute",
     )
-    tests = await repo.tests_of(session, exercise.id)
+    tests = await exercises_repo.tests_of(session, exercise.id)
     visible = [t for t in tests if not t.hidden]
     hidden = len(tests) - len(visible)
     if not visible:
@@ -169,7 +170,7 @@ async def submit(
         code=code,
         status=CodeSubmissionStatus.PENDING.value,
         max_score=exercise.max_score,
-        hints_used=await repo.revealed_hints(session, exercise.id, principal.user_id),
+        hints_used=await exercises_repo.revealed_hints(session, exercise.id, principal.user_id),
         submitted_at=utcnow(),
         grading_attempts=0,
         regrades=0,
@@ -187,8 +188,8 @@ async def get_submission(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID
 ) -> SubmissionOut:
     submission, _grader = await policies.readable_submission(session, principal, submission_id)
-    results = await repo.results_of(session, submission.id)
-    analysis = await repo.analysis_of(session, submission.id)
+    results = await submissions_repo.results_of(session, submission.id)
+    analysis = await submissions_repo.analysis_of(session, submission.id)
     return submission_out(submission, results, analysis)
 
 
@@ -208,7 +209,7 @@ async def list_submissions(
         if not await learning.is_enrolled(session, principal.user_id, exercise.course_id):
             raise NotEnrolled()
         user_id = principal.user_id  # a learner's filter is always themself
-    rows, total = await repo.list_submissions(
+    rows, total = await submissions_repo.list_submissions(
         session, exercise.id, page, user_id=user_id, status=status.value if status else None
     )
     return Page[SubmissionSummary].build([summary_out(r) for r in rows], total, page)
@@ -230,7 +231,7 @@ async def give_feedback(
         "overall_score": body.overall_score,
         "analyzed_by": principal.user_id,
     }
-    await repo.save_feedback(session, submission.id, values, utcnow())
-    results = await repo.results_of(session, submission.id)
-    analysis = await repo.analysis_of(session, submission.id)
+    await submissions_repo.save_feedback(session, submission.id, values, utcnow())
+    results = await submissions_repo.results_of(session, submission.id)
+    analysis = await submissions_repo.analysis_of(session, submission.id)
     return submission_out(submission, results, analysis)

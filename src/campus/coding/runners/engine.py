@@ -16,13 +16,13 @@ is stopped and replaced.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from campus.coding.judge0 import Judge0Runner
+from campus.coding.runners.judge0 import Judge0Runner, judge0_runner
+from campus.coding.runners.local import local_sandbox
 from campus.coding.settings import CodingSettings
 from campus.config import Settings
 from campus.kernel.clock import utcnow
@@ -34,7 +34,6 @@ from campus.sandbox import (
     SandboxLayers,
     SandboxLimits,
     TestCase,
-    UidPool,
 )
 
 log = get_logger("campus.coding.runners")
@@ -120,15 +119,16 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 def _key(settings: Settings) -> tuple[Any, ...]:
+    coding = CodingSettings.of(settings)
     return (
-        CodingSettings.of(settings).code_runner,
-        CodingSettings.of(settings).judge0_url,
-        CodingSettings.of(settings).code_analysis,
-        CodingSettings.of(settings).sandbox_bubblewrap,
-        CodingSettings.of(settings).sandbox_first_uid,
-        CodingSettings.of(settings).sandbox_uid_pool_size,
-        CodingSettings.of(settings).sandbox_workspace_root,
-        CodingSettings.of(settings).sandbox_max_concurrency,
+        coding.code_runner,
+        coding.judge0_url,
+        coding.code_analysis,
+        coding.sandbox_bubblewrap,
+        coding.sandbox_first_uid,
+        coding.sandbox_uid_pool_size,
+        coding.sandbox_workspace_root,
+        coding.sandbox_max_concurrency,
         id(_running_loop()),
     )
 
@@ -143,46 +143,20 @@ def _drop_engines_of_closed_loops() -> None:
 
 def build_engine(settings: Settings) -> GradingEngine:
     """A new engine for ``settings`` (``engine_for`` shares one per process)."""
-    sandbox: LocalSandboxRunner | None = None
-    needs_local = (
-        CodingSettings.of(settings).code_runner == "local"
-        or CodingSettings.of(settings).code_analysis
-    )
-    if needs_local:
-        import os
-
-        pool = None
-        if os.geteuid() == 0:
-            pool = UidPool(
-                CodingSettings.of(settings).sandbox_first_uid,
-                CodingSettings.of(settings).sandbox_uid_pool_size,
-            )
-        sandbox = LocalSandboxRunner(
-            uid_pool=pool,
-            use_bubblewrap=CodingSettings.of(settings).sandbox_bubblewrap,
-            workspace_root=CodingSettings.of(settings).sandbox_workspace_root or None,
-            max_concurrency=CodingSettings.of(settings).sandbox_max_concurrency or None,
-        )
-    if CodingSettings.of(settings).code_runner == "judge0":
-        if not CodingSettings.of(settings).judge0_url:
-            raise ValueError("CAMPUS_JUDGE0_URL must be set when CAMPUS_CODE_RUNNER=judge0")
-        runner: CodeRunner = Judge0Runner(
-            CodingSettings.of(settings).judge0_url,
-            auth_token=CodingSettings.of(settings).judge0_auth_token.get_secret_value(),
-            poll_seconds=CodingSettings.of(settings).judge0_poll_seconds,
-            timeout_seconds=CodingSettings.of(settings).judge0_timeout_seconds,
-        )
+    coding = CodingSettings.of(settings)
+    sandbox = None
+    if coding.code_runner == "local" or coding.code_analysis:
+        sandbox = local_sandbox(coding)
+    if coding.code_runner == "judge0":
         return GradingEngine(
             "judge0",
-            runner,
+            judge0_runner(coding),
             sandbox,
-            judge0_url=CodingSettings.of(settings).judge0_url,
-            analysis=CodingSettings.of(settings).code_analysis,
+            judge0_url=coding.judge0_url,
+            analysis=coding.code_analysis,
         )
     assert sandbox is not None
-    return GradingEngine(
-        "local", sandbox, sandbox, analysis=CodingSettings.of(settings).code_analysis
-    )
+    return GradingEngine("local", sandbox, sandbox, analysis=coding.code_analysis)
 
 
 def engine_for(settings: Settings) -> GradingEngine:
@@ -200,12 +174,3 @@ def install_engine(settings: Settings, engine: GradingEngine) -> None:
     """Use ``engine`` for ``settings`` in the running loop (benchmarks, tests)."""
     engine.loop = _running_loop()
     _ENGINES[_key(settings)] = engine
-
-
-async def close_engines() -> None:
-    """Stop every engine of this process (tests; a process exit does it anyway)."""
-    engines = list(_ENGINES.values())
-    _ENGINES.clear()
-    for engine in engines:
-        with contextlib.suppress(Exception):
-            await engine.close()

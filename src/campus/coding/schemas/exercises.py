@@ -3,42 +3,27 @@
 Learners get ``ExerciseOut`` with the visible test cases and the number of hidden ones;
 ``staff`` (instructors of the course and administrators only) adds the reference solution,
 every hint and every test case. Per-test results of hidden tests carry the verdict, time and
-memory only.
-"""
+memory only."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, cast
 
 from pydantic import Field, StringConstraints, model_validator
 
-from campus.coding.data import (
-    CodeLanguage,
-    CodeSubmissionStatus,
-    Comparison,
-    ExerciseStatus,
-    TestKind,
-)
-from campus.kernel.schemas import ApiModel, InputModel, Responses, error_responses
+from campus.coding.data import CodeLanguage, Comparison, ExerciseStatus, TestKind
+from campus.coding.schemas.common import Code, Difficulty, Hint, Markdown, Title
+from campus.coding.schemas.submissions import TestResultOut
+from campus.kernel.schemas import ApiModel, InputModel
 from campus.sandbox import TestCase as SandboxTestCase
 from campus.sandbox.models import TestKind as SandboxKind
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Markdown = Annotated[str, StringConstraints(max_length=50_000)]
-Hint = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-Code = Annotated[str, StringConstraints(max_length=256 * 1024, strip_whitespace=False)]
-ListItem = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-Difficulty = Annotated[str, StringConstraints(pattern=r"^(EASY|MEDIUM|HARD)$")]
-
 MAX_TESTS = 50
+
 MAX_TEST_DATA_BYTES = 64 * 1024
-
-
-# --------------------------------------------------------------------------- inputs
 
 
 class TestCaseIn(InputModel):
@@ -135,21 +120,6 @@ class TestsReplace(InputModel):
         return self
 
 
-class CodeIn(InputModel):
-    code: Code = Field(description="The program (size-limited; see codeMaxBytes)")
-
-
-class FeedbackIn(InputModel):
-    feedback: Markdown | None = None
-    strengths: list[ListItem] = Field(default_factory=list, max_length=20)
-    weaknesses: list[ListItem] = Field(default_factory=list, max_length=20)
-    suggestions: list[ListItem] = Field(default_factory=list, max_length=20)
-    overall_score: int | None = Field(default=None, ge=0, le=100)
-
-
-# --------------------------------------------------------------------------- outputs
-
-
 class TestCaseOut(ApiModel):
     __test__ = False
 
@@ -222,99 +192,6 @@ class ExerciseListItem(ApiModel):
     hidden_test_count: int
 
 
-class TestResultOut(ApiModel):
-    """One test's verdict. Hidden tests: ``passed``, ``status``, time and memory only."""
-
-    __test__ = False
-
-    test_id: uuid.UUID | None
-    position: int
-    name: str
-    hidden: bool
-    passed: bool
-    status: str
-    weight: int
-    time_ms: float
-    memory_kb: int
-    output: str | None = None
-    diff: str | None = None
-    error: str | None = None
-
-
-class LintFinding(ApiModel):
-    code: str
-    message: str
-    line: int
-    column: int
-
-
-class FunctionMetric(ApiModel):
-    name: str
-    line: int
-    complexity: int
-
-
-class AnalysisOut(ApiModel):
-    """Seed 003 ``AssignmentAnalysis`` for code: ``AI`` (machine-made: metrics and lint
-    computed in the sandbox), ``MANUAL`` (instructor only) or ``HYBRID`` (both)."""
-
-    analysis_type: str
-    automated_status: str | None
-    automated_note: str | None
-    lines_of_code: int | None
-    comment_lines: int | None
-    blank_lines: int | None
-    max_complexity: int | None
-    functions: list[FunctionMetric]
-    lint_findings: list[LintFinding]
-    lint_total: int | None
-    tool: str | None
-    feedback: str | None
-    strengths: list[str]
-    weaknesses: list[str]
-    suggestions: list[str]
-    overall_score: int | None
-    analyzed_by: uuid.UUID | None
-    updated_at: datetime
-
-
-class SubmissionSummary(ApiModel):
-    id: uuid.UUID
-    exercise_id: uuid.UUID
-    course_id: uuid.UUID
-    user_id: uuid.UUID
-    language: CodeLanguage
-    status: CodeSubmissionStatus
-    score: Decimal | None
-    max_score: int
-    tests_passed: int | None
-    tests_total: int | None
-    tests_version: int | None
-    hints_used: int
-    submitted_at: datetime
-    graded_at: datetime | None
-
-
-class SubmissionOut(SubmissionSummary):
-    code: str
-    started_at: datetime | None
-    error: str | None
-    regrades: int
-    results: list[TestResultOut]
-    analysis: AnalysisOut | None
-
-
-class RunOut(ApiModel):
-    """A "run": the visible tests only, nothing recorded."""
-
-    status: str
-    tests_passed: int
-    tests_total: int
-    hidden_tests_not_run: int
-    results: list[TestResultOut]
-    error: str | None = None
-
-
 class ValidationOut(ApiModel):
     """The reference solution against every test case (instructors see hidden ones too)."""
 
@@ -334,57 +211,3 @@ class RegradeOut(ApiModel):
     tests_version: int
     queued: bool
     message: str
-
-
-class LayersOut(ApiModel):
-    rlimits: bool
-    uid_switch: bool
-    bubblewrap: bool
-    pid_namespace: bool
-    network_isolated: bool
-    subreaper: bool
-    no_new_privs: bool
-    seccomp: bool
-    active: list[str]
-    python: str | None
-    python_version: str | None
-    lint: str | None
-    notes: list[str]
-
-
-class SandboxStatusOut(ApiModel):
-    runner: str
-    judge0_host: str | None
-    languages: list[str]
-    analysis: bool
-    layers: LayersOut | None
-    probed_at: datetime | None
-    uid_pool_size: int
-    uid_pool_in_use: int
-
-
-# --------------------------------------------------------------------------- errors (OpenAPI)
-
-
-_DESCRIPTIONS = {
-    400: "Malformed request (e.g. invalid JSON)",
-    401: "Authentication required or the token is invalid",
-    403: "Visible but not allowed (not enrolled, not the course's staff, missing permission)",
-    404: "Not found (or not visible to the caller)",
-    409: "Conflicts with the current state (stable error code in the envelope; a failing "
-    "reference solution lists the failing test ids)",
-    413: "Code or request body too large",
-    415: "Wrong content type",
-    422: "Invalid input (field details in the envelope)",
-    429: "Rate limited (see Retry-After)",
-}
-
-
-def errors(*statuses: int) -> Responses:
-    """OpenAPI ``responses`` for the error statuses a route can return."""
-    return error_responses(_DESCRIPTIONS, *statuses)
-
-
-READ_ERRORS = errors(401, 403, 404, 422)
-WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 422)
-RATE_LIMITED_WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 422, 429)

@@ -19,18 +19,20 @@ from campus.coding.models import (
     CodeTestCase,
     CodeTestResult,
 )
-from campus.coding.schemas import (
-    AnalysisOut,
+from campus.coding.schemas.exercises import (
     ExerciseListItem,
     ExerciseOut,
     ExerciseStaffView,
+    TestCaseOut,
+    ValidationState,
+)
+from campus.coding.schemas.submissions import (
+    AnalysisOut,
     FunctionMetric,
     LintFinding,
     SubmissionOut,
     SubmissionSummary,
-    TestCaseOut,
     TestResultOut,
-    ValidationState,
 )
 from campus.sandbox import TestResult
 

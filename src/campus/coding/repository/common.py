@@ -1,0 +1,12 @@
+"""Helpers shared by the coding repositories."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+
+def table_of(model: Any) -> sa.Table:
+    """The ``Table`` of a mapped class (for Core statements)."""
+    return cast(sa.Table, model.__table__)

@@ -1,0 +1,1 @@
+"""Wire models of coding exercises (camelCase JSON; inputs forbid unknown fields)."""

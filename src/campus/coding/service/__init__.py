@@ -1,0 +1,2 @@
+"""Coding exercises' business rules. Services never commit (except ``test_runs.pause``, before
+code runs); every query lives in ``repository``."""

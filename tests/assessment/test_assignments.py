@@ -79,7 +79,7 @@ async def test_submit_grade_with_rubric_and_letter_then_the_learner_sees_the_fee
         await client.get(
             f"{API}/submissions/{submitted['id']}/grade-history", headers=world.learner.headers
         )
-    )
+    )["items"]
     assert [h["marks"] for h in history] == ["100.00", "45.00"]
     assert [h["letterGrade"] for h in history] == ["A", "F"]
     # Graded work cannot be resubmitted.

@@ -8,8 +8,8 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
+from campus.assessment.demo import QUIZ_TITLE
 from campus.assessment.models import Assignment, Quiz
-from campus.assessment.service.demo import QUIZ_TITLE
 from campus.catalog import api as catalog
 from campus.config import Settings
 from campus.kernel.db import Database

@@ -13,8 +13,8 @@ from urllib.parse import urlencode
 from httpx import AsyncClient
 
 from campus.catalog import api as catalog_api
-from campus.catalog.schemas.common import PriceIn
 from campus.catalog.schemas.courses import TrackIn
+from campus.catalog.schemas.fields import PriceIn
 from campus.catalog.service import publication
 from campus.catalog.text import search_words
 from campus.kernel.db import Database

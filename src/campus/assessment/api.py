@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.assessment import demo
 from campus.assessment.data import (
     AssessmentKind,
     AssignmentSummary,
@@ -18,7 +19,6 @@ from campus.assessment.data import (
 from campus.assessment.repository import assignments as assignments_repo
 from campus.assessment.repository import attempts as attempts_repo
 from campus.assessment.repository import questions as questions_repo
-from campus.assessment.service import demo
 from campus.assessment.service.gradebook import policy_score
 from campus.kernel.storage import LocalFileStorage
 

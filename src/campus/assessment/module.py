@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from campus.assessment import tasks
+from campus.assessment import demo, tasks
 from campus.assessment.data import PERMISSIONS
 from campus.assessment.endpoints import router
-from campus.assessment.endpoints.common import UPLOAD_PATHS
-from campus.assessment.service import demo
+from campus.assessment.endpoints.limits import UPLOAD_PATHS
 from campus.assessment.settings import AssessmentSettings
 from campus.kernel.module import ContextModule
 

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.catalog import api
 from campus.catalog.data import CourseLevel, LessonType
 from campus.catalog.repository import taxonomy as taxonomy_repo
-from campus.catalog.schemas.common import PriceIn
 from campus.catalog.schemas.courses import (
     ApproveRequest,
     CourseCreate,
@@ -26,6 +25,7 @@ from campus.catalog.schemas.courses import (
     SubmitRequest,
     TrackIn,
 )
+from campus.catalog.schemas.fields import PriceIn
 from campus.catalog.schemas.structure import LessonCreate, LessonTranslationIn, ModuleCreate
 from campus.catalog.schemas.taxonomy import CategoryCreate, CategoryTranslationIn
 from campus.catalog.service import authoring, publication, structure, taxonomy

@@ -24,7 +24,8 @@ from campus.learning.data import (
 )
 from campus.learning.repository import enrollments as repo
 from campus.learning.service import enrollments, entitlements, maintenance
-from campus.learning.service.common import has_access, summary
+from campus.learning.service.conversions import summary
+from campus.learning.service.enrollment_status import has_access
 
 __all__ = [
     "count_enrolled_courses",

@@ -190,7 +190,7 @@ class ContentUrlOut(ApiModel):
     url: str
 
 
-class AttachmentOut(ApiModel):
+class LessonAttachmentOut(ApiModel):
     name: str
     url: str
     size_bytes: int | None
@@ -214,7 +214,7 @@ class LessonView(ApiModel):
     video_url: str | None
     video_duration_seconds: int | None
     presentation_url: str | None
-    attachments: list[AttachmentOut]
+    attachments: list[LessonAttachmentOut]
     quiz_id: uuid.UUID | None
     assignment_id: uuid.UUID | None
     is_required: bool

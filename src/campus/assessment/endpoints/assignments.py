@@ -10,17 +10,17 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import FileResponse
 
 from campus.assessment.data import AssessmentKind
-from campus.assessment.endpoints.common import AssessmentLimits
+from campus.assessment.endpoints.errors import READ_ERRORS, WRITE_ERRORS, errors
+from campus.assessment.endpoints.limits import AssessmentLimits
 from campus.assessment.exceptions import FileNotFound
 from campus.assessment.schemas.assignments import (
     AssignmentCreate,
     AssignmentOut,
+    AssignmentSubmissionOut,
     AssignmentUpdate,
     FileOut,
     SubmissionIn,
-    SubmissionOut,
 )
-from campus.assessment.schemas.common import READ_ERRORS, WRITE_ERRORS, errors
 from campus.assessment.service import assignments, storage, submissions
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
@@ -53,13 +53,16 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
     @router.get(
         f"/courses/{{course_id}}/{segment}",
         summary=f"The course's {segment} (learners see published ones)",
-        response_model=list[AssignmentOut],
+        response_model=Page[AssignmentOut],
         responses=READ_ERRORS,
     )
     async def list_for_course(
-        course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
-    ) -> list[AssignmentOut]:
-        return await assignments.list_for_course(session, principal, course_id, kind)
+        course_id: uuid.UUID,
+        session: DbSession,
+        principal: CurrentPrincipal,
+        params: Annotated[PageParams, Depends(page_params)],
+    ) -> Page[AssignmentOut]:
+        return await assignments.list_for_course(session, principal, course_id, kind, params)
 
     @router.get(
         f"/{segment}/{{assignment_id}}",
@@ -124,7 +127,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         f"/{segment}/{{assignment_id}}/submissions",
         status_code=201,
         summary=start_summary,
-        response_model=SubmissionOut,
+        response_model=AssignmentSubmissionOut,
         responses=WRITE_ERRORS,
     )
     async def start(
@@ -133,7 +136,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         principal: CurrentPrincipal,
         limits: AssessmentLimits,
         body: SubmissionIn | None = None,
-    ) -> SubmissionOut:
+    ) -> AssignmentSubmissionOut:
         return await submissions.start(
             session, principal, assignment_id, kind, body, limits.grace_seconds
         )
@@ -141,7 +144,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
     @router.get(
         f"/{segment}/{{assignment_id}}/submissions",
         summary="Submissions (learners: their own; staff: everyone's)",
-        response_model=Page[SubmissionOut],
+        response_model=Page[AssignmentSubmissionOut],
         responses=READ_ERRORS,
     )
     async def list_submissions(
@@ -150,7 +153,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         principal: CurrentPrincipal,
         params: Annotated[PageParams, Depends(page_params)],
         limits: AssessmentLimits,
-    ) -> Page[SubmissionOut]:
+    ) -> Page[AssignmentSubmissionOut]:
         return await submissions.list_for_assignment(
             session, principal, assignment_id, kind, params, limits.grace_seconds
         )
@@ -166,7 +169,7 @@ router = api_router(tags=["submissions"])
 @router.get(
     "/submissions/{submission_id}",
     summary="A submission with its files and (once graded) its grade and feedback",
-    response_model=SubmissionOut,
+    response_model=AssignmentSubmissionOut,
     responses=READ_ERRORS,
 )
 async def get_submission(
@@ -174,14 +177,14 @@ async def get_submission(
     session: DbSession,
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     return await submissions.get(session, principal, submission_id, limits.grace_seconds)
 
 
 @router.patch(
     "/submissions/{submission_id}",
     summary="Change the text or link of an open submission",
-    response_model=SubmissionOut,
+    response_model=AssignmentSubmissionOut,
     responses=WRITE_ERRORS,
 )
 async def update_submission(
@@ -190,7 +193,7 @@ async def update_submission(
     session: DbSession,
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     return await submissions.update(session, principal, submission_id, body, limits.grace_seconds)
 
 
@@ -198,7 +201,7 @@ async def update_submission(
     "/submissions/{submission_id}/files",
     status_code=201,
     summary="Upload a file to an open submission (size and type limits apply)",
-    response_model=SubmissionOut,
+    response_model=AssignmentSubmissionOut,
     responses=WRITE_ERRORS,
 )
 async def upload_file(
@@ -207,7 +210,7 @@ async def upload_file(
     session: DbSession,
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     return await submissions.upload(
         session,
         principal,
@@ -223,7 +226,7 @@ async def upload_file(
 @router.post(
     "/submissions/{submission_id}/submit",
     summary="Hand the submission in",
-    response_model=SubmissionOut,
+    response_model=AssignmentSubmissionOut,
     responses=errors(401, 404, 409, 422),
 )
 async def hand_in(
@@ -231,7 +234,7 @@ async def hand_in(
     session: DbSession,
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     return await submissions.hand_in(session, principal, submission_id, limits.grace_seconds)
 
 

@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
-from campus.assessment.endpoints.common import AssessmentLimits
+from campus.assessment.endpoints.errors import READ_ERRORS, WRITE_ERRORS, errors
+from campus.assessment.endpoints.limits import AssessmentLimits
 from campus.assessment.schemas.attempts import (
     AnswerIn,
     AttemptOut,
@@ -15,7 +16,6 @@ from campus.assessment.schemas.attempts import (
     QuizAnalysisOut,
     SavedAnswerOut,
 )
-from campus.assessment.schemas.common import READ_ERRORS, WRITE_ERRORS, errors
 from campus.assessment.service import analysis, attempts
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router

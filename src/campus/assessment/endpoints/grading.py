@@ -9,9 +9,11 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, Query
 from fastapi.responses import StreamingResponse
 
+from campus.assessment.endpoints.errors import READ_ERRORS, WRITE_ERRORS, errors
 from campus.assessment.schemas.assignments import (
     AnalysisIn,
-    AnalysisOut,
+    AssignmentAnalysisOut,
+    AssignmentSubmissionOut,
     CourseGradingIn,
     CourseGradingOut,
     GradebookOut,
@@ -19,9 +21,7 @@ from campus.assessment.schemas.assignments import (
     GradeIn,
     QueueItemOut,
     RevisionIn,
-    SubmissionOut,
 )
-from campus.assessment.schemas.common import READ_ERRORS, WRITE_ERRORS, errors
 from campus.assessment.service import gradebook, grading
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
@@ -60,60 +60,63 @@ async def grading_queue(
 @router.post(
     "/submissions/{submission_id}/grade",
     summary="Grade a submission: marks or rubric, feedback, letter grade",
-    response_model=SubmissionOut,
+    response_model=AssignmentSubmissionOut,
     responses=WRITE_ERRORS,
 )
 async def grade(
     submission_id: uuid.UUID, body: GradeIn, session: DbSession, principal: CurrentPrincipal
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     return await grading.grade(session, principal, submission_id, body)
 
 
 @router.post(
     "/submissions/{submission_id}/revision-request",
     summary="Ask the learner to revise and resubmit",
-    response_model=SubmissionOut,
+    response_model=AssignmentSubmissionOut,
     responses=WRITE_ERRORS,
 )
 async def request_revision(
     submission_id: uuid.UUID, body: RevisionIn, session: DbSession, principal: CurrentPrincipal
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     return await grading.request_revision(session, principal, submission_id, body)
 
 
 @router.get(
     "/submissions/{submission_id}/grade-history",
-    summary="Every grade, feedback and revision request of a submission",
-    response_model=list[GradeHistoryOut],
+    summary="Every grade, feedback and revision request of a submission, oldest first",
+    response_model=Page[GradeHistoryOut],
     responses=READ_ERRORS,
 )
 async def grade_history(
-    submission_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
-) -> list[GradeHistoryOut]:
-    return await grading.history(session, principal, submission_id)
+    submission_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[GradeHistoryOut]:
+    return await grading.history(session, principal, submission_id, params)
 
 
 @router.put(
     "/submissions/{submission_id}/analysis",
     summary="Write the analysis of a submission (strengths, weaknesses, suggestions)",
-    response_model=AnalysisOut,
+    response_model=AssignmentAnalysisOut,
     responses=WRITE_ERRORS,
 )
 async def put_analysis(
     submission_id: uuid.UUID, body: AnalysisIn, session: DbSession, principal: CurrentPrincipal
-) -> AnalysisOut:
+) -> AssignmentAnalysisOut:
     return await grading.put_analysis(session, principal, submission_id, body)
 
 
 @router.get(
     "/submissions/{submission_id}/analysis",
     summary="The analysis of a submission",
-    response_model=AnalysisOut,
+    response_model=AssignmentAnalysisOut,
     responses=READ_ERRORS,
 )
 async def get_analysis(
     submission_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
-) -> AnalysisOut:
+) -> AssignmentAnalysisOut:
     return await grading.get_analysis(session, principal, submission_id)
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Path, Query, Response
 
 from campus.assessment.data import Difficulty, QuestionType
-from campus.assessment.schemas.common import READ_ERRORS, WRITE_ERRORS, errors
+from campus.assessment.endpoints.errors import READ_ERRORS, WRITE_ERRORS, errors
 from campus.assessment.schemas.quiz import (
     QuestionIn,
     QuestionOut,
@@ -132,13 +132,16 @@ async def create_quiz(
 @quiz_router.get(
     "/courses/{course_id}/quizzes",
     summary="The course's quizzes (learners see published ones)",
-    response_model=list[QuizOut],
+    response_model=Page[QuizOut],
     responses=READ_ERRORS,
 )
 async def list_quizzes(
-    course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
-) -> list[QuizOut]:
-    return await quizzes.list_quizzes(session, principal, course_id)
+    course_id: uuid.UUID,
+    session: DbSession,
+    principal: CurrentPrincipal,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[QuizOut]:
+    return await quizzes.list_quizzes(session, principal, course_id, params)
 
 
 @quiz_router.get(

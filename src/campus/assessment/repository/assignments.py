@@ -30,15 +30,38 @@ async def get_assignment(
     return (await session.execute(query)).scalar_one_or_none()
 
 
+def _course_assignments(course_id: uuid.UUID, kind: str | None, published_only: bool) -> list[Any]:
+    where: list[Any] = [Assignment.course_id == course_id]
+    if kind is not None:
+        where.append(Assignment.kind == kind)
+    if published_only:
+        where.append(Assignment.status == "published")
+    return where
+
+
 async def assignments_of_course(
     session: AsyncSession, course_id: uuid.UUID, *, kind: str | None, published_only: bool
 ) -> list[Assignment]:
-    query = sa.select(Assignment).where(Assignment.course_id == course_id)
-    if kind is not None:
-        query = query.where(Assignment.kind == kind)
-    if published_only:
-        query = query.where(Assignment.status == "published")
+    query = sa.select(Assignment).where(*_course_assignments(course_id, kind, published_only))
     return list((await session.execute(query.order_by(Assignment.id))).scalars())
+
+
+async def assignment_page(
+    session: AsyncSession,
+    course_id: uuid.UUID,
+    *,
+    kind: str,
+    published_only: bool,
+    offset: int,
+    limit: int,
+) -> tuple[list[Assignment], int]:
+    """A page of the course's assignments (or exams), oldest first, and how many there are."""
+    where = _course_assignments(course_id, kind, published_only)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Assignment).where(*where))
+    rows = await session.execute(
+        sa.select(Assignment).where(*where).order_by(Assignment.id).offset(offset).limit(limit)
+    )
+    return list(rows.scalars()), int(total or 0)
 
 
 async def add(session: AsyncSession, obj: Any) -> None:
@@ -201,13 +224,20 @@ async def count_files(session: AsyncSession, owner_id: uuid.UUID) -> int:
 # --------------------------------------------------------------------------- grading
 
 
-async def history_of(session: AsyncSession, submission_id: uuid.UUID) -> list[GradeHistory]:
+async def history_page(
+    session: AsyncSession, submission_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[list[GradeHistory], int]:
+    """A page of a submission's grading history (oldest first) and how long it is."""
+    where = GradeHistory.submission_id == submission_id
+    total = await session.scalar(sa.select(sa.func.count()).select_from(GradeHistory).where(where))
     rows = await session.execute(
         sa.select(GradeHistory)
-        .where(GradeHistory.submission_id == submission_id)
+        .where(where)
         .order_by(GradeHistory.created_at, GradeHistory.id)
+        .offset(offset)
+        .limit(limit)
     )
-    return list(rows.scalars())
+    return list(rows.scalars()), int(total or 0)
 
 
 async def get_course_grading(session: AsyncSession, course_id: uuid.UUID) -> CourseGrading | None:

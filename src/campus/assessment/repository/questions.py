@@ -165,13 +165,30 @@ async def quizzes_by_ids(
     return {q.id: q for q in rows.scalars()}
 
 
+def _course_quizzes(course_id: uuid.UUID, published_only: bool) -> list[Any]:
+    where: list[Any] = [Quiz.course_id == course_id]
+    if published_only:
+        where.append(Quiz.status == "published")
+    return where
+
+
 async def quizzes_of_course(
     session: AsyncSession, course_id: uuid.UUID, *, published_only: bool
 ) -> list[Quiz]:
-    query = sa.select(Quiz).where(Quiz.course_id == course_id)
-    if published_only:
-        query = query.where(Quiz.status == "published")
+    query = sa.select(Quiz).where(*_course_quizzes(course_id, published_only))
     return list((await session.execute(query.order_by(Quiz.id))).scalars())
+
+
+async def quiz_page(
+    session: AsyncSession, course_id: uuid.UUID, *, published_only: bool, offset: int, limit: int
+) -> tuple[list[Quiz], int]:
+    """A page of the course's quizzes (oldest first) and how many there are."""
+    where = _course_quizzes(course_id, published_only)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Quiz).where(*where))
+    rows = await session.execute(
+        sa.select(Quiz).where(*where).order_by(Quiz.id).offset(offset).limit(limit)
+    )
+    return list(rows.scalars()), int(total or 0)
 
 
 async def pool_ids(session: AsyncSession, quiz_id: uuid.UUID) -> list[uuid.UUID]:

@@ -18,7 +18,7 @@ from campus.assessment.data import (
     SubmissionStatus,
     SubmissionType,
 )
-from campus.assessment.schemas.common import ListItem, LongText, ShortText, Title, WebUrl
+from campus.assessment.schemas.fields import ListItem, LongText, ShortText, Title, WebUrl
 from campus.kernel.schemas import ApiModel, InputModel
 
 
@@ -140,7 +140,7 @@ class GradeOut(ApiModel):
     graded_at: datetime | None
 
 
-class SubmissionOut(ApiModel):
+class AssignmentSubmissionOut(ApiModel):
     id: uuid.UUID
     assignment_id: uuid.UUID
     kind: AssessmentKind
@@ -233,7 +233,7 @@ class AnalysisIn(InputModel):
     detailed_feedback: LongText | None = None
 
 
-class AnalysisOut(ApiModel):
+class AssignmentAnalysisOut(ApiModel):
     submission_id: uuid.UUID
     analysis_type: AnalysisType
     overall_score: int | None

@@ -16,7 +16,7 @@ from campus.assessment.data import (
     RevealPolicy,
     ScorePolicy,
 )
-from campus.assessment.schemas.common import LongText, ShortText, Title, Topic, WebUrl
+from campus.assessment.schemas.fields import LongText, ShortText, Title, Topic, WebUrl
 from campus.kernel.schemas import ApiModel, InputModel
 
 AnswerText = Field(min_length=1, max_length=200)

@@ -31,6 +31,7 @@ from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.ids import new_id
+from campus.kernel.pagination import Page, PageParams
 from campus.kernel.storage import LocalFileStorage
 
 _DEFAULTS: dict[str, Any] = {
@@ -233,15 +234,25 @@ async def get(
 
 
 async def list_for_course(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, kind: AssessmentKind
-) -> list[AssignmentOut]:
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    kind: AssessmentKind,
+    params: PageParams,
+) -> Page[AssignmentOut]:
     await access.course(session, course_id)
     staff = await access.staff_or_enrolled(session, principal, course_id)
-    rows = await repo.assignments_of_course(
-        session, course_id, kind=kind.value, published_only=not staff
+    rows, total = await repo.assignment_page(
+        session,
+        course_id,
+        kind=kind.value,
+        published_only=not staff,
+        offset=params.offset,
+        limit=params.limit,
     )
     resources = await repo.files_of(session, [a.id for a in rows])
-    return [assignment_out(a, resources[a.id]) for a in rows]
+    items = [assignment_out(a, resources[a.id]) for a in rows]
+    return Page[AssignmentOut].build(items, total, params)
 
 
 async def add_resource(

@@ -16,7 +16,8 @@ from campus.assessment.models import CourseGrading, GradeHistory, Submission
 from campus.assessment.repository import assignments as repo
 from campus.assessment.schemas.assignments import (
     AnalysisIn,
-    AnalysisOut,
+    AssignmentAnalysisOut,
+    AssignmentSubmissionOut,
     CourseGradingIn,
     CourseGradingOut,
     GradeBandOut,
@@ -24,7 +25,6 @@ from campus.assessment.schemas.assignments import (
     GradeIn,
     QueueItemOut,
     RevisionIn,
-    SubmissionOut,
 )
 from campus.assessment.service import access
 from campus.assessment.service.submissions import submission_out, visible_submission
@@ -196,7 +196,7 @@ async def _history(
 
 async def grade(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, body: GradeIn
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     submission = await _gradable(session, principal, submission_id)
     if submission.status not in (
         SubmissionStatus.SUBMITTED.value,
@@ -258,7 +258,7 @@ async def grade(
 
 async def request_revision(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, body: RevisionIn
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     submission = await _gradable(session, principal, submission_id)
     if submission.status not in (
         SubmissionStatus.SUBMITTED.value,
@@ -278,10 +278,13 @@ async def request_revision(
 
 
 async def history(
-    session: AsyncSession, principal: Principal, submission_id: uuid.UUID
-) -> list[GradeHistoryOut]:
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, params: PageParams
+) -> Page[GradeHistoryOut]:
     submission, _ = await visible_submission(session, principal, submission_id)
-    return [
+    rows, total = await repo.history_page(
+        session, submission.id, offset=params.offset, limit=params.limit
+    )
+    items = [
         GradeHistoryOut(
             id=h.id,
             action=h.action,
@@ -294,8 +297,9 @@ async def history(
             actor_id=h.actor_id,
             created_at=h.created_at,
         )
-        for h in await repo.history_of(session, submission.id)
+        for h in rows
     ]
+    return Page[GradeHistoryOut].build(items, total, params)
 
 
 # --------------------------------------------------------------------------- settings
@@ -346,8 +350,8 @@ async def put_course_grading(
 # --------------------------------------------------------------------------- analysis
 
 
-def _analysis_out(row: Any) -> AnalysisOut:
-    return AnalysisOut(
+def _analysis_out(row: Any) -> AssignmentAnalysisOut:
+    return AssignmentAnalysisOut(
         submission_id=row.submission_id,
         analysis_type=AnalysisType(row.analysis_type),
         overall_score=row.overall_score,
@@ -363,7 +367,7 @@ def _analysis_out(row: Any) -> AnalysisOut:
 
 async def put_analysis(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, body: AnalysisIn
-) -> AnalysisOut:
+) -> AssignmentAnalysisOut:
     submission = await _gradable(session, principal, submission_id)
     now = utcnow()
     await repo.upsert_analysis(
@@ -389,7 +393,7 @@ async def put_analysis(
 
 async def get_analysis(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID
-) -> AnalysisOut:
+) -> AssignmentAnalysisOut:
     submission, staff = await visible_submission(session, principal, submission_id)
     row = await repo.get_analysis(session, submission.id)
     hidden = not staff and submission.status not in (

@@ -25,6 +25,7 @@ from campus.catalog import api as catalog
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
+from campus.kernel.pagination import Page, PageParams
 
 _DEFAULTS: dict[str, Any] = {
     "passing_score": 70,
@@ -230,23 +231,26 @@ async def get_quiz(session: AsyncSession, principal: Principal, quiz_id: uuid.UU
 
 
 async def list_quizzes(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> list[QuizOut]:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, params: PageParams
+) -> Page[QuizOut]:
     await access.course(session, course_id)
     staff = await access.staff_or_enrolled(session, principal, course_id)
-    quizzes = await repo.quizzes_of_course(session, course_id, published_only=not staff)
+    quizzes, total = await repo.quiz_page(
+        session, course_id, published_only=not staff, offset=params.offset, limit=params.limit
+    )
     sizes = await repo.pool_sizes(session, [q.id for q in quizzes])
     used: dict[uuid.UUID, int] = {}
     if not staff:
         used = await attempts_repo.started_counts(
             session, principal.user_id, [q.id for q in quizzes]
         )
-    return [
+    items = [
         quiz_out(
             q, sizes.get(q.id, 0), staff=staff, attempts_used=None if staff else used.get(q.id, 0)
         )
         for q in quizzes
     ]
+    return Page[QuizOut].build(items, total, params)
 
 
 async def quiz_statistics(

@@ -45,7 +45,7 @@ from campus.assessment.exceptions import (
 from campus.assessment.models import Assignment, StoredFile, Submission
 from campus.assessment.repository import assignments as repo
 from campus.assessment.repository import attempts as counters
-from campus.assessment.schemas.assignments import GradeOut, SubmissionIn, SubmissionOut
+from campus.assessment.schemas.assignments import AssignmentSubmissionOut, GradeOut, SubmissionIn
 from campus.assessment.service import access, deadlines, storage
 from campus.assessment.service.assignments import file_out, visible
 from campus.kernel.auth import Principal
@@ -62,7 +62,7 @@ _SHOWS_GRADE = {SubmissionStatus.GRADED.value, SubmissionStatus.REVISION_REQUIRE
 
 def submission_out(
     submission: Submission, files: Sequence[StoredFile], *, staff: bool = False
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     grade = None
     if staff or submission.status in _SHOWS_GRADE:
         grade = GradeOut(
@@ -77,7 +77,7 @@ def submission_out(
             graded_by=submission.graded_by,
             graded_at=submission.graded_at,
         )
-    return SubmissionOut(
+    return AssignmentSubmissionOut(
         id=submission.id,
         assignment_id=submission.assignment_id,
         kind=AssessmentKind(submission.kind),
@@ -115,7 +115,7 @@ async def start(
     kind: AssessmentKind,
     body: SubmissionIn | None,
     grace_seconds: int,
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     """Open a new submission (assignment: a pending draft; exam: the timed attempt, closed
     automatically at its deadline)."""
     assignment, _ = await visible(session, principal, assignment_id, kind)
@@ -274,7 +274,7 @@ async def update(
     submission_id: uuid.UUID,
     body: SubmissionIn,
     grace_seconds: int,
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
     if _past_deadline(submission, grace_seconds):
         raise DeadlinePassed()
@@ -294,7 +294,7 @@ async def upload(
     file_store: LocalFileStorage,
     upload_max: int,
     grace_seconds: int,
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
     if _past_deadline(submission, grace_seconds):
         raise DeadlinePassed()
@@ -331,7 +331,7 @@ async def upload(
 
 async def hand_in(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, grace_seconds: int
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
     files = (await repo.files_of(session, [submission.id]))[submission.id]
     now = utcnow()
@@ -368,7 +368,7 @@ async def visible_submission(
 
 async def get(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, grace_seconds: int
-) -> SubmissionOut:
+) -> AssignmentSubmissionOut:
     submission, staff = await visible_submission(session, principal, submission_id)
     await expire_if_due(session, [submission], grace_seconds)
     files = await repo.files_of(session, [submission.id])
@@ -382,7 +382,7 @@ async def list_for_assignment(
     kind: AssessmentKind,
     params: PageParams,
     grace_seconds: int,
-) -> Page[SubmissionOut]:
+) -> Page[AssignmentSubmissionOut]:
     assignment, staff = await visible(session, principal, assignment_id, kind)
     rows, total = await repo.submissions_of(
         session,
@@ -394,7 +394,7 @@ async def list_for_assignment(
     await expire_if_due(session, rows, grace_seconds)
     files = await repo.files_of(session, [s.id for s in rows])
     items = [submission_out(s, files[s.id], staff=staff) for s in rows]
-    return Page[SubmissionOut].build(items, total, params)
+    return Page[AssignmentSubmissionOut].build(items, total, params)
 
 
 async def file_for_download(

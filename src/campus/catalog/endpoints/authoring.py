@@ -11,13 +11,8 @@ import uuid
 from fastapi import Depends, Query
 
 from campus.catalog.data import CourseStatus
-from campus.catalog.endpoints.common import (
-    READ_ERRORS,
-    WRITE_ERRORS,
-    LanguagePath,
-    errors,
-    write_router,
-)
+from campus.catalog.endpoints.dependencies import LanguagePath, write_router
+from campus.catalog.endpoints.errors import READ_ERRORS, WRITE_ERRORS, errors
 from campus.catalog.httpcache import CatalogNoContent
 from campus.catalog.schemas.courses import (
     ApproveRequest,

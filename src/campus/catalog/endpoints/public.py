@@ -8,10 +8,11 @@ from fastapi import Depends, Path, Query, Request, Response
 
 from campus.catalog import httpcache
 from campus.catalog.data import CourseLevel
-from campus.catalog.endpoints.common import NOT_MODIFIED, LanguagePrefs, errors
+from campus.catalog.endpoints.dependencies import LanguagePrefs
+from campus.catalog.endpoints.errors import NOT_MODIFIED, errors
 from campus.catalog.schemas.courses import CourseDetail, CoursePage, TrackCard, TrackDetail
 from campus.catalog.schemas.taxonomy import CategoryDetail, CategoryTree, TagOut
-from campus.catalog.service import browse, public_views, taxonomy
+from campus.catalog.service import browse, public_pages, taxonomy
 from campus.catalog.service.browse import BrowseParams
 from campus.kernel.auth import DbSession
 from campus.kernel.http import api_router
@@ -79,7 +80,7 @@ async def list_courses(
 
     async def produce() -> tuple[bytes, str]:
         body, served = await browse.list_courses(session, params, page, prefs)
-        return public_views.dump(body), _languages(served)
+        return public_pages.dump(body), _languages(served)
 
     return await httpcache.serve(request, "courses", prefs, produce)
 
@@ -98,7 +99,7 @@ async def course_detail(
 ) -> Response:
     async def produce() -> tuple[bytes, str]:
         detail = await browse.course_detail(session, course_ref, prefs)
-        return public_views.dump(detail), str(detail["language"])
+        return public_pages.dump(detail), str(detail["language"])
 
     return await httpcache.serve(request, "course", prefs, produce)
 
@@ -182,7 +183,7 @@ async def track_detail(
 ) -> Response:
     async def produce() -> tuple[bytes, str]:
         detail = await browse.track_detail(session, track_slug, prefs)
-        return public_views.dump(detail), str(detail["course"]["language"])
+        return public_pages.dump(detail), str(detail["course"]["language"])
 
     return await httpcache.serve(request, "track", prefs, produce)
 
@@ -203,6 +204,6 @@ async def instructor_courses(
 ) -> Response:
     async def produce() -> tuple[bytes, str]:
         body, served = await browse.instructor_courses(session, instructor_id, sort, page, prefs)
-        return public_views.dump(body), _languages(served)
+        return public_pages.dump(body), _languages(served)
 
     return await httpcache.serve(request, "instructor", prefs, produce)

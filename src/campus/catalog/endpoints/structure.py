@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import uuid
 
-from campus.catalog.endpoints.common import WRITE_ERRORS, LanguagePath, errors, write_router
+from campus.catalog.endpoints.dependencies import LanguagePath, write_router
+from campus.catalog.endpoints.errors import WRITE_ERRORS, errors
 from campus.catalog.httpcache import CatalogNoContent
 from campus.catalog.schemas.structure import (
     AuthoringLessonOut,

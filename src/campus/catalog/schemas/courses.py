@@ -9,28 +9,66 @@ from decimal import Decimal
 from pydantic import Field, field_validator, model_validator
 
 from campus.catalog.data import CourseLevel, CourseStatus, PricingTier, VersionStatus
-from campus.catalog.schemas.common import (
-    CategoryRef,
-    InstructorOut,
+from campus.catalog.schemas.fields import (
     LanguageCode,
     ListItem,
     LongText,
-    MoneyWire,
     PriceIn,
     ShortText,
     Slug,
-    TagRef,
     Title,
-    TrackOut,
     WebUrl,
 )
 from campus.catalog.schemas.structure import AuthoringModuleOut, ModuleOutlineOut
 from campus.catalog.text import is_slug
+from campus.kernel.money import Money
 from campus.kernel.pagination import Page
 from campus.kernel.schemas import ApiModel, InputModel
 
 MAX_TAGS = 20
 MAX_LIST_ITEMS = 30
+
+
+# --------------------------------------------------------------------------- card parts
+
+
+class MoneyWire(ApiModel):
+    amount: str = Field(examples=["19.99"])
+    currency: str = Field(examples=["USD"])
+
+    @classmethod
+    def of(cls, money: Money) -> MoneyWire:
+        return cls(amount=str(money.amount), currency=money.currency)
+
+    @classmethod
+    def parts(cls, minor: int, currency: str) -> MoneyWire:
+        return cls.of(Money(minor, currency))
+
+
+class CourseInstructorOut(ApiModel):
+    user_id: uuid.UUID
+    display_name: str | None = None
+    headline: str | None = None
+    avatar_url: str | None = None
+    is_primary: bool
+
+
+class CategoryRef(ApiModel):
+    id: uuid.UUID
+    slug: str
+    name: str
+
+
+class TagRef(ApiModel):
+    slug: str
+    label: str
+
+
+class TrackOut(ApiModel):
+    slug: str
+    name: str
+    icon: str | None = None
+    difficulty: str | None = None
 
 
 class TrackIn(InputModel):
@@ -177,7 +215,7 @@ class CourseCard(ApiModel):
     module_count: int
     lesson_count: int
     has_certificate: bool
-    instructors: list[InstructorOut]
+    instructors: list[CourseInstructorOut]
     track: TrackOut | None = None
     published_at: datetime | None = None
 
@@ -262,7 +300,7 @@ class AuthoringCourse(ApiModel):
     pricing_tiers: list[PricingTierOut]
     track: TrackOut | None = None
     primary_instructor_id: uuid.UUID
-    instructors: list[InstructorOut]
+    instructors: list[CourseInstructorOut]
     enrollment_count: int
     rating_average: Decimal
     rating_count: int

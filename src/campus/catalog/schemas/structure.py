@@ -7,7 +7,7 @@ import uuid
 from pydantic import Field, field_validator
 
 from campus.catalog.data import ContentUrlType, LessonStatus, LessonType
-from campus.catalog.schemas.common import LongText, Markdown, Minutes, Title, WebUrl
+from campus.catalog.schemas.fields import LongText, Markdown, Minutes, Title, WebUrl
 from campus.kernel.schemas import ApiModel, InputModel
 
 MAX_CHILDREN = 500
@@ -102,7 +102,7 @@ class ContentUrlOut(ApiModel):
     url: str
 
 
-class AttachmentOut(ApiModel):
+class AuthoringAttachmentOut(ApiModel):
     name: str
     url: str
     size_bytes: int | None = None
@@ -159,7 +159,7 @@ class AuthoringLessonOut(ApiModel):
     video_url: str | None = None
     video_duration_seconds: int | None = None
     presentation_url: str | None = None
-    attachments: list[AttachmentOut]
+    attachments: list[AuthoringAttachmentOut]
     quiz_id: uuid.UUID | None = None
     assignment_id: uuid.UUID | None = None
     is_preview: bool

@@ -6,7 +6,7 @@ import uuid
 
 from pydantic import Field
 
-from campus.catalog.schemas.common import LongText, Slug
+from campus.catalog.schemas.fields import LongText, Slug
 from campus.kernel.schemas import ApiModel, InputModel
 
 _COLOR = r"^#[0-9A-Fa-f]{6}$"

@@ -13,7 +13,7 @@ from campus.catalog.repository import courses as repo
 from campus.catalog.repository import structure as structure_repo
 from campus.catalog.schemas.courses import AuthoringCourse
 from campus.catalog.schemas.structure import AuthoringModuleOut
-from campus.catalog.service import people, views
+from campus.catalog.service import people, wire
 from campus.catalog.service.access import displayed_version_id
 
 
@@ -25,7 +25,7 @@ async def version_modules(session: AsyncSession, version_id: uuid.UUID) -> list[
     lesson_tr = await structure_repo.lesson_translations(
         session, [x.id for x in lessons], bodies="none"
     )
-    return views.authoring_modules(modules, lessons, module_tr, lesson_tr)
+    return wire.authoring_modules(modules, lessons, module_tr, lesson_tr)
 
 
 async def authoring_view(session: AsyncSession, course_id: uuid.UUID) -> AuthoringCourse:
@@ -45,7 +45,7 @@ async def authoring_view_of(session: AsyncSession, course: Course) -> AuthoringC
     curriculum = [] if shown is None else await version_modules(session, shown)
     translations = await repo.course_translations(session, [course.id])
     cards = await people.instructor_cards(session, course.instructor_ids)
-    return views.authoring_course(
+    return wire.authoring_course(
         course,
         cards,
         by_id.get(course.current_version_id) if course.current_version_id else None,

@@ -22,7 +22,6 @@ from campus.catalog.policies import COURSE_CREATE, Action, sees_every_course
 from campus.catalog.repository import courses as repo
 from campus.catalog.repository import taxonomy as taxonomy_repo
 from campus.catalog.repository.base import violates
-from campus.catalog.schemas.common import PriceIn
 from campus.catalog.schemas.courses import (
     AuthoringCourse,
     AuthoringCourseCard,
@@ -34,7 +33,8 @@ from campus.catalog.schemas.courses import (
     PricingTierIn,
     TransferOwnership,
 )
-from campus.catalog.service import access, people, search, taxonomy, views
+from campus.catalog.schemas.fields import PriceIn
+from campus.catalog.service import access, people, search, taxonomy, wire
 from campus.catalog.service.access import mark_public_change
 from campus.catalog.service.assemble import authoring_view, authoring_view_of
 from campus.catalog.text import slugify, title_sort_key, with_suffix
@@ -231,9 +231,9 @@ async def update_course(
 ) -> AuthoringCourse:
     course = await access.course_for(session, principal, course_id, Action.EDIT, lock=True)
     sent = data.model_fields_set
-    for key, wire in _NOT_NULL.items():
+    for key, field_name in _NOT_NULL.items():
         if key in sent and getattr(data, key) is None:
-            raise field_error(wire, "This field cannot be null.")
+            raise field_error(field_name, "This field cannot be null.")
     if "slug" in sent and course.published_at is not None:
         raise ValidationFailed(
             "The slug of a published course is stable.",
@@ -400,7 +400,7 @@ async def authoring_courses(
         )
     }
     items = [
-        views.authoring_card(
+        wire.authoring_card(
             c, principal.user_id, drafts.get(c.draft_version_id) if c.draft_version_id else None
         )
         for c in courses

@@ -17,8 +17,8 @@ from campus.catalog.models import Course, CourseTranslation, LessonTranslation, 
 from campus.catalog.repository import browse as repo
 from campus.catalog.repository.browse import CourseQuery
 from campus.catalog.schemas.courses import TrackCard
-from campus.catalog.service import people, public_views, search
-from campus.catalog.service.public_views import Wire
+from campus.catalog.service import people, public_pages, search
+from campus.catalog.service.public_pages import Wire
 from campus.catalog.service.taxonomy import resolve_category
 from campus.catalog.text import is_slug, normalize_language
 from campus.kernel.errors import field_error
@@ -119,10 +119,10 @@ async def list_courses(
         session, query, offset=page.offset, limit=page.limit, languages=languages
     )
     cards = await people.instructor_cards(
-        session, [uid for row in found.rows for uid in public_views.instructor_ids(row)]
+        session, [uid for row in found.rows for uid in public_pages.instructor_ids(row)]
     )
-    items, served = public_views.cards_of(found.rows, cards, prefs)
-    body = public_views.page(
+    items, served = public_pages.cards_of(found.rows, cards, prefs)
+    body = public_pages.page(
         items, found.total, found.total_capped, page.page, page.limit, found.has_next
     )
     return body, served
@@ -154,9 +154,9 @@ async def _detail_of(session: AsyncSession, row: Any, prefs: tuple[str, ...]) ->
                 i18n.language_filter(ModuleTranslation.language, prefs),
                 i18n.language_filter(LessonTranslation.language, prefs),
             )
-        curriculum = public_views.outline(outline_rows, translations, row.language, prefs)
-    cards = await people.instructor_cards(session, public_views.instructor_ids(row))
-    return public_views.detail(row, prefs, cards, curriculum)
+        curriculum = public_pages.outline(outline_rows, translations, row.language, prefs)
+    cards = await people.instructor_cards(session, public_pages.instructor_ids(row))
+    return public_pages.detail(row, prefs, cards, curriculum)
 
 
 async def course_detail(session: AsyncSession, ref: str, prefs: tuple[str, ...]) -> Wire:
@@ -200,4 +200,4 @@ async def track_detail(session: AsyncSession, slug: str, prefs: tuple[str, ...])
     row = await repo.published_course_row(session, course_id=course_id) if course_id else None
     if row is None:
         raise TrackNotFound()
-    return public_views.track_detail(row, await _detail_of(session, row, prefs))
+    return public_pages.track_detail(row, await _detail_of(session, row, prefs))

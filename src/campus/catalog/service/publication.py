@@ -24,7 +24,7 @@ from campus.catalog.schemas.courses import (
     VersionDetailOut,
     VersionSummaryOut,
 )
-from campus.catalog.service import access, assemble, search, views
+from campus.catalog.service import access, assemble, search, wire
 from campus.catalog.service.access import mark_public_change
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
@@ -256,7 +256,7 @@ async def versions(
 ) -> list[VersionSummaryOut]:
     course = await access.course_for(session, principal, course_id, Action.VIEW_AUTHORING)
     return [
-        views.version_summary(v, course.current_version_id)
+        wire.version_summary(v, course.current_version_id)
         for v in await repo.list_versions(session, course.id)
     ]
 
@@ -268,7 +268,7 @@ async def version_detail(
     version = await repo.get_version(session, version_id)
     if version is None or version.course_id != course.id:
         raise VersionNotFound()
-    summary = views.version_summary(version, course.current_version_id)
+    summary = wire.version_summary(version, course.current_version_id)
     return VersionDetailOut(
         **summary.model_dump(), modules=await assemble.version_modules(session, version.id)
     )

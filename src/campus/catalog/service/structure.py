@@ -38,7 +38,7 @@ from campus.catalog.schemas.structure import (
     OrderOut,
     ReorderRequest,
 )
-from campus.catalog.service import access, views
+from campus.catalog.service import access, wire
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
@@ -76,7 +76,7 @@ async def _module_out(session: AsyncSession, module_id: uuid.UUID) -> AuthoringM
     lessons = await repo.lessons_of_module(session, module.id)
     module_tr = await repo.module_translations(session, [module.id])
     lesson_tr = await repo.lesson_translations(session, [x.id for x in lessons], bodies="none")
-    return views.authoring_modules([module], lessons, module_tr, lesson_tr)[0]
+    return wire.authoring_modules([module], lessons, module_tr, lesson_tr)[0]
 
 
 async def _lesson_out(session: AsyncSession, lesson_id: uuid.UUID) -> AuthoringLessonOut:
@@ -84,7 +84,7 @@ async def _lesson_out(session: AsyncSession, lesson_id: uuid.UUID) -> AuthoringL
     assert loaded is not None
     lesson = loaded[0]
     refs = await repo.lesson_translations(session, [lesson.id], bodies="none")
-    return views.authoring_lesson(lesson, sorted(refs, key=lambda r: r.language))
+    return wire.authoring_lesson(lesson, sorted(refs, key=lambda r: r.language))
 
 
 # --------------------------------------------------------------------------- modules
@@ -130,13 +130,13 @@ async def update_module(
     _, version = await _editable(session, principal, course_id)
     module = await _module(session, version, module_ref)
     values = {key: getattr(data, key) for key in data.model_fields_set}
-    for key, wire in (
+    for key, field_name in (
         ("title", "title"),
         ("is_locked", "isLocked"),
         ("is_sequential", "isSequential"),
     ):
         if key in values and values[key] is None:
-            raise field_error(wire, "This field cannot be null.")
+            raise field_error(field_name, "This field cannot be null.")
     if values:
         await repo.update_module(session, module.id, values)
     return await _module_out(session, module.id)
@@ -192,7 +192,7 @@ def _lesson_values(data: LessonCreate | LessonUpdate) -> dict[str, Any]:
         elif key in {"type", "status"} and value is not None:
             value = value.value
         values[key] = value
-    for key, wire in (
+    for key, field_name in (
         ("title", "title"),
         ("type", "type"),
         ("status", "status"),
@@ -200,7 +200,7 @@ def _lesson_values(data: LessonCreate | LessonUpdate) -> dict[str, Any]:
         ("is_required", "isRequired"),
     ):
         if key in values and values[key] is None:
-            raise field_error(wire, "This field cannot be null.")
+            raise field_error(field_name, "This field cannot be null.")
     return values
 
 

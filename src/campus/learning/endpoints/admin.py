@@ -9,7 +9,8 @@ from fastapi import Depends, File, UploadFile
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.kernel.pagination import PageParams, page_params
-from campus.learning.endpoints.common import LearningRules, errors
+from campus.learning.endpoints.dependencies import LearningRules
+from campus.learning.endpoints.errors import errors
 from campus.learning.schemas import BulkBatchOut
 from campus.learning.service import bulk
 

@@ -12,7 +12,8 @@ from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.kernel.pagination import Page, PageParams, page_params
 from campus.learning.data import EnrollmentStatus
-from campus.learning.endpoints.common import WRITE_ERRORS, LearningRules, errors
+from campus.learning.endpoints.dependencies import LearningRules
+from campus.learning.endpoints.errors import WRITE_ERRORS, errors
 from campus.learning.schemas import (
     EntitlementOut,
     GrantRequest,

@@ -8,7 +8,7 @@ from fastapi import Response
 
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
-from campus.learning.endpoints.common import READ_ERRORS, WRITE_ERRORS, errors
+from campus.learning.endpoints.errors import READ_ERRORS, WRITE_ERRORS, errors
 from campus.learning.schemas import (
     ContinueOut,
     EnrollmentOut,
@@ -17,7 +17,7 @@ from campus.learning.schemas import (
     ProgressOutline,
     RevokeRequest,
 )
-from campus.learning.service import enrollments, views
+from campus.learning.service import enrollments, learner_reads
 
 router = api_router(tags=["enrollments"])
 OBJECT_ERRORS = errors(401, 403, 404, 409, 422)
@@ -119,7 +119,7 @@ async def upgrade(
 async def progress_outline(
     enrollment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> ProgressOutline:
-    return await views.enrollment_outline(session, principal, enrollment_id)
+    return await learner_reads.enrollment_outline(session, principal, enrollment_id)
 
 
 @router.get(
@@ -131,4 +131,4 @@ async def progress_outline(
 async def continue_learning(
     enrollment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> ContinueOut:
-    return await views.continue_at(session, principal, enrollment_id)
+    return await learner_reads.continue_at(session, principal, enrollment_id)

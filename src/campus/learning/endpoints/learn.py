@@ -8,7 +8,8 @@ from fastapi import Query
 
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
-from campus.learning.endpoints.common import WRITE_ERRORS, LearningRules, errors
+from campus.learning.endpoints.dependencies import LearningRules
+from campus.learning.endpoints.errors import WRITE_ERRORS, errors
 from campus.learning.schemas import HeartbeatIn, HeartbeatOut, LessonProgressResult, LessonView
 from campus.learning.service import lessons
 

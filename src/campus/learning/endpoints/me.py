@@ -15,9 +15,9 @@ from campus.kernel.pagination import (
     page_params,
 )
 from campus.learning.data import ACCESS_STATUSES, EnrollmentStatus
-from campus.learning.endpoints.common import errors
+from campus.learning.endpoints.errors import errors
 from campus.learning.schemas import ActivityOut, MyCourseOut
-from campus.learning.service import views
+from campus.learning.service import learner_reads
 
 router = api_router(prefix="/me", tags=["my learning"])
 
@@ -37,7 +37,7 @@ async def my_learning(
     ),
 ) -> Page[MyCourseOut]:
     statuses = [status.value] if status else sorted(s.value for s in ACCESS_STATUSES)
-    return await views.my_learning(session, principal, statuses, page)
+    return await learner_reads.my_learning(session, principal, statuses, page)
 
 
 @router.get(
@@ -52,4 +52,4 @@ async def my_activity(
     cursor: str | None = Query(None, max_length=512, description="nextCursor of the last page"),
     limit: int = Query(DEFAULT_LIMIT, ge=1, description=f"Page size, capped at {MAX_LIMIT}"),
 ) -> CursorPage[ActivityOut]:
-    return await views.activity_feed(session, principal, cursor, min(limit, MAX_LIMIT))
+    return await learner_reads.activity_feed(session, principal, cursor, min(limit, MAX_LIMIT))

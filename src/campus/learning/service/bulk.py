@@ -40,7 +40,7 @@ from campus.learning.models import BulkBatch, BulkRow
 from campus.learning.repository import jobs as repo
 from campus.learning.schemas import BulkBatchOut, BulkRowOut
 from campus.learning.service import enrollments, entitlements
-from campus.learning.service.common import Rules
+from campus.learning.service.rules import Rules
 
 log = get_logger("campus.learning.bulk")
 

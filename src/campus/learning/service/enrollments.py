@@ -45,15 +45,15 @@ from campus.learning.models import Enrollment, Entitlement
 from campus.learning.repository import enrollments as repo
 from campus.learning.schemas import EnrollmentOut, EnrollResult
 from campus.learning.service import progress
-from campus.learning.service.common import (
-    TIER_RANK,
-    effective_status,
-    enrollment_out,
-    record_activity,
-)
+from campus.learning.service.activity import record_activity
+from campus.learning.service.conversions import enrollment_out
+from campus.learning.service.enrollment_status import effective_status
 
 Outcome = Literal["created", "reactivated", "existing"]
 EXPIRE_JOB = "learning.expire_enrollments"
+
+#: Higher tiers include the lower ones.
+TIER_RANK = {PricingTier.BASIC: 1, PricingTier.PRO: 2, PricingTier.PREMIUM: 3}
 
 
 @dataclass(frozen=True, slots=True)

@@ -31,7 +31,7 @@ from campus.learning.models import Entitlement
 from campus.learning.repository import enrollments as repo
 from campus.learning.schemas import EntitlementOut, GrantRequest
 from campus.learning.service import enrollments
-from campus.learning.service.common import effective_status
+from campus.learning.service.enrollment_status import effective_status
 
 
 def to_summary(row: Entitlement) -> EntitlementSummary:

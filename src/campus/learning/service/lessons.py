@@ -22,7 +22,7 @@ from campus.kernel.clock import utcnow
 from campus.kernel.errors import Forbidden
 from campus.kernel.events import publish
 from campus.learning import curriculum as curricula
-from campus.learning import events
+from campus.learning import events, policies
 from campus.learning.curriculum import ASSESSED_TYPES, Curriculum
 from campus.learning.data import ActivityType, CompletionSource, EnrollmentStatus
 from campus.learning.exceptions import (
@@ -41,22 +41,18 @@ from campus.learning.models import Enrollment, LessonProgress
 from campus.learning.repository import enrollments as enrollment_repo
 from campus.learning.repository import progress as progress_repo
 from campus.learning.schemas import (
-    AttachmentOut,
     ContentUrlOut,
     HeartbeatIn,
     HeartbeatOut,
+    LessonAttachmentOut,
     LessonProgressResult,
     LessonView,
 )
 from campus.learning.service import progress
-from campus.learning.service.common import (
-    Rules,
-    effective_status,
-    epoch,
-    lesson_progress_out,
-    record_activity,
-    staff_of,
-)
+from campus.learning.service.activity import record_activity
+from campus.learning.service.conversions import lesson_progress_out
+from campus.learning.service.enrollment_status import effective_status
+from campus.learning.service.rules import Rules
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +109,7 @@ async def _open(
         lineage_id=r.lesson.lineage_id,
         lesson_id=r.lesson.id,
         now=now,
-        epoch=epoch(now),
+        epoch=progress.epoch(now),
         count_view=count_view,
     )
     if started:
@@ -146,6 +142,14 @@ async def _open(
     return row
 
 
+async def staff_of(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID
+) -> tuple[bool, tuple[uuid.UUID, ...]]:
+    """Whether the caller teaches the course or manages every enrollment, and who teaches it."""
+    instructors = await catalog.course_instructor_ids(session, course_id)
+    return policies.can_bypass_locks(principal, instructors), instructors
+
+
 def _view(
     content: LessonContent, enrollment_id: uuid.UUID | None, row: LessonProgress | None
 ) -> LessonView:
@@ -164,7 +168,9 @@ def _view(
         video_duration_seconds=content.video_duration_seconds,
         presentation_url=content.presentation_url,
         attachments=[
-            AttachmentOut(name=a.name, url=a.url, size_bytes=a.size_bytes, mime_type=a.mime_type)
+            LessonAttachmentOut(
+                name=a.name, url=a.url, size_bytes=a.size_bytes, mime_type=a.mime_type
+            )
             for a in content.attachments
         ],
         quiz_id=content.quiz_id,
@@ -255,7 +261,7 @@ async def heartbeat(
         watched=int(body.watched_seconds),
         position=min(int(body.position_seconds), duration),
         duration=duration,
-        epoch=epoch(now),
+        epoch=progress.epoch(now),
         tolerance=rules.heartbeat_tolerance_seconds,
         now=now,
     )

@@ -8,6 +8,7 @@ by a conditional ``UPDATE ... WHERE status = 'active'`` (ADR 0011).
 
 from __future__ import annotations
 
+import math
 import uuid
 from datetime import datetime
 
@@ -24,9 +25,14 @@ from campus.learning.data import ActivityType, CompletionSource, EnrollmentStatu
 from campus.learning.models import Enrollment
 from campus.learning.repository import enrollments as enrollment_repo
 from campus.learning.repository import progress as progress_repo
-from campus.learning.service.common import epoch, has_access, record_activity
+from campus.learning.service.activity import record_activity
+from campus.learning.service.enrollment_status import has_access
 
 log = get_logger("campus.learning")
+
+
+def epoch(now: datetime) -> int:
+    return math.floor(now.timestamp())
 
 
 async def refresh(

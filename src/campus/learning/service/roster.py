@@ -13,6 +13,7 @@ import io
 import os
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +44,8 @@ from campus.learning.repository import jobs as jobs_repo
 from campus.learning.repository import reports as reports_repo
 from campus.learning.repository.reports import ROSTER_SORTS, RosterFilter
 from campus.learning.schemas import RosterEntryOut, RosterExportOut, RosterLearnerOut
-from campus.learning.service import views
-from campus.learning.service.common import effective_status, iso
+from campus.learning.service import learner_reads
+from campus.learning.service.enrollment_status import effective_status
 
 EXPORT_JOB = "learning.roster_export"
 DEFAULT_SORT = "-lastActivityAt"
@@ -65,6 +66,10 @@ CSV_HEADER = (
 )
 #: A search keeps at most this many learners (the page filters on their ids).
 _SEARCH_MAX_MATCHES = 5000
+
+
+def iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat().replace("+00:00", "Z")
 
 
 async def authorize(session: AsyncSession, principal: Principal, course_id: uuid.UUID) -> None:
@@ -155,7 +160,7 @@ async def learner(
         raise EnrollmentNotFound()
     users = await identity.get_user_summaries(session, [user_id])
     return RosterLearnerOut(
-        learner=_entry(row, users.get(user_id)), outline=await views.outline(session, row)
+        learner=_entry(row, users.get(user_id)), outline=await learner_reads.outline(session, row)
     )
 
 

@@ -25,16 +25,20 @@ from campus.catalog.models import (
     Module,
     ModuleTranslation,
 )
-from campus.catalog.schemas.common import CategoryRef, InstructorOut, MoneyWire, TagRef, TrackOut
 from campus.catalog.schemas.courses import (
     AuthoringCourse,
     AuthoringCourseCard,
+    CategoryRef,
+    CourseInstructorOut,
     CourseTranslationOut,
+    MoneyWire,
     PricingTierOut,
+    TagRef,
+    TrackOut,
     VersionSummaryOut,
 )
 from campus.catalog.schemas.structure import (
-    AttachmentOut,
+    AuthoringAttachmentOut,
     AuthoringLessonOut,
     AuthoringModuleOut,
     ContentUrlOut,
@@ -81,12 +85,12 @@ def tags_of(course: Course) -> list[TagRef]:
 
 def instructors_of(
     course: Course, cards: dict[uuid.UUID, InstructorSummary]
-) -> list[InstructorOut]:
+) -> list[CourseInstructorOut]:
     out = []
     for link in course.instructors:
         card = cards.get(link.user_id)
         out.append(
-            InstructorOut(
+            CourseInstructorOut(
                 user_id=link.user_id,
                 display_name=card.display_name if card else None,
                 headline=card.headline if card else None,
@@ -161,7 +165,7 @@ def authoring_lesson(lesson: Lesson, refs: Sequence[Any] = ()) -> AuthoringLesso
         video_url=lesson.video_url,
         video_duration_seconds=lesson.video_duration_seconds,
         presentation_url=lesson.presentation_url,
-        attachments=[AttachmentOut(**a) for a in lesson.attachments or []],
+        attachments=[AuthoringAttachmentOut(**a) for a in lesson.attachments or []],
         quiz_id=lesson.quiz_id,
         assignment_id=lesson.assignment_id,
         is_preview=lesson.is_preview,

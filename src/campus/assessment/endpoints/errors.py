@@ -1,22 +1,17 @@
-"""Shared pieces of learning's HTTP layer: documented error responses and settings."""
+"""The error responses assessment's routes document, described in assessment's words."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import Depends, Request
-
 from campus.kernel.schemas import Responses, error_responses
-from campus.learning.service.common import Rules
 
 _DESCRIPTIONS = {
     400: "Malformed request (e.g. invalid JSON)",
     401: "Authentication required or the token is invalid",
-    403: "Visible but not allowed (stable code: e.g. lesson_locked, enrollment_required)",
-    404: "Not found, or not visible to the caller (other learners' objects)",
+    403: "The object is visible but the caller may not do this (e.g. not enrolled)",
+    404: "Not found (or not visible to the caller)",
     409: "Conflicts with the current state (stable error code in the envelope)",
     413: "Request body or file too large",
-    415: "Wrong content type, or a file that is not CSV",
+    415: "Wrong content type, or a file type the assignment does not accept",
     422: "Invalid input (field details in the envelope)",
 }
 
@@ -26,12 +21,5 @@ def errors(*statuses: int) -> Responses:
     return error_responses(_DESCRIPTIONS, *statuses)
 
 
-READ_ERRORS = errors(401, 404, 422)
+READ_ERRORS = errors(401, 403, 404, 422)
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 422)
-
-
-async def learning_rules(request: Request) -> Rules:
-    return Rules.from_settings(request.app.state.settings)
-
-
-LearningRules = Annotated[Rules, Depends(learning_rules)]

@@ -1,18 +1,15 @@
-"""Field types shared by the catalog's wire models."""
+"""Constrained field types of the catalog's wire models (URLs, languages, Markdown, slugs,
+prices)."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
 from campus.catalog.text import SLUG_PATTERN, check_web_url, normalize_language
-from campus.kernel.money import Money, MoneyIn
-from campus.kernel.schemas import ApiModel
+from campus.kernel.money import MoneyIn
 
 #: Markdown bodies are capped in bytes (UTF-8), below the request-body limit.
 MAX_MARKDOWN_BYTES = 200 * 1024
@@ -59,52 +56,3 @@ Minutes = Annotated[int, Field(ge=0, le=100_000)]
 class PriceIn(MoneyIn):
     """``{"amount": "19.99", "currency": "USD"}``: a decimal string, non-negative, with at most
     the currency's decimals (checked by the kernel's ``MoneyIn``)."""
-
-
-class MoneyWire(ApiModel):
-    amount: str = Field(examples=["19.99"])
-    currency: str = Field(examples=["USD"])
-
-    @classmethod
-    def of(cls, money: Money) -> MoneyWire:
-        return cls(amount=str(money.amount), currency=money.currency)
-
-    @classmethod
-    def parts(cls, minor: int, currency: str) -> MoneyWire:
-        return cls.of(Money(minor, currency))
-
-
-class InstructorOut(ApiModel):
-    user_id: uuid.UUID
-    display_name: str | None = None
-    headline: str | None = None
-    avatar_url: str | None = None
-    is_primary: bool
-
-
-class CategoryRef(ApiModel):
-    id: uuid.UUID
-    slug: str
-    name: str
-
-
-class TagRef(ApiModel):
-    slug: str
-    label: str
-
-
-class TrackOut(ApiModel):
-    slug: str
-    name: str
-    icon: str | None = None
-    difficulty: str | None = None
-
-
-class RatingOut(ApiModel):
-    average: Decimal = Field(examples=["4.50"])
-    count: int
-
-
-class Timestamps(ApiModel):
-    created_at: datetime
-    updated_at: datetime

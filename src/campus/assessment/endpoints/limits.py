@@ -1,4 +1,5 @@
-"""Shared pieces of the assessment HTTP layer."""
+"""Upload and answer limits of assessment's routes: the upload paths the body-size middleware
+lets through, and the per-request limits dependency."""
 
 from __future__ import annotations
 

@@ -36,7 +36,8 @@ from campus.learning.schemas import (
     ProgressOutline,
 )
 from campus.learning.service import enrollments
-from campus.learning.service.common import effective_status, enrollment_out
+from campus.learning.service.conversions import enrollment_out
+from campus.learning.service.enrollment_status import effective_status
 
 
 def lesson_ref(curriculum: Curriculum, lesson: LessonOutline | None) -> LessonRef | None:

@@ -18,11 +18,17 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.kernel.db import Database
+from campus.kernel.ids import new_id
 from campus.kernel.jobs import Relay
 from campus.kernel.logging import configure_logging
-from campus.kernel.outbox import Delivery, HandlerRegistry
+from campus.kernel.outbox import (
+    Delivery,
+    HandlerRegistry,
+    MessageKind,
+    OutboxMessage,
+    mark_outbox_dirty,
+)
 from campus.kernel.runner import InProcessRunner
-from tests.kernel.raw_events import publish_event
 
 EVENT = "kernel_test.crash"
 HANDLER = "crash-recorder"
@@ -61,7 +67,14 @@ async def commit_then_die(url: str) -> None:
     # and before the event loop can schedule the runner.
     db.on_outbox_commit(die)
     async with db.session() as session:
-        message_id = await publish_event(session, EVENT, {"from": "subprocess"})
+        # A script run on its own path cannot import the tests package: the row by hand.
+        message_id = new_id()
+        session.add(
+            OutboxMessage(
+                id=message_id, kind=MessageKind.EVENT, name=EVENT, payload={"from": "subprocess"}
+            )
+        )
+        mark_outbox_dirty(session)
         say(f"MESSAGE_ID={message_id}")
     say("SURVIVED")  # never reached
 

@@ -22,6 +22,7 @@ from campus.kernel.http import (
     CampusMiddleware,
     CampusRoute,
     install_error_handlers,
+    operation_id,
 )
 from campus.kernel.jobs import Relay
 from campus.kernel.logging import configure_logging
@@ -146,6 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             dict(tag) for tag in (*(t for m in modules for t in m.openapi_tags), *KERNEL_TAGS)
         ],
         lifespan=lifespan,
+        generate_unique_id_function=operation_id,
     )
     app.router.route_class = CampusRoute
     app.state.settings = settings

@@ -12,7 +12,8 @@ from httpx import AsyncClient
 
 from campus.identity.models import User, UserProfile, UserSettings
 from campus.kernel.db import Database
-from tests.fixtures.identity import AppUser, IdentityFactory, count_queries
+from tests.fixtures.identity import AppUser, IdentityFactory
+from tests.fixtures.queries import count_queries
 
 ME = "/api/v1/users/me"
 
@@ -200,7 +201,9 @@ async def test_sessions_list_shows_devices_and_marks_the_current_one(
     )
     response = await client.get(f"{ME}/sessions", headers=phone.headers)
     assert response.status_code == 200
-    sessions = {s["id"]: s for s in response.json()}
+    page = response.json()
+    assert (page["total"], page["page"], page["hasNext"]) == (2, 1, False)
+    sessions = {s["id"]: s for s in page["items"]}
     assert set(sessions) == {str(user.session_id), str(phone.session_id)}
     assert sessions[str(phone.session_id)]["current"] is True
     assert sessions[str(phone.session_id)]["device"] == "Safari on iPhone"
@@ -220,7 +223,7 @@ async def test_revoking_one_of_my_sessions_signs_it_out(
     refresh = await client.post("/api/v1/auth/refresh", json={"refreshToken": user.refresh_token})
     assert refresh.status_code == 401
     assert (await client.get(ME, headers=other.headers)).status_code == 200
-    listed = (await client.get(f"{ME}/sessions", headers=other.headers)).json()
+    listed = (await client.get(f"{ME}/sessions", headers=other.headers)).json()["items"]
     assert [s["id"] for s in listed] == [str(other.session_id)]
 
 

@@ -210,6 +210,16 @@ def api_router(**kwargs: Any) -> APIRouter:
     return CampusRouter(route_class=CampusRoute, **kwargs)
 
 
+def operation_id(route: APIRoute) -> str:
+    """The OpenAPI ``operationId`` of a route: its first tag and handler name in camelCase
+    (``assignmentsAddResource``). Generated clients name their methods (and FastAPI its form
+    body schemas, ``Body_<operationId>``) after it; the default spelled out the path
+    (``add_resource_api_v1_assignments__assignment_id__resources_post``)."""
+    tag = route.tags[0] if route.tags else "campus"
+    words = [word for word in re.split(r"[^A-Za-z0-9]+", f"{tag} {route.name}") if word]
+    return words[0].lower() + "".join(word[:1].upper() + word[1:] for word in words[1:])
+
+
 def _query_names(dependant: Any) -> set[str]:
     names: set[str] = set()
     for param in dependant.query_params:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 
+from fastapi import Depends
+
 from campus.identity.endpoints.errors import error_responses
 from campus.identity.schemas.requests import (
     AccountPatch,
@@ -27,6 +29,7 @@ from campus.identity.service import account, credentials, instructors, mfa, sess
 from campus.identity.service.request_context import Ctx
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
+from campus.kernel.pagination import Page, PageParams, page_params
 from campus.kernel.schemas import Message
 
 router = api_router(prefix="/users/me", tags=["users"])
@@ -89,13 +92,19 @@ async def change_email(
 @router.get(
     "/sessions",
     summary="My signed-in sessions",
-    response_model=list[SessionOut],
-    responses=error_responses(401),
+    description="The current session first, then the most recently used.",
+    response_model=Page[SessionOut],
+    responses=error_responses(401, 422),
 )
 async def list_sessions(
-    session: DbSession, ctx: Ctx, principal: CurrentPrincipal
-) -> list[SessionOut]:
-    return [SessionOut.of(view) for view in await sessions.my_sessions(session, ctx, principal)]
+    session: DbSession,
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    params: PageParams = Depends(page_params),
+) -> Page[SessionOut]:
+    mine = await sessions.my_sessions(session, ctx, principal)  # a handful per person
+    shown = mine[params.offset : params.offset + params.limit]
+    return Page.build([SessionOut.of(active) for active in shown], len(mine), params)
 
 
 @router.delete(

@@ -41,7 +41,7 @@ from argon2 import PasswordHasher
 
 from benchmarks import harness
 from campus.identity.api import create_user
-from campus.identity.service import create_account
+from campus.identity.service.registration import create_account
 from campus.kernel.db import Database
 from campus.learning.api import enroll_user
 

@@ -47,16 +47,17 @@ from campus.coding.schemas.exercises import ExerciseCreate
 from campus.coding.schemas.submissions import CodeIn
 from campus.coding.service import exercises, submissions
 from campus.config import Environment, Settings
-from campus.identity.api import create_user
-from campus.identity.data import ROLE_PERMISSIONS
+from campus.identity.api import create_user, role_grants
 from campus.kernel.auth import Principal
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.logging import configure_logging
 from campus.kernel.mail import make_mailer
+from campus.kernel.module import all_permissions
 from campus.kernel.ratelimit import RateLimiter
 from campus.learning.api import enroll_user
 from campus.main import build_registry
+from campus.modules import load_modules
 from campus.sandbox import LocalSandboxRunner, SandboxLimits, TestCase, UidPool
 from campus.seed import migrate_database
 
@@ -162,8 +163,12 @@ async def overhead(tests: int, rounds: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- 2. throughput
 
 
+#: What each built-in role holds, from every module's declared permissions.
+GRANTS = role_grants(all_permissions(load_modules()).values())
+
+
 def _principal(user_id: uuid.UUID, role: str) -> Principal:
-    return Principal(user_id, frozenset({role}), ROLE_PERMISSIONS[role])
+    return Principal(user_id, frozenset({role}), GRANTS[role])
 
 
 async def _user(db: Database, name: str, role: str) -> uuid.UUID:

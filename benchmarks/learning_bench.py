@@ -44,7 +44,7 @@ from rich.progress import Progress
 
 from benchmarks import harness
 from campus.config import Environment, Settings
-from campus.identity.tokens import issue_access_token
+from campus.identity.service.tokens import issue_access_token
 from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from campus.kernel.ids import new_id

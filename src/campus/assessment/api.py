@@ -4,11 +4,9 @@ DTOs from ``assessment.data``; none of these check permissions."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.assessment import demo
 from campus.assessment.data import (
     AssessmentKind,
     AssignmentSummary,
@@ -20,14 +18,12 @@ from campus.assessment.repository import assignments as assignments_repo
 from campus.assessment.repository import attempts as attempts_repo
 from campus.assessment.repository import questions as questions_repo
 from campus.assessment.service.gradebook import policy_score
-from campus.kernel.storage import LocalFileStorage
 
 __all__ = [
     "get_assignment_summary",
     "get_quiz_summary",
     "passed_quiz_ids",
     "quiz_results",
-    "seed_demo",
 ]
 
 
@@ -91,14 +87,3 @@ async def passed_quiz_ids(
     return frozenset(
         q for q, r in (await quiz_results(session, user_id, course_id)).items() if r.passed
     )
-
-
-async def seed_demo(
-    session: AsyncSession,
-    course_id: uuid.UUID,
-    learner_ids: Sequence[uuid.UUID],
-    files: LocalFileStorage,
-) -> bool:
-    """Demo assessments for a course (development only; ``campus.seed`` runs it). Idempotent:
-    returns whether anything was created."""
-    return await demo.seed_demo(session, course_id, learner_ids, files)

@@ -9,7 +9,7 @@ the caller may see or change what it asks for.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,7 +51,6 @@ __all__ = [
     "get_version_structure",
     "get_version_structures",
     "is_course_instructor",
-    "seed_demo",
     "set_enrollment_count",
     "set_lesson_assessment",
     "set_rating",
@@ -289,16 +288,6 @@ async def find_course_ids_by_slugs(
 
 
 # --------------------------------------------------------------------------- demo data
-
-
-async def seed_demo(
-    session: AsyncSession, *, instructor_ids: Sequence[uuid.UUID], reviewer_id: uuid.UUID
-) -> bool:
-    """The demo catalog (development only; ``campus.seed`` runs it). Idempotent: returns
-    whether anything was created."""
-    from campus.catalog import demo  # demo data imports this module
-
-    return await demo.seed_demo(session, instructor_ids=instructor_ids, reviewer_id=reviewer_id)
 
 
 # --------------------------------------------------------------------------- assessment links

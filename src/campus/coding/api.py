@@ -11,9 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.coding.data import CodeExerciseSummary, CodeLanguage, CodeResult, ExerciseStatus
 from campus.coding.repository import exercises as exercises_repo
 from campus.coding.repository import submissions as submissions_repo
-from campus.config import Settings
 
-__all__ = ["code_results", "get_exercise_summary", "seed_demo"]
+__all__ = ["code_results", "get_exercise_summary"]
 
 
 async def get_exercise_summary(
@@ -57,13 +56,3 @@ async def code_results(
             passed=row[3] if row else False,
         )
     return out
-
-
-async def seed_demo(
-    session: AsyncSession, settings: Settings, course_id: uuid.UUID, instructor_id: uuid.UUID
-) -> bool:
-    """The Python track's coding exercises (development only; ``campus.seed`` runs it).
-    Idempotent: returns whether anything was created."""
-    from campus.coding import demo
-
-    return await demo.seed_demo(session, settings, course_id, instructor_id)

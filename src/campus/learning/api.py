@@ -38,7 +38,6 @@ __all__ = [
     "recount_course_enrollments",
     "recount_enrollments",
     "revoke_entitlement",
-    "seed_demo",
 ]
 
 
@@ -153,21 +152,3 @@ async def enrolled_course_ids(
 async def count_enrolled_courses(session: AsyncSession) -> int:
     """How many courses have any enrollment."""
     return await repo.count_courses(session)
-
-
-async def seed_demo(
-    session: AsyncSession,
-    plan: Sequence[tuple[uuid.UUID, uuid.UUID, float, int]],
-    *,
-    granted_by: uuid.UUID | None = None,
-) -> int:
-    """Demo data (development only; ``campus.seed`` runs it): enroll each (user, course) and
-    complete that share (0..1) of its required lessons, that many days ago. Paid courses get a
-    complimentary entitlement. Idempotent; returns how many enrollments it made."""
-    from campus.learning import demo  # demo data imports services this module does not need
-
-    return await demo.seed_demo(
-        session,
-        [demo.DemoEnrollment(user, course, share, days) for user, course, share, days in plan],
-        granted_by,
-    )

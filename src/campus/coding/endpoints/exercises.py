@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import uuid
 
-from campus.coding.endpoints.common import EXERCISES_TAG, AppSettings, Engine, Paging
-from campus.coding.schemas.common import READ_ERRORS, WRITE_ERRORS
+from campus.coding.endpoints.dependencies import EXERCISES_TAG, AppSettings, Engine, Paging
+from campus.coding.endpoints.errors import READ_ERRORS, WRITE_ERRORS
 from campus.coding.schemas.exercises import (
     ExerciseCreate,
     ExerciseListItem,

@@ -6,8 +6,8 @@ import uuid
 
 from fastapi import Response
 
-from campus.coding.endpoints.common import EXERCISES_TAG, AppSettings, Engine, Limiter
-from campus.coding.schemas.common import RATE_LIMITED_WRITE_ERRORS, WRITE_ERRORS, errors
+from campus.coding.endpoints.dependencies import EXERCISES_TAG, AppSettings, Engine, Limiter
+from campus.coding.endpoints.errors import RATE_LIMITED_WRITE_ERRORS, WRITE_ERRORS, errors
 from campus.coding.schemas.exercises import HintsOut
 from campus.coding.schemas.submissions import CodeIn, RunOut
 from campus.coding.service import submissions

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from campus.coding.endpoints.common import SANDBOX_TAG, Engine
-from campus.coding.schemas.common import errors
+from campus.coding.endpoints.dependencies import SANDBOX_TAG, Engine
+from campus.coding.endpoints.errors import errors
 from campus.coding.schemas.sandbox import SandboxStatusOut
 from campus.coding.service import runner_status
 from campus.kernel.auth import CurrentPrincipal

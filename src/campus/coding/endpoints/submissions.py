@@ -8,8 +8,14 @@ from typing import Annotated
 from fastapi import Query, Response
 
 from campus.coding.data import CodeSubmissionStatus
-from campus.coding.endpoints.common import SUBMISSIONS_TAG, AppSettings, Engine, Limiter, Paging
-from campus.coding.schemas.common import RATE_LIMITED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS
+from campus.coding.endpoints.dependencies import (
+    SUBMISSIONS_TAG,
+    AppSettings,
+    Engine,
+    Limiter,
+    Paging,
+)
+from campus.coding.endpoints.errors import RATE_LIMITED_WRITE_ERRORS, READ_ERRORS, WRITE_ERRORS
 from campus.coding.schemas.submissions import CodeIn, FeedbackIn, SubmissionOut, SubmissionSummary
 from campus.coding.service import submissions
 from campus.kernel.auth import CurrentPrincipal, DbSession

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.coding.data import ExerciseStatus
 from campus.coding.models import CodeExercise, CodeHintReveal, CodeTestCase
-from campus.coding.repository.common import table_of
+from campus.coding.repository.tables import table_of
 from campus.kernel.db import dialect_insert, rowcount
 from campus.kernel.pagination import PageParams
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any, cast
 from pydantic import Field, StringConstraints, model_validator
 
 from campus.coding.data import CodeLanguage, Comparison, ExerciseStatus, TestKind
-from campus.coding.schemas.common import Code, Difficulty, Hint, Markdown, Title
+from campus.coding.schemas.fields import Code, Difficulty, Hint, Markdown, Title
 from campus.coding.schemas.submissions import TestResultOut
 from campus.kernel.schemas import ApiModel, InputModel
 from campus.sandbox import TestCase as SandboxTestCase

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pydantic import Field
 
 from campus.coding.data import CodeLanguage, CodeSubmissionStatus
-from campus.coding.schemas.common import Code, ListItem, Markdown
+from campus.coding.schemas.fields import Code, ListItem, Markdown
 from campus.kernel.schemas import ApiModel, InputModel
 
 

@@ -1,4 +1,4 @@
-"""Helpers shared by the coding repositories."""
+"""Table objects of coding's models, for Core statements."""
 
 from __future__ import annotations
 

@@ -1,19 +1,8 @@
-"""Wire types shared by the coding schemas, and the error responses documented on the routes."""
+"""The error responses coding's routes document, described in coding's words."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import StringConstraints
-
 from campus.kernel.schemas import Responses, error_responses
-
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
-Markdown = Annotated[str, StringConstraints(max_length=50_000)]
-Hint = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
-Code = Annotated[str, StringConstraints(max_length=256 * 1024, strip_whitespace=False)]
-ListItem = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
-Difficulty = Annotated[str, StringConstraints(pattern=r"^(EASY|MEDIUM|HARD)$")]
 
 _DESCRIPTIONS = {
     400: "Malformed request (e.g. invalid JSON)",

@@ -9,7 +9,8 @@ from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from tests.fixtures.catalog import ok
 from tests.fixtures.coding import ADDER, API, CodingFactory, call
-from tests.fixtures.identity import AppUser, count_queries
+from tests.fixtures.identity import AppUser
+from tests.fixtures.queries import count_queries
 
 ONE = [call("adds", [1, 2], 3)]
 MANY = [call(f"adds {i}", [i, 1], i + 1, hidden=i % 2 == 0) for i in range(8)]
@@ -34,10 +35,10 @@ async def test_exercise_lists_and_details_do_not_grow_with_their_size(
     for _ in range(4):
         await coding.exercise(world, tests=ONE)
     big = await coding.exercise(world, tests=MANY)
-    assert await _queries(client, db, listing, world.learner) == small_list
+    assert await _queries(client, db, listing, world.learner) == small_list == 8
     detail = f"{API}/coding-exercises/{big['id']}"
-    assert await _queries(client, db, detail, world.learner) == small_detail
-    assert await _queries(client, db, detail, world.instructor) <= small_detail + 1
+    assert await _queries(client, db, detail, world.learner) == small_detail == 6
+    assert await _queries(client, db, detail, world.instructor) == 5 <= small_detail + 1
 
 
 async def test_submission_lists_and_details_do_not_grow_with_their_size(
@@ -52,11 +53,11 @@ async def test_submission_lists_and_details_do_not_grow_with_their_size(
         await coding.graded(relay, world.learner, big["id"], ADDER)
     detail_one = await _queries(client, db, f"{API}/code-submissions/{one['id']}", world.learner)
     detail_many = await _queries(client, db, f"{API}/code-submissions/{many['id']}", world.learner)
-    assert detail_one == detail_many
+    assert detail_one == detail_many == 5
     list_one = await _queries(
         client, db, f"{API}/coding-exercises/{small['id']}/submissions", world.instructor
     )
     list_many = await _queries(
         client, db, f"{API}/coding-exercises/{big['id']}/submissions", world.instructor
     )
-    assert list_one == list_many
+    assert list_one == list_many == 6

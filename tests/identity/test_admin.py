@@ -13,7 +13,8 @@ from httpx import AsyncClient
 from campus.identity.models import InstructorProfile, UserRole
 from campus.kernel.db import Database
 from campus.kernel.outbox import OutboxMessage
-from tests.fixtures.identity import AppUser, IdentityFactory, count_queries
+from tests.fixtures.identity import AppUser, IdentityFactory
+from tests.fixtures.queries import count_queries
 
 ADMIN = "/api/v1/admin/users"
 

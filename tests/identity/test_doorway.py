@@ -13,7 +13,7 @@ from campus.kernel.errors import Conflict, ValidationFailed
 from campus.kernel.module import all_permissions
 from campus.kernel.outbox import OutboxMessage
 from campus.modules import load_modules
-from tests.fixtures.identity import count_queries
+from tests.fixtures.queries import count_queries
 
 
 async def test_create_user_makes_a_ready_account_and_publishes_user_registered(

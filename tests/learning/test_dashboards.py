@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from httpx import AsyncClient
-from sqlalchemy import event
 
 from campus.kernel.clock import clock
 from campus.kernel.db import Database
@@ -18,20 +15,12 @@ from campus.kernel.jobs import Relay
 from campus.learning import curriculum
 from tests.fixtures.catalog import API, ok
 from tests.fixtures.learning import LearningFactory, ModuleSpec, text
+from tests.fixtures.queries import Queries, assert_same_count, count_queries
 
-
-@contextmanager
-def queries(db: Database) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(db.engine.sync_engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(db.engine.sync_engine, "before_cursor_execute", record)
+#: Queries of ``GET /me/learning`` (the same for one course or five).
+MY_LEARNING_BUDGET = 11
+#: Queries of ``GET /courses/{id}/roster`` (the same for one learner or seven).
+ROSTER_BUDGET = 7
 
 
 async def test_my_learning_lists_courses_by_recent_activity_with_the_next_lesson(
@@ -235,19 +224,20 @@ async def test_my_learning_costs_the_same_queries_for_one_course_or_many(
     learning: LearningFactory, client: AsyncClient, db: Database
 ) -> None:
     cast = await learning.cast()
-    counts = []
+    counts: list[Queries] = []
     for batch in (1, 4):
         for _ in range(batch):
             course = await learning.course(cast.owner, cast.admin, [ModuleSpec([text(), text()])])
             await learning.enroll(cast.student, course)
             ok(await learning.complete(cast.student, course.lesson_id(0, 0)))
         curriculum.clear_cache()
-        with queries(db) as seen:
+        with count_queries(db) as seen:
             page = ok(await client.get(f"{API}/me/learning", headers=cast.student.headers))
-        counts.append(len(seen))
+        counts.append(seen)
         assert all(item["nextLesson"] is not None for item in page["items"])
     assert page["total"] == 5
-    assert counts[0] == counts[1], counts
+    assert_same_count(*counts)
+    counts[1].assert_count(MY_LEARNING_BUDGET)
 
 
 async def test_the_roster_costs_the_same_queries_for_one_learner_or_many(
@@ -255,15 +245,16 @@ async def test_the_roster_costs_the_same_queries_for_one_learner_or_many(
 ) -> None:
     cast = await learning.cast()
     course = await learning.course(cast.owner, cast.admin)
-    counts = []
+    counts: list[Queries] = []
     for batch in (1, 6):
         for _ in range(batch):
             await learning.enroll(await learning.learner(), course)
-        with queries(db) as seen:
+        with count_queries(db) as seen:
             page = ok(
                 await client.get(f"{API}/courses/{course.id}/roster", headers=cast.owner.headers)
             )
-        counts.append(len(seen))
+        counts.append(seen)
         assert all(item["email"] for item in page["items"])
     assert page["total"] == 7
-    assert counts[0] == counts[1], counts
+    assert_same_count(*counts)
+    counts[1].assert_count(ROSTER_BUDGET)

@@ -1,14 +1,22 @@
-"""Test harness: a real database per test session (SQLite file, or a fresh PostgreSQL database
-when ``CAMPUS_TEST_DATABASE_URL`` is set), migrated with Alembic; every test starts from empty
-tables. Redis is used when ``CAMPUS_TEST_REDIS_URL`` is set."""
+"""Test harness: a real database per test process, migrated with Alembic; every test starts
+from empty tables. Redis is used when ``CAMPUS_TEST_REDIS_URL`` is set.
+
+The suite runs on pytest-xdist workers (``python3 dev.py test`` starts them; ``-n 0`` runs in
+one process). The controlling process migrates a *template* once, before any worker starts: a
+SQLite file, or a PostgreSQL database when ``CAMPUS_TEST_DATABASE_URL`` is set. Each worker
+then gets its own copy (a file copy; ``CREATE DATABASE ... TEMPLATE``), its own data directory
+and its own Redis namespace, and drops them at the end; the controller drops the template.
+Tests that open many PostgreSQL connections at once share one worker (``SERIAL_GROUP``)."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -43,36 +51,136 @@ def _asyncpg_url(url: str) -> str:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
-async def _create_postgres_database(base_url: str, name: str) -> str:
+async def _admin_execute(base_url: str, statement: str) -> None:
     admin = create_async_engine(_asyncpg_url(base_url), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(sa.text(statement))
+    finally:
+        await admin.dispose()
+
+
+def _postgres_url(base_url: str, name: str) -> str:
     return make_url(_asyncpg_url(base_url)).set(database=name).render_as_string(hide_password=False)
 
 
+async def _create_postgres_database(base_url: str, name: str, template: str | None = None) -> str:
+    clause = f' TEMPLATE "{template}"' if template else ""
+    await _admin_execute(base_url, f'CREATE DATABASE "{name}"{clause}')
+    return _postgres_url(base_url, name)
+
+
 async def _drop_postgres_database(base_url: str, name: str) -> None:
-    admin = create_async_engine(_asyncpg_url(base_url), isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    await _admin_execute(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# --------------------------------------------------------------------------- the template
+# Migrated once per run by the controlling process (the pytest process itself with ``-n 0``)
+# before any worker starts, and handed to the workers through ``workerinput``.
+
+_TEMPLATE = pytest.StashKey[str]()
+
+
+def _worker_id(config: pytest.Config) -> str:
+    workerinput = getattr(config, "workerinput", None)
+    return str(workerinput["workerid"]) if workerinput else "main"
+
+
+def _template(config: pytest.Config) -> str:
+    """The migrated template of this run: a SQLite path, or a PostgreSQL database name."""
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:
+        return str(workerinput["campus_template"])
+    return config.stash[_TEMPLATE]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or config.option.collectonly:
+        return
+    if IS_POSTGRES:
+        name = f"campus_test_{uuid.uuid4().hex[:12]}_template"
+        asyncio.run(_build_postgres_template(name))
+    else:
+        factory: pytest.TempPathFactory = config._tmp_path_factory  # type: ignore[attr-defined]
+        name = str(factory.mktemp("template") / "campus-template.db")
+        asyncio.run(_migrate(f"sqlite+aiosqlite:///{name}"))
+    config.stash[_TEMPLATE] = name
+
+
+async def _build_postgres_template(name: str) -> None:
+    url = await _create_postgres_database(TEST_DATABASE_URL, name)
+    try:
+        await _migrate(url)
+    except BaseException:
+        await _drop_postgres_database(TEST_DATABASE_URL, name)
+        raise
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or _TEMPLATE not in config.stash:
+        return
+    if IS_POSTGRES:
+        asyncio.run(_drop_postgres_database(TEST_DATABASE_URL, config.stash[_TEMPLATE]))
+
+
+class _XdistHooks:
+    """Registered only when pytest-xdist is loaded (its hooks are unknown to pytest otherwise)."""
+
+    @staticmethod
+    def pytest_configure_node(node: Any) -> None:
+        node.workerinput["campus_template"] = node.config.stash[_TEMPLATE]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(_XdistHooks(), "campus-xdist-hooks")
+        # ``-n N`` alone distributes test by test ("load"): honour the xdist groups as well.
+        if getattr(config.option, "dist", "no") == "load":
+            config.option.dist = "loadgroup"
+
+
+#: The xdist group of tests that must not run beside each other, so all on one worker:
+#: * on PostgreSQL the concurrency tests (``@postgres_only``, or named after concurrency) open
+#:   dozens of connections each; one at a time, workers stay far below ``max_connections``;
+#: * the sandbox tests assert that no process of the sandbox uids, and no child of the test
+#:   process, survives a hostile program: another worker's sandbox runs would be seen too.
+#:   (``dev.py test`` runs tests/sandbox in a process of its own: on an xdist worker, sandboxed
+#:   processes outlive the sweep.)
+SERIAL_GROUP = "serial"
+
+
+def _must_run_alone(item: pytest.Item) -> bool:
+    if "concurren" in item.nodeid or "sandbox" in item.nodeid:
+        return True
+    return any(mark == postgres_only.mark for mark in item.iter_markers("skipif"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _must_run_alone(item) and not item.get_closest_marker("xdist_group"):
+            item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
 
 
 @pytest.fixture(scope="session")
-async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+async def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[str]:
+    """This process's own database: a copy of the run's migrated template, dropped at the end."""
+    template = _template(request.config)
+    worker = _worker_id(request.config)
     if IS_POSTGRES:
-        name = f"campus_test_{uuid.uuid4().hex[:12]}"
-        url = await _create_postgres_database(TEST_DATABASE_URL, name)
+        name = f"{template.removesuffix('_template')}_{worker}"
+        url = await _create_postgres_database(TEST_DATABASE_URL, name, template=template)
         try:
-            await _migrate(url)
             yield url
         finally:
             await _drop_postgres_database(TEST_DATABASE_URL, name)
     else:
-        path = tmp_path_factory.mktemp("db") / "campus-test.db"
-        url = f"sqlite+aiosqlite:///{path}"
-        await _migrate(url)
-        yield url
+        path = tmp_path_factory.mktemp("db") / f"campus-test-{worker}.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
 
 
 async def _migrate(url: str) -> None:
@@ -112,8 +220,12 @@ async def _clean_redis_namespace(session_namespace: str) -> AsyncIterator[None]:
 
 @pytest.fixture(scope="session")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One data directory per run; emptied after every test that used the shared app."""
-    return tmp_path_factory.mktemp("data")
+    """One data directory per test process; emptied after every test that used the shared app.
+    Two levels below the process's temporary root (its own under xdist), so a test may watch
+    ``data_dir.parent.parent`` for stray files without seeing other workers' files."""
+    path = tmp_path_factory.mktemp("app") / "data"
+    path.mkdir()
+    return path
 
 
 @pytest.fixture

@@ -29,7 +29,11 @@ from campus.identity.service.links import (
     consume_action_token,
     issue_action_token,
 )
-from campus.identity.service.passwords import check_password_policy, hash_password
+from campus.identity.service.passwords import (
+    check_not_current,
+    check_password_policy,
+    hash_password,
+)
 from campus.identity.service.request_context import RequestContext
 from campus.identity.service.tokens import IssuedToken, issue_access_token
 from campus.identity.service.validation import email_key_lenient, normalize_email
@@ -80,6 +84,7 @@ async def reset_password(
         last_name=account.last_name,
         field="newPassword",
     )
+    await check_not_current(account.password_hash, new_password, field="newPassword")
     password_hash = await hash_password(new_password)
     now = utcnow()
     await users_repo.set_password(session, account.id, password_hash, bump_version=True)
@@ -115,6 +120,7 @@ async def change_password(
         last_name=account.last_name,
         field="newPassword",
     )
+    await check_not_current(account.password_hash, new_password, field="newPassword")
     password_hash = await hash_password(new_password)
     version = await users_repo.set_password(session, account.id, password_hash, bump_version=True)
     await creds_repo.revoke_user_sessions(

@@ -15,8 +15,10 @@ from tests.fixtures.sandbox import (
     canary,
     contained,
     layers,
+    namespace_sandbox,
     plain_sandbox,
     sandbox,
+    weak_sandbox,
     workspace_root,
 )
 
@@ -29,8 +31,10 @@ __all__ = [
     "contained",
     "identity",
     "layers",
+    "namespace_sandbox",
     "plain_sandbox",
     "sandbox",
+    "weak_sandbox",
     "workspace_root",
 ]
 

@@ -64,7 +64,10 @@ async def test_correct_solution_passes_every_stdio_and_function_test(
     assert results["adds on stdin"]["output"] == "5\n"
     assert results["adds small numbers"]["output"] == "3"
     assert all(r["passed"] and r["status"] == "passed" for r in graded["results"])
-    assert all(r["timeMs"] > 0 and r["memoryKb"] > 0 for r in graded["results"])
+    visible = [r for r in graded["results"] if not r["hidden"]]
+    assert all(r["timeMs"] > 0 and r["memoryKb"] > 0 for r in visible)
+    hidden = [r for r in graded["results"] if r["hidden"]]
+    assert all(r["memoryKb"] == 0 and r["timeMs"] % 100 == 0 for r in hidden)  # SB-18
     graded_events = await events(db, CodeSubmissionGraded.name)
     assert len(graded_events) == 1
     assert graded_events[0]["status"] == "PASSED"

@@ -7,8 +7,10 @@ from tests.fixtures.sandbox import (
     canary,
     contained,
     layers,
+    namespace_sandbox,
     plain_sandbox,
     sandbox,
+    weak_sandbox,
     workspace_root,
 )
 
@@ -17,7 +19,9 @@ __all__ = [
     "canary",
     "contained",
     "layers",
+    "namespace_sandbox",
     "plain_sandbox",
     "sandbox",
+    "weak_sandbox",
     "workspace_root",
 ]

@@ -66,8 +66,12 @@ async def test_correct_solution_passes_stdio_and_function_tests(bwrap_sandbox: S
     assert visible.diff is None
     assert visible.error is None
     assert report.result("f1").output == "5"
-    assert all(r.time_ms > 0 and r.memory_kb > 0 for r in report.results)
-    assert report.layers.bubblewrap
+    visible_results = [r for r in report.results if not r.hidden]
+    assert all(r.time_ms > 0 and r.memory_kb > 0 for r in visible_results)
+    # SB-18: hidden tests show no memory figure and their time in 100 ms steps only
+    hidden_results = [r for r in report.results if r.hidden]
+    assert all(r.memory_kb == 0 and r.time_ms % 100 == 0 for r in hidden_results)
+    assert report.layers.isolated
 
 
 async def test_wrong_answer_fails_with_diff_and_partial_weighted_score(
@@ -254,11 +258,13 @@ async def test_comparison_modes_end_to_end(bwrap_sandbox: Sandbox) -> None:
     }
 
 
-async def test_rlimits_and_uid_only_runner_grades_too(plain_sandbox: Sandbox) -> None:
+async def test_the_namespace_runner_without_bubblewrap_grades_too(plain_sandbox: Sandbox) -> None:
     tests = [stdio("s", "1 2\n", "3\n"), function("f", [1, 2], 3, hidden=True)]
     report = await plain_sandbox.runner.run("python", ADDER, tests, FAST)
     assert report.status is RunStatus.PASSED
     assert not report.layers.bubblewrap
+    assert report.layers.namespaces
+    assert report.layers.isolated
     assert report.layers.rlimits
 
 

@@ -23,9 +23,10 @@ print(parent, grandparent)
 
 
 async def test_executions_are_forked_by_one_zygote_which_is_replaced_if_killed(
-    plain_sandbox: Sandbox, contained: Contained
+    weak_sandbox: Sandbox, contained: Contained
 ) -> None:
-    runner = plain_sandbox.runner
+    # The weak sandbox (no PID namespace) lets the program see its host parentage.
+    runner = weak_sandbox.runner
     test = [TestCase("who", "stdio", "", "?")]
     first = await runner.run("python", PARENTAGE, test, CONFINED)
     server = runner._server
@@ -43,4 +44,4 @@ async def test_executions_are_forked_by_one_zygote_which_is_replaced_if_killed(
     third = await runner.run("python", "print(3)\n", [TestCase("t", "stdio", "", "3\n")], CONFINED)
     assert third.result("t").status is TestStatus.PASSED
     assert server.pid not in (None, zygote)
-    contained(plain_sandbox, third)
+    contained(weak_sandbox, third)

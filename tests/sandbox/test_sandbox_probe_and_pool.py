@@ -15,6 +15,7 @@ from campus.sandbox import (
     LocalSandboxRunner,
     RunStatus,
     SandboxLayers,
+    SandboxUnavailable,
     TestCase,
     UidPool,
     probe_layers,
@@ -60,12 +61,15 @@ def test_probe_reports_rlimits_and_the_uid_layer_as_they_are(layers: SandboxLaye
     assert layers.subreaper is True
     assert layers.no_new_privs is True
     assert layers.python is not None
-    if layers.bubblewrap:
-        assert layers.pid_namespace
-        assert layers.network_isolated
-    else:
-        assert not layers.pid_namespace
-        assert not layers.network_isolated
+    # bubblewrap, or (as root) the launcher's own namespaces: isolated either way
+    assert layers.bubblewrap or layers.namespaces
+    assert layers.pid_namespace
+    assert layers.network_isolated
+    assert layers.mount_namespace
+    assert layers.ipc_namespace
+    assert layers.uts_namespace
+    assert layers.private_filesystem
+    assert layers.isolated
     assert set(layers.active()) >= {"rlimits", "subreaper", "no_new_privs"}
 
 
@@ -89,8 +93,8 @@ async def test_reported_layers_match_what_a_submission_observes(sandbox: Sandbox
     else:
         assert seen["uid"] == os.getuid()
     assert (seen["ifaces"] == ["lo"]) is layers.network_isolated
-    assert (seen["pid"] == 2) is layers.pid_namespace  # bwrap's reaper is pid 1
-    assert (seen["cwd"] == "/sandbox") is layers.bubblewrap
+    assert (seen["pid"] == 2) is layers.pid_namespace  # bwrap's / the launcher's init is pid 1
+    assert (seen["cwd"] == "/sandbox") is layers.isolated
 
 
 def test_probe_logs_every_layer_on_the_campus_sandbox_logger(
@@ -113,10 +117,11 @@ def test_bubblewrap_reported_inactive_when_missing_or_broken(
     monkeypatch.setattr(probe_module, "find_bwrap", lambda: None)
     missing = probe_layers(uid_pool=pool)
     assert not missing.bubblewrap
-    assert not missing.network_isolated
-    assert not missing.pid_namespace
     assert missing.rlimits
     assert any("not installed" in note for note in missing.notes)
+    # As root the launcher makes the namespaces itself: still isolated.
+    assert missing.isolated is IS_ROOT
+    assert missing.namespaces is IS_ROOT
 
     monkeypatch.setattr(probe_module, "find_bwrap", lambda: "/bin/false")
     with caplog.at_level(logging.WARNING, logger="campus.sandbox"):
@@ -126,6 +131,13 @@ def test_bubblewrap_reported_inactive_when_missing_or_broken(
     assert any("does not work" in r.getMessage() for r in caplog.records)
 
 
+def test_required_bubblewrap_that_is_missing_refuses(monkeypatch: pytest.MonkeyPatch) -> None:
+    pool = UidPool(TEST_FIRST_UID, 2) if IS_ROOT else None
+    monkeypatch.setattr(probe_module, "find_bwrap", lambda: None)
+    with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
+        probe_layers(uid_pool=pool, use_bubblewrap=True)
+
+
 @pytest.mark.skipif(not IS_ROOT, reason="simulates a non-root worker; needs root to simulate")
 def test_uid_layer_reported_inactive_when_not_root(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
@@ -133,6 +145,8 @@ def test_uid_layer_reported_inactive_when_not_root(monkeypatch: pytest.MonkeyPat
     assert layers.uid_switch is False
     assert layers.rlimits is True
     assert any("not running as root" in note for note in layers.notes)
+    # Without root and without bubblewrap there are no namespaces: not isolated.
+    assert not layers.isolated
 
 
 # ------------------------------------------------------------------------------ uid pool

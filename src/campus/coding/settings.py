@@ -15,7 +15,14 @@ class CodingSettings(SettingsSection):
     learner per minute, the largest per-test time and memory an exercise may ask for. Local
     sandbox: bubblewrap (None = use it when it works), the dedicated uid range (used when
     running as root), job directory root ("" = the temp directory), parallel jobs (0 = one per
-    uid, or one per CPU without root). ADR 0016-0018."""
+    uid, or one per CPU without root). ADR 0016-0018.
+
+    Isolation (ADR 0024): every job runs in its own mount, PID, network, IPC and UTS
+    namespaces - bubblewrap's, or the launcher's own as root. ``sandbox_bubblewrap=True``
+    requires bubblewrap (start-up fails without it); where no namespaces can be made, grading
+    is refused (submissions end ``ERROR``) and production does not start, unless
+    ``sandbox_allow_weak`` (development only; refused in production) accepts the weaker
+    sandbox, which ``GET /admin/sandbox`` and the logs then flag."""
 
     code_runner: str = Field(default="local", pattern="^(local|judge0)$")
     judge0_url: str = ""
@@ -33,3 +40,11 @@ class CodingSettings(SettingsSection):
     sandbox_uid_pool_size: int = Field(default=64, ge=1, le=4096)
     sandbox_workspace_root: str = ""
     sandbox_max_concurrency: int = Field(default=0, ge=0, le=512)
+    sandbox_allow_weak: bool = False
+
+    def check_production(self) -> None:
+        if self.sandbox_allow_weak:
+            raise ValueError(
+                "CAMPUS_SANDBOX_ALLOW_WEAK is a development setting: production grades only in "
+                "an isolated sandbox (install bubblewrap, or run the worker as root)"
+            )

@@ -81,7 +81,7 @@ from campus.sandbox.models import (
     TestResult,
     TestStatus,
 )
-from campus.sandbox.probe import SandboxLayers, probe_layers
+from campus.sandbox.probe import SandboxLayers, SandboxUnavailable, probe_layers
 from campus.sandbox.runner import (
     CodeRunner,
     LocalSandboxRunner,
@@ -97,6 +97,7 @@ __all__ = [
     "RunStatus",
     "SandboxLayers",
     "SandboxLimits",
+    "SandboxUnavailable",
     "TestCase",
     "TestKind",
     "TestResult",

@@ -22,6 +22,10 @@ interpreter prefix      read-only bind of the interpreter's prefix when it lives
 
 Nothing the program writes ever reaches the host's disk, and the writable areas are bounded;
 all of them vanish with the mount namespace.
+
+Without bubblewrap the launcher builds the same view itself (``namespace_mounts`` lists the
+operations; ``launcher.enter_namespaces`` performs them in the job's own mount namespace and
+``pivot_root``-s into it, ADR 0024), so a job sees the same file system either way.
 """
 
 from __future__ import annotations
@@ -118,3 +122,45 @@ def bwrap_command(
         args += ["--seccomp", str(seccomp_fd)]
     args.append("--")
     return [*args, *inner]
+
+
+def namespace_mounts(
+    *,
+    uid: int,
+    gid: int,
+    limits: SandboxLimits,
+    files: Mapping[str, str],
+    extra_ro_binds: Sequence[str] = (),
+    mapped_ro_binds: Mapping[str, str] | None = None,
+) -> list[list[str]]:
+    """The file system of a job without bubblewrap, as operations for the launcher: the
+    same view as :func:`bwrap_command` (system directories read-only, a fresh ``/proc``, a
+    minimal ``/dev``, private size-limited ``/tmp``, ``/dev/shm`` and ``/sandbox``, and a
+    read-only root), so nothing else of the host - its data directory, other jobs, ``/run``,
+    ``/var/tmp`` - exists for the job."""
+    size = str(limits.max_workspace_bytes)
+    ops: list[list[str]] = []
+    for directory in _SYSTEM_DIRS:
+        ops.append(["ro", directory, directory])
+    for path in _SYSTEM_LINKS_OR_DIRS:
+        if os.path.islink(path):
+            ops.append(["symlink", os.readlink(path), path])
+        elif os.path.isdir(path):
+            ops.append(["ro", path, path])
+    for path in _SYSTEM_FILES:
+        ops.append(["ro-try", path, path])
+    for path in extra_ro_binds:
+        ops.append(["ro", path, path])
+    for inside, host_path in (mapped_ro_binds or {}).items():
+        ops.append(["ro", host_path, inside])
+    ops.append(["proc", "/proc"])
+    ops.append(["dev", "/dev"])
+    shared = f"mode=1777,size={size}"
+    ops.append(["tmpfs", "/dev/shm", shared])  # noqa: S108 - private mount  # nosec B108
+    ops.append(["tmpfs", "/tmp", shared])  # noqa: S108 - private mount  # nosec B108
+    ops.append(["tmpfs", SANDBOX_DIR, f"mode=0700,uid={uid},gid={gid},size={size}"])
+    for name, host_path in files.items():
+        ops.append(["ro", host_path, f"{SANDBOX_DIR}/{name}"])
+    ops.append(["remount-ro", "/dev"])
+    ops.append(["remount-ro", "/"])
+    return ops

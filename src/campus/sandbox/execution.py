@@ -61,6 +61,10 @@ class ExecutionRequest:
     address_space_limit: bool = True  # False: RLIMIT_DATA instead of RLIMIT_AS (node)
     seccomp: bytes | None = None  # compiled filter (see seccomp.py)
     seccomp_via_bwrap: bool = False  # True: handed to bubblewrap as fd 4 (``--seccomp 4``)
+    #: The launcher's own namespaces (no bubblewrap): ``{"root": dir, "mounts": [...]}``
+    namespaces: Mapping[str, Any] | None = None
+    #: Per-job cgroup (see ``probe.find_job_cgroup``); ``None``: sampled whole-job usage
+    cgroup: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +84,8 @@ class ExecutionOutcome:
     max_rss_kb: int
     survivors: int
     subreaper: bool
+    memory_exceeded: bool = False  # the whole job went over its memory limit
+    cpu_exceeded: bool = False  # the whole job used up its CPU time
 
 
 def _stdin_file(data: bytes) -> int:
@@ -197,6 +203,12 @@ def _config(request: ExecutionRequest, nproc_relative: bool) -> dict[str, Any]:
         "wall_seconds": limits.wall_seconds,
         "seccomp": request.seccomp,
         "seccomp_via_bwrap": request.seccomp_via_bwrap,
+        "namespaces": dict(request.namespaces) if request.namespaces else None,
+        "cgroup": dict(request.cgroup) if request.cgroup else None,
+        # Whole-job limits (cgroup, else sampled): memory and processes of the job together,
+        # and its CPU time summed over every process.
+        "job_limits": {"memory": limits.memory_bytes, "pids": limits.max_processes},
+        "cpu_ms": int(limits.cpu_seconds * 1000),
     }
 
 
@@ -377,6 +389,8 @@ def _outcome(buffers: dict[str, bytearray], overflow: str | None, hung: bool) ->
         max_rss_kb=int(report.get("max_rss_kb") or 0),
         survivors=int(report.get("survivors") or 0),
         subreaper=bool(report.get("subreaper")),
+        memory_exceeded=bool(report.get("memory_exceeded")),
+        cpu_exceeded=stop_reason == "cpu",
     )
 
 

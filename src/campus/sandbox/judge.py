@@ -9,6 +9,7 @@ error text.
 from __future__ import annotations
 
 import json
+import math
 import signal
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +41,38 @@ class Judged:
     infra_error: str | None = None
 
 
+#: Hidden tests report their time only to this granularity and no memory figure at all: a
+#: precise figure would leak the hidden input bit by bit (SB-18).
+HIDDEN_TIME_STEP_MS = 100.0
+
+
+def _clean(text: str | None) -> str | None:
+    """Text from the sandbox that is safe to store and serialise: lone surrogates (which
+    JSON can carry but UTF-8 cannot encode) become U+FFFD."""
+    if text is None:
+        return None
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def has_lone_surrogate(value: Any, depth: int = 0) -> bool:
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return True
+        return False
+    if depth > 200:
+        return True
+    if isinstance(value, list):
+        return any(has_lone_surrogate(item, depth + 1) for item in value)
+    if isinstance(value, dict):
+        return any(
+            has_lone_surrogate(k, depth + 1) or has_lone_surrogate(v, depth + 1)
+            for k, v in value.items()
+        )
+    return False
+
+
 def result_for(
     test: TestCase,
     status: TestStatus,
@@ -50,17 +83,22 @@ def result_for(
     error: str | None = None,
 ) -> TestResult:
     hidden = test.hidden
+    time_ms = round(outcome.wall_ms, 3) if outcome else 0.0
+    memory_kb = outcome.max_rss_kb if outcome else 0
+    if hidden:
+        time_ms = math.ceil(time_ms / HIDDEN_TIME_STEP_MS) * HIDDEN_TIME_STEP_MS
+        memory_kb = 0
     return TestResult(
         id=test.id,
         passed=status is TestStatus.PASSED,
         status=status,
-        time_ms=round(outcome.wall_ms, 3) if outcome else 0.0,
-        memory_kb=outcome.max_rss_kb if outcome else 0,
+        time_ms=time_ms,
+        memory_kb=memory_kb,
         weight=test.weight,
         hidden=hidden,
-        output=None if hidden else output,
-        diff=None if hidden else diff,
-        error=None if hidden else error,
+        output=None if hidden else _clean(output),
+        diff=None if hidden else _clean(diff),
+        error=None if hidden else _clean(error),
     )
 
 
@@ -158,8 +196,11 @@ class Judge:
             )
         sig = self._signal()
         cpu_limit_ms = self.limits.cpu_rlimit[0] * 1000
+        if outcome.memory_exceeded and not (outcome.exit_code == 0 and sig is None):
+            return self._failure(TestStatus.MEMORY, "memory limit exceeded (whole program)")
         if (
             outcome.timed_out
+            or outcome.cpu_exceeded
             or sig == signal.SIGXCPU
             or (sig == signal.SIGKILL and outcome.cpu_ms >= cpu_limit_ms * 0.95)
         ):
@@ -234,6 +275,16 @@ class Judge:
         if "value" not in frame:
             return self._failure(TestStatus.ERROR, "the program interfered with the test harness")
         value = frame["value"]
+        if has_lone_surrogate(value):
+            return Judged(
+                result_for(
+                    self.test,
+                    TestStatus.FAILED,
+                    outcome=outcome,
+                    error="the return value is not valid Unicode (it holds a lone surrogate)",
+                ),
+                True,
+            )
         passed = value_matches(value, self.test.expected, self.test)
         status = TestStatus.PASSED if passed else TestStatus.FAILED
         rendered = canonical_json(value)

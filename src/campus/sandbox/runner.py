@@ -10,6 +10,7 @@ of a visible test. Results are reported in the caller's order.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import json
 import logging
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, TypeVar
 
-from campus.sandbox.command import SANDBOX_DIR, bwrap_command, sandbox_env
+from campus.sandbox.command import SANDBOX_DIR, bwrap_command, namespace_mounts, sandbox_env
 from campus.sandbox.execution import (
     ExecutionOutcome,
     ExecutionRequest,
@@ -111,7 +112,13 @@ class LocalSandboxRunner:
     """:class:`CodeRunner` on the local host (see the package docstring for the layers).
 
     ``use_bubblewrap=None`` uses bubblewrap when the probe finds it working; ``False``
-    disables it. ``uid_pool`` defaults to uids 61000..61063 (only used when running as root).
+    disables it, ``True`` requires it (``start`` raises :class:`SandboxUnavailable` when it
+    does not work). Without bubblewrap the launcher makes the namespaces itself (as root);
+    ``use_namespaces=False`` disables that (tests of the weak sandbox only). Grading fails
+    closed: when the jobs would not be isolated (no namespaces), every run ends ``ERROR``
+    unless ``allow_weak=True`` (an explicit development setting) accepts the weaker sandbox;
+    the layers then say ``weak=True``. ``uid_pool`` defaults to uids 61000..61063 (only used
+    when running as root).
     ``workspace_root`` is where job directories are created (default: the temp directory; it
     must be traversable by the job uids). ``languages`` limits what is probed and accepted.
     ``zygote=False`` starts a one-shot launcher interpreter per execution instead of forking
@@ -131,6 +138,8 @@ class LocalSandboxRunner:
         languages: Sequence[str] = ("python", "javascript"),
         max_concurrency: int | None = None,
         zygote: bool = True,
+        use_namespaces: bool | None = None,
+        allow_weak: bool = False,
     ) -> None:
         if not entrypoint.isidentifier():
             raise ValueError("entrypoint must be an identifier")
@@ -141,6 +150,8 @@ class LocalSandboxRunner:
         self._is_root = os.geteuid() == 0
         self._pool = uid_pool or (UidPool() if self._is_root else None)
         self._use_bubblewrap = use_bubblewrap
+        self._use_namespaces = use_namespaces
+        self.allow_weak = allow_weak
         self._workspace_root = workspace_root
         self.max_score = max_score
         self.display_limit = display_limit
@@ -171,15 +182,42 @@ class LocalSandboxRunner:
     async def _environment(self) -> SandboxEnvironment:
         async with self._start_lock:
             if self._env is None:
-                self._env = await asyncio.to_thread(
+                env = await asyncio.to_thread(
                     probe_environment,
                     uid_pool=self._pool,
                     use_bubblewrap=self._use_bubblewrap,
                     workspace_root=self._workspace_root,
                     probe_node="javascript" in self._languages,
                     server=self._server,
+                    use_namespaces=self._use_namespaces,
                 )
+                if not env.layers.isolated:
+                    if self.allow_weak:
+                        logger.warning(
+                            "sandbox: WEAK SANDBOX accepted by configuration (development "
+                            "only): jobs are not isolated by namespaces (%s)",
+                            "; ".join(env.layers.notes),
+                        )
+                        env = dataclasses.replace(
+                            env, layers=dataclasses.replace(env.layers, weak=True)
+                        )
+                    else:
+                        logger.error(
+                            "sandbox: jobs cannot be isolated by namespaces here; grading is "
+                            "refused (install bubblewrap or run the worker as root)"
+                        )
+                self._env = env
             return self._env
+
+    def _refusal(self, env: SandboxEnvironment) -> str | None:
+        """Why grading is refused on this host (fail closed), or ``None``."""
+        if env.layers.isolated or self.allow_weak:
+            return None
+        return (
+            "the sandbox cannot isolate jobs on this host (no mount, PID, network and IPC "
+            "namespaces: install bubblewrap with `apt-get install bubblewrap`, or run the "
+            "worker as root); grading is refused"
+        )
 
     async def languages(self) -> tuple[str, ...]:
         env = await self._environment()
@@ -199,6 +237,9 @@ class LocalSandboxRunner:
             raise UnsupportedLanguage(f"unsupported language {language!r}")
         _validate(source, tests)
         env = await self._environment()
+        refusal = self._refusal(env)
+        if refusal is not None:
+            return _error_report(language, tests, env.layers, self.max_score, refusal)
         interpreter, binds = lang.interpreter(env)
         if interpreter is None:
             return _error_report(
@@ -224,6 +265,8 @@ class LocalSandboxRunner:
             raise UnsupportedLanguage(f"unsupported language {language!r}")
         _validate_source(source)
         env = await self._environment()
+        if self._refusal(env) is not None:
+            return [None for _run in runs]
         interpreter, binds = lang.interpreter(env)
         job = _Job(self, env, lang, interpreter or "", binds, source, limits)
         return await self._in_thread(job, functools.partial(job.tools, list(runs)))
@@ -414,7 +457,7 @@ class _Job:
             python = self.env.python
             return None if python is None else (python, {})
         if tool == "ruff" and self.env.ruff is not None:
-            if self.env.bwrap is None:
+            if self.env.bwrap is None and not self.env.namespaces:
                 return self.env.ruff, {}
             inside = f"{TOOL_DIR}/ruff"
             return inside, {inside: self.env.ruff}
@@ -448,15 +491,18 @@ class _Job:
     ) -> ExecutionOutcome:
         """One sandboxed execution over the staged submission (fresh job directory)."""
         bwrap = self.env.bwrap
+        namespaces: dict[str, object] | None = None
         workspace = Workspace.create(self.runner._workspace_root, self.uid, self.gid)
         try:
             staged = workspace.stage(self.lang.filename, self.source)
+            uid = self.uid if self.uid is not None else os.getuid()
+            gid = self.gid if self.gid is not None else os.getgid()
             if bwrap is not None:
                 argv = bwrap_command(
                     bwrap,
                     inner(f"{SANDBOX_DIR}/{self.lang.filename}"),
-                    uid=self.uid if self.uid is not None else os.getuid(),
-                    gid=self.gid if self.gid is not None else os.getgid(),
+                    uid=uid,
+                    gid=gid,
                     limits=self.limits,
                     files={self.lang.filename: staged},
                     extra_ro_binds=self.binds,
@@ -464,7 +510,21 @@ class _Job:
                     mapped_ro_binds=tool_binds or {},
                 )
                 cwd, home = "/", SANDBOX_DIR
-            else:
+            elif self.env.namespaces:
+                argv = inner(f"{SANDBOX_DIR}/{self.lang.filename}")
+                cwd = home = SANDBOX_DIR
+                namespaces = {
+                    "root": workspace.fs_dir,
+                    "mounts": namespace_mounts(
+                        uid=uid,
+                        gid=gid,
+                        limits=self.limits,
+                        files={self.lang.filename: staged},
+                        extra_ro_binds=self.binds,
+                        mapped_ro_binds=tool_binds or {},
+                    ),
+                }
+            else:  # the weak sandbox (development only, ``allow_weak``)
                 argv = inner(staged)
                 cwd = home = workspace.job_dir
             outcome = execute(
@@ -479,6 +539,8 @@ class _Job:
                     address_space_limit=address_space_limit,
                     seccomp=self.env.seccomp,
                     seccomp_via_bwrap=bwrap is not None,
+                    namespaces=namespaces,
+                    cgroup=self.env.cgroup,
                 ),
                 nproc_relative=self.uid is None,
                 server=self.runner._server,
@@ -489,7 +551,8 @@ class _Job:
             raise
         finally:
             workspace.remove()
-            if self.uid is not None and self.gid is not None and bwrap is None:
+            weak = bwrap is None and namespaces is None
+            if self.uid is not None and self.gid is not None and weak:
                 sweep_files_of_uid(self.uid, self.gid)
         if self.uid is not None and (outcome.infra_error or outcome.survivors):
             # The launcher could not finish its own sweep (or died): ours is the last line.

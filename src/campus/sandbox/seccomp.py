@@ -4,7 +4,10 @@ It removes kernel attack surface that no exercise needs: debugging other process
 (``ptrace``, ``process_vm_*``), namespaces and mounts (``unshare``, ``setns``, ``mount``...,
 and ``clone`` with any ``CLONE_NEW*`` flag), kernel keyrings, eBPF, perf events,
 ``userfaultfd``, ``io_uring``, module loading, ``kexec``, ``reboot``, swap, ``acct``,
-``syslog``, ``quotactl``, file handles and raw port I/O. Denied calls fail with ``EPERM``;
+``syslog``, ``quotactl``, file handles, raw port I/O, and reaching into other processes
+through pidfds (``pidfd_open``, ``pidfd_getfd``: a job could otherwise copy the descriptors of
+another process of its uid). Without a network namespace (``inet=False``), ``socket()`` is
+allowed for ``AF_UNIX`` only. Denied calls fail with ``EPERM``;
 ``clone3`` fails with ``ENOSYS`` so that the C library falls back to ``clone`` (whose flags,
 unlike ``clone3``'s, a filter can inspect). A foreign architecture/ABI (e.g. x32 or a 32-bit
 compat call) kills the process.
@@ -12,6 +15,10 @@ compat call) kills the process.
 The filter is applied by bubblewrap (``--seccomp FD``) or, without bubblewrap, by the
 launcher right before ``exec``. Syscall numbers were checked against the kernel headers
 (``asm/unistd_64.h`` for x86_64, ``asm-generic/unistd.h`` for aarch64).
+
+Why a deny-list assembled here rather than libseccomp or an allow-list: see ADR 0024 (no
+maintained libseccomp binding installs from PyPI into our virtual environment; the namespaces,
+the dedicated uid and the cgroup are the isolation, seccomp only trims kernel surface).
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ _OFFSET_NR = 0
 _OFFSET_ARCH = 4
 _OFFSET_ARG0_LOW = 16  # little-endian low 32 bits of args[0]
 
+_AF_UNIX = 1
 _CLONE_NEW_ANY = 0x7E020080  # NEWUSER|NEWPID|NEWNET|NEWIPC|NEWUTS|NEWCGROUP|NEWNS|NEWTIME
 
 _DENIED = [
@@ -76,6 +84,8 @@ _DENIED = [
     "fspick",
     "mount_setattr",
     "lookup_dcookie",
+    "pidfd_open",
+    "pidfd_getfd",
 ]
 
 _ARCHES: dict[str, tuple[int, dict[str, int]]] = {
@@ -122,6 +132,9 @@ _ARCHES: dict[str, tuple[int, dict[str, int]]] = {
             "fspick": 433,
             "mount_setattr": 442,
             "lookup_dcookie": 212,
+            "pidfd_open": 434,
+            "pidfd_getfd": 438,
+            "socket": 41,
             "clone": 56,
             "clone3": 435,
         },
@@ -167,6 +180,9 @@ _ARCHES: dict[str, tuple[int, dict[str, int]]] = {
             "fspick": 433,
             "mount_setattr": 442,
             "lookup_dcookie": 18,
+            "pidfd_open": 434,
+            "pidfd_getfd": 438,
+            "socket": 198,
             "clone": 220,
             "clone3": 435,
         },
@@ -178,8 +194,11 @@ def _insn(code: int, jt: int, jf: int, k: int) -> bytes:
     return struct.pack("=HBBI", code, jt, jf, k)
 
 
-def build_filter(machine: str | None = None) -> bytes | None:
-    """The filter as an array of ``struct sock_filter``, or ``None`` for an unknown arch."""
+def build_filter(machine: str | None = None, *, inet: bool = True) -> bytes | None:
+    """The filter as an array of ``struct sock_filter``, or ``None`` for an unknown arch.
+
+    ``inet=False`` (no network namespace could be made): ``socket()`` of any family but
+    ``AF_UNIX`` fails with ``EPERM``."""
     arch = _ARCHES.get(machine or platform.machine())
     if arch is None:
         return None
@@ -192,12 +211,18 @@ def build_filter(machine: str | None = None) -> bytes | None:
     #   per denied nr: jeq nr -> EPERM
     #   jeq clone3 -> ENOSYS; jeq clone ? +0 : ALLOW; ld arg0; jset NEW_* -> EPERM; ret ALLOW
     #   ALLOW; EPERM; ENOSYS; KILL
-    body: list[tuple[int, int, int, int | str]] = []
+    body: list[tuple[int, int, int, int]] = []
     body.append((_LD_W_ABS, 0, 0, _OFFSET_NR))
     if audit_arch == 0xC000003E:
         body.append((_JGE_K, 0, 0, 0x40000000))  # x32 ABI: jt patched to KILL
     for nr in denied:
         body.append((_JEQ_K, 0, 0, nr))  # jt patched to EPERM
+    if not inet:
+        # jeq socket ? next : skip 3; ld arg0; jeq AF_UNIX ? ALLOW : EPERM; ld nr again
+        body.append((_JEQ_K, 0, 3, numbers["socket"]))  # "socket" marker, see below
+        body.append((_LD_W_ABS, 0, 0, _OFFSET_ARG0_LOW))
+        body.append((_JEQ_K, 0, 0, -_AF_UNIX))  # jt patched to ALLOW, jf to EPERM
+        body.append((_RET_K, 0, 0, _RET_KILL_PROCESS))  # never reached (both jumps leave)
     body.append((_JEQ_K, 0, 0, numbers["clone3"]))  # jt patched to ENOSYS
     body.append((_JEQ_K, 0, 0, numbers["clone"]))  # jf patched to ALLOW
     body.append((_LD_W_ABS, 0, 0, _OFFSET_ARG0_LOW))
@@ -214,6 +239,10 @@ def build_filter(machine: str | None = None) -> bytes | None:
             jf = kill - after
         elif code == _JGE_K:
             jt = kill - after
+        elif code == _JEQ_K and k == -_AF_UNIX:
+            jt, jf, k = allow - after, eperm - after, _AF_UNIX
+        elif code == _JEQ_K and jf == 3 and k == numbers["socket"]:
+            pass  # falls through to the AF_UNIX check, else skips it
         elif code == _JEQ_K and k == numbers["clone3"]:
             jt = enosys - after
         elif code == _JEQ_K and k == numbers["clone"]:

@@ -2,8 +2,10 @@
 
 Layout: ``<workspace_root>/campus-sbx-<random suffix>/`` (owned by the worker, mode 0711: others may
 traverse it but neither list nor modify it) containing ``job/`` (mode 0700, owned by the job
-uid) with the staged submission. Because the outer directory is not writable by the job uid,
-the program cannot rename ``job/`` away or swap it for a symlink.
+uid) with the staged submission, and ``fs/`` (mode 0700, the worker's): the mount point on
+which the launcher builds the job's own root file system when it makes the namespaces itself.
+Because the outer directory is not writable by the job uid, the program cannot rename
+``job/`` away or swap it for a symlink.
 
 Removal uses :func:`shutil.rmtree`, which on Linux works with ``openat``/``O_NOFOLLOW``
 (``rmtree.avoids_symlink_attacks``): symlinks planted by the program are unlinked, never
@@ -23,9 +25,16 @@ from typing import Any
 
 logger = logging.getLogger("campus.sandbox")
 
-# Host directories any uid can write to: without bubblewrap a job could leave files there
-# (to persist data between its executions, or to pass hidden test data to another job).
-WORLD_WRITABLE_DIRS = ("/tmp", "/var/tmp", "/dev/shm", "/dev/mqueue")  # noqa: S108  # nosec B108
+# Host directories any uid can write to: without namespaces (the weak, development-only
+# sandbox) a job could leave files there (to persist data between its executions, or to pass
+# hidden test data to another job). With namespaces the job never sees them.
+WORLD_WRITABLE_DIRS = (  # nosec B108
+    "/tmp",  # noqa: S108
+    "/var/tmp",  # noqa: S108
+    "/dev/shm",  # noqa: S108
+    "/dev/mqueue",
+    "/run/lock",
+)
 _SWEEP_MAX_ENTRIES = 100_000
 
 if not shutil.rmtree.avoids_symlink_attacks:  # pragma: no cover - not Linux
@@ -36,6 +45,7 @@ class Workspace:
     def __init__(self, root: str, job_dir: str) -> None:
         self.root = root
         self.job_dir = job_dir
+        self.fs_dir = os.path.join(root, "fs")
 
     @classmethod
     def create(cls, base: str | None, uid: int | None, gid: int | None) -> Workspace:
@@ -44,6 +54,7 @@ class Workspace:
             os.chmod(root, 0o711)  # noqa: S103 - traverse only  # nosec B103
             job_dir = os.path.join(root, "job")
             os.mkdir(job_dir, 0o700)
+            os.mkdir(os.path.join(root, "fs"), 0o700)
             if uid is not None and gid is not None:
                 os.chown(job_dir, uid, gid)
         except BaseException:

@@ -33,6 +33,7 @@ from campus.sandbox import (
     RunReport,
     SandboxLayers,
     SandboxLimits,
+    SandboxUnavailable,
     TestCase,
 )
 
@@ -52,6 +53,9 @@ class GradingEngine:
     layers: SandboxLayers | None = None
     probed_at: datetime | None = None
     languages: tuple[str, ...] = ()
+    #: Production: start-up fails unless the local sandbox isolates jobs (ADR 0024)
+    production: bool = False
+    allow_weak: bool = False
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def start(self) -> SandboxLayers | None:
@@ -61,6 +65,9 @@ class GradingEngine:
                 if self.sandbox is not None:
                     try:
                         self.layers = await self.sandbox.start()
+                    except SandboxUnavailable:
+                        log.error("sandbox_refused", runner=self.kind)
+                        raise  # the configuration requires what this host lacks: no start
                     except Exception:
                         log.exception("sandbox_probe_failed", runner=self.kind)
                         if self.kind == "local":
@@ -79,9 +86,26 @@ class GradingEngine:
                     )
                     for note in self.layers.notes:
                         log.warning("sandbox_layer_note", note=note)
+                    self._check_isolation(self.layers)
                 self.languages = await self._languages()
                 self.probed_at = utcnow()
             return self.layers
+
+    def _check_isolation(self, layers: SandboxLayers) -> None:
+        """Fail closed: production never starts with a sandbox that does not isolate jobs;
+        elsewhere grading is refused at run time unless the weak sandbox was accepted."""
+        if layers.isolated:
+            return
+        if self.production:
+            raise SandboxUnavailable(
+                "production requires every job in its own namespaces, which this host cannot "
+                "provide: install bubblewrap (apt-get install bubblewrap) or run the worker "
+                "as root"
+            )
+        if layers.weak:
+            log.warning("sandbox_weak", banner=banner(layers))
+        else:
+            log.error("sandbox_grading_refused", banner=banner(layers))
 
     async def _languages(self) -> tuple[str, ...]:
         if isinstance(self.runner, LocalSandboxRunner | Judge0Runner):
@@ -108,6 +132,22 @@ class GradingEngine:
         }
 
 
+def banner(layers: SandboxLayers | None) -> str | None:
+    """The operator's warning when the local sandbox does not isolate jobs (else ``None``)."""
+    if layers is None or layers.isolated:
+        return None
+    if layers.weak:
+        return (
+            "WEAK SANDBOX (CAMPUS_SANDBOX_ALLOW_WEAK, development only): jobs are not isolated "
+            "by namespaces; learners' code can reach this host's files, processes and network. "
+            "Install bubblewrap (apt-get install bubblewrap) for full isolation."
+        )
+    return (
+        "GRADING REFUSED: the sandbox cannot isolate jobs on this host (no namespaces). "
+        "Install bubblewrap (apt-get install bubblewrap) or run the worker as root."
+    )
+
+
 _ENGINES: dict[tuple[Any, ...], GradingEngine] = {}
 
 
@@ -129,6 +169,8 @@ def _key(settings: Settings) -> tuple[Any, ...]:
         coding.sandbox_uid_pool_size,
         coding.sandbox_workspace_root,
         coding.sandbox_max_concurrency,
+        coding.sandbox_allow_weak,
+        settings.is_production,
         id(_running_loop()),
     )
 
@@ -154,9 +196,17 @@ def build_engine(settings: Settings) -> GradingEngine:
             sandbox,
             judge0_url=coding.judge0_url,
             analysis=coding.code_analysis,
+            allow_weak=coding.sandbox_allow_weak,
         )
     assert sandbox is not None
-    return GradingEngine("local", sandbox, sandbox, analysis=coding.code_analysis)
+    return GradingEngine(
+        "local",
+        sandbox,
+        sandbox,
+        analysis=coding.code_analysis,
+        production=settings.is_production,
+        allow_weak=coding.sandbox_allow_weak,
+    )
 
 
 def engine_for(settings: Settings) -> GradingEngine:

@@ -20,4 +20,5 @@ def local_sandbox(coding: CodingSettings) -> LocalSandboxRunner:
         use_bubblewrap=coding.sandbox_bubblewrap,
         workspace_root=coding.sandbox_workspace_root or None,
         max_concurrency=coding.sandbox_max_concurrency or None,
+        allow_weak=coding.sandbox_allow_weak,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from campus.coding.data import SANDBOX_ADMIN
-from campus.coding.runners.engine import GradingEngine
+from campus.coding.runners.engine import GradingEngine, banner
 from campus.coding.schemas.sandbox import LayersOut, SandboxStatusOut
 from campus.kernel.auth import Principal
 
@@ -22,6 +22,14 @@ async def sandbox_status(principal: Principal, engine: GradingEngine) -> Sandbox
             subreaper=layers.subreaper,
             no_new_privs=layers.no_new_privs,
             seccomp=layers.seccomp,
+            namespaces=layers.namespaces,
+            mount_namespace=layers.mount_namespace,
+            ipc_namespace=layers.ipc_namespace,
+            uts_namespace=layers.uts_namespace,
+            private_filesystem=layers.private_filesystem,
+            isolation=layers.isolation,
+            job_limits=layers.job_limits,
+            weak=layers.weak,
             active=list(layers.active()),
             python=layers.python,
             python_version=layers.python_version,
@@ -43,4 +51,5 @@ async def sandbox_status(principal: Principal, engine: GradingEngine) -> Sandbox
         probed_at=engine.probed_at,
         uid_pool_size=pool["uid_pool_size"],
         uid_pool_in_use=pool["uid_pool_in_use"],
+        banner=banner(layers) if engine.sandbox is not None else None,
     )

@@ -7,7 +7,7 @@ Handlers load anything else they need through ``identity.api``.
 from __future__ import annotations
 
 import uuid
-from typing import ClassVar
+from typing import ClassVar, Final
 
 from campus.kernel.events import Event
 
@@ -68,3 +68,9 @@ class UserReactivated(Event):
 
     user_id: uuid.UUID
     reactivated_by: uuid.UUID | None
+
+
+#: Jobs identity enqueues for itself. Their payloads hold an email key, so they are enqueued
+#: ``sensitive`` (wiped once done).
+RESET_LINK_JOB: Final = "identity.send_password_reset"
+VERIFICATION_RESEND_JOB: Final = "identity.resend_verification"

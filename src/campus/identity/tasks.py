@@ -2,9 +2,10 @@
 
 Identity subscribes to no events: account emails go through the kernel's ``kernel.send_email``
 job, and identity's events (``campus.identity.events``) are for other contexts to subscribe to.
-Its one periodic job, ``identity.purge_credentials``, deletes sessions that ended long ago (with
-their refresh tokens) and spent email/reset tokens, so those tables stay the size of the live
-user base.
+Two jobs send links on behalf of anonymous requests (password reset, verification resend), so
+those requests do the same work whether or not the address has an account. Its periodic job,
+``identity.purge_credentials``, deletes sessions that ended long ago (with their refresh tokens)
+and spent email/reset tokens, so those tables stay the size of the live user base.
 """
 
 from __future__ import annotations
@@ -14,7 +15,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.config import Settings
+from campus.identity.events import RESET_LINK_JOB, VERIFICATION_RESEND_JOB
 from campus.identity.repository import credentials as credentials_repo
+from campus.identity.service import credentials, registration
 from campus.kernel.clock import utcnow
 from campus.kernel.logging import get_logger
 from campus.kernel.outbox import Delivery, HandlerRegistry
@@ -38,5 +41,14 @@ async def purge_credentials(session: AsyncSession, delivery: Delivery) -> None:
 
 
 def register(registry: HandlerRegistry, settings: Settings) -> None:
-    del settings
+    async def send_reset_link(session: AsyncSession, delivery: Delivery) -> None:
+        await credentials.send_reset_link(session, settings, str(delivery.payload["emailKey"]))
+
+    async def resend_verification(session: AsyncSession, delivery: Delivery) -> None:
+        await registration.send_verification_link(
+            session, settings, str(delivery.payload["emailKey"])
+        )
+
+    registry.job(RESET_LINK_JOB, send_reset_link)
+    registry.job(VERIFICATION_RESEND_JOB, resend_verification)
     registry.periodic(PURGE_JOB, PURGE_EVERY, purge_credentials)

@@ -1,7 +1,9 @@
 """Password reset, password change and email change (AUTH-05/06/07/08, RT-06, JWT-11).
 
-* Forgot password: the same 202 for every address; a 1-hour single-use link goes only to an
-  active account. A new request voids the previous link.
+* Forgot password: the same 202 for every address, and the same work: the request only
+  enqueues the ``identity.send_password_reset`` job (sensitive payload), which sends a 1-hour
+  single-use link if the address belongs to an active account. A new link voids the previous
+  one.
 * Reset: consumes the link, sets the password, bumps the token version, revokes every session,
   marks the email verified (the link proved it) and sends a security notice.
 * Change password: needs the current password; revokes the OTHER sessions, bumps the token
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.config import Settings
 from campus.identity import events
 from campus.identity.exceptions import InvalidLink
 from campus.identity.repository import credentials as creds_repo
@@ -41,6 +44,7 @@ from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Conflict, Unauthorized, field_error
 from campus.kernel.events import publish
+from campus.kernel.outbox import enqueue_job
 
 FORGOT_MESSAGE = (
     "If an account uses this address, we sent it a link to choose a new password. "
@@ -53,9 +57,17 @@ EMAIL_CHANGE_MESSAGE = (
 
 
 async def forgot_password(session: AsyncSession, ctx: RequestContext, email: str) -> None:
+    """AUTH-06: the request does the same work for every address (a rate-limit hit and one
+    job in the outbox); whether an account exists is only looked at in the job."""
     key = email_key_lenient(email)
     await ratelimits.auth_email(ctx, "reset", key)
-    account = await users_repo.account_by_email_key(session, key)
+    await enqueue_job(session, events.RESET_LINK_JOB, {"emailKey": key}, sensitive=True)
+
+
+async def send_reset_link(session: AsyncSession, settings: Settings, email_key: str) -> None:
+    """The ``identity.send_password_reset`` job: a 1-hour single-use link, only to an active
+    account. A new link voids the previous one, so a job run twice leaves one usable link."""
+    account = await users_repo.account_by_email_key(session, email_key)
     if account is None or not account.is_active:
         return
     token = await issue_action_token(
@@ -66,7 +78,7 @@ async def forgot_password(session: AsyncSession, ctx: RequestContext, email: str
         ttl=RESET_PASSWORD_TTL,
     )
     await emails.send_password_reset(
-        session, ctx.settings, to=account.email, first_name=account.first_name, token=token
+        session, settings, to=account.email, first_name=account.first_name, token=token
     )
 
 

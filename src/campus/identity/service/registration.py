@@ -14,6 +14,7 @@ from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.config import Settings
 from campus.identity import events
 from campus.identity.data import DEFAULT_ROLE, INSTRUCTOR, display_name
 from campus.identity.exceptions import InvalidLink
@@ -40,6 +41,7 @@ from campus.kernel.errors import (
     field_error,
 )
 from campus.kernel.events import publish
+from campus.kernel.outbox import enqueue_job
 
 REGISTERED_MESSAGE = (
     "Thanks for signing up. If this address can be used, a verification link is on its way: "
@@ -207,15 +209,22 @@ async def verify_email(session: AsyncSession, ctx: RequestContext, token: str) -
 
 
 async def resend_verification(session: AsyncSession, ctx: RequestContext, email: str) -> None:
-    """Same answer for every address; a link goes out only to an unverified, active account."""
+    """Same answer and the same work for every address (AUTH-06): the request enqueues the
+    ``identity.resend_verification`` job, which sends a link only to an unverified, active
+    account."""
     key = email_key_lenient(email)
     await ratelimits.auth_email(ctx, "verify", key)
-    account = await users_repo.account_by_email_key(session, key)
+    await enqueue_job(session, events.VERIFICATION_RESEND_JOB, {"emailKey": key}, sensitive=True)
+
+
+async def send_verification_link(session: AsyncSession, settings: Settings, email_key: str) -> None:
+    """The ``identity.resend_verification`` job. A new link voids the previous one."""
+    account = await users_repo.account_by_email_key(session, email_key)
     if account is None or not account.is_active or account.email_verified_at is not None:
         return
     token = await issue_action_token(
-        session, user_id=account.id, purpose=VERIFY_EMAIL, email=key, ttl=VERIFY_EMAIL_TTL
+        session, user_id=account.id, purpose=VERIFY_EMAIL, email=email_key, ttl=VERIFY_EMAIL_TTL
     )
     await emails.send_verification(
-        session, ctx.settings, to=account.email, first_name=account.first_name, token=token
+        session, settings, to=account.email, first_name=account.first_name, token=token
     )

@@ -9,7 +9,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 from fastapi import FastAPI
-from httpx import AsyncClient
+from httpx import AsyncClient, Response
 
 from campus.config import Settings
 from campus.identity.models import MfaRecoveryCode, MfaTotp
@@ -36,6 +36,13 @@ async def enrol(client: AsyncClient, user: AppUser, clock: Clock) -> tuple[str, 
     )
     assert confirm.status_code == 200, confirm.text
     return secret, confirm.json()["recoveryCodes"]
+
+
+def field_code(response: Response) -> tuple[str, str]:
+    """``(field, code)`` of a one-field 422."""
+    assert response.json()["error"]["code"] == "validation_error", response.text
+    (field,) = response.json()["error"]["details"]["fields"]
+    return str(field["field"]), str(field["code"])
 
 
 async def challenge(client: AsyncClient, user: AppUser) -> str:
@@ -101,7 +108,8 @@ async def test_login_with_mfa_needs_a_code_and_a_code_cannot_be_replayed(
     same_step = pyotp.TOTP(secret).at(frozen_clock.now())
     token = await challenge(client, user)
     replayed = await client.post(VERIFY, json={"mfaToken": token, "code": same_step})
-    assert replayed.status_code == 401  # that step was spent confirming the enrolment
+    assert replayed.status_code == 422  # that step was spent confirming the enrolment
+    assert field_code(replayed) == ("code", "invalid_mfa_code")
     frozen_clock.advance(seconds=30)
     code = pyotp.TOTP(secret).at(frozen_clock.now())
     ok = await client.post(VERIFY, json={"mfaToken": token, "code": code})
@@ -112,8 +120,8 @@ async def test_login_with_mfa_needs_a_code_and_a_code_cannot_be_replayed(
         await client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {access}"})
     ).status_code == 200
     again = await client.post(VERIFY, json={"mfaToken": token, "code": code})
-    assert again.status_code == 401
-    assert again.json()["error"]["code"] == "invalid_mfa_code"
+    assert again.status_code == 422
+    assert field_code(again) == ("code", "invalid_mfa_code")
 
 
 async def test_a_recovery_code_works_once_and_triggers_a_notice(
@@ -129,7 +137,8 @@ async def test_a_recovery_code_works_once_and_triggers_a_notice(
     first = await client.post(VERIFY, json={"mfaToken": token, "recoveryCode": codes[3].upper()})
     assert first.status_code == 200, first.text
     second = await client.post(VERIFY, json={"mfaToken": token, "recoveryCode": codes[3]})
-    assert second.status_code == 401
+    assert second.status_code == 422
+    assert field_code(second) == ("recoveryCode", "invalid_mfa_code")
     notice = await latest_email(relay, settings, user.email)
     assert "recovery code" in str(notice["Subject"])
 
@@ -157,7 +166,7 @@ async def test_mfa_verification_attempts_are_rate_limited_per_challenge(
         (await client.post(VERIFY, json={"mfaToken": token, "code": f"{i:06d}"})).status_code
         for i in range(6)
     ]
-    assert statuses == [401] * 5 + [429]
+    assert statuses == [422] * 5 + [429]
 
 
 async def test_a_forged_or_access_token_is_not_an_mfa_token(
@@ -244,4 +253,40 @@ async def test_one_totp_code_sent_concurrently_signs_in_exactly_once(
     responses = await asyncio.gather(
         *(client.post(VERIFY, json={"mfaToken": token, "code": code}) for _ in range(5))
     )
-    assert sorted(r.status_code for r in responses) == [200, 401, 401, 401, 401]
+    assert sorted(r.status_code for r in responses) == [200, 422, 422, 422, 422]
+
+
+async def test_confirm_login_and_disable_share_one_rule_for_codes(
+    client: AsyncClient, identity: IdentityFactory, frozen_clock: Clock
+) -> None:
+    """Issue 12: a TOTP step is single-use per user across confirm, login and disable, and a
+    bad code is the same 422 ``invalid_mfa_code`` on ``code`` wherever it is typed."""
+    user = await identity.signed_in()
+    setup = await client.post(
+        "/api/v1/users/me/mfa/setup", json={"currentPassword": user.password}, headers=user.headers
+    )
+    totp = pyotp.TOTP(setup.json()["secret"])
+    confirm_url = "/api/v1/users/me/mfa/confirm"
+    wrong_confirm = await client.post(confirm_url, json={"code": "000000"}, headers=user.headers)
+    used = totp.at(frozen_clock.now())
+    confirmed = await client.post(confirm_url, json={"code": used}, headers=user.headers)
+    assert confirmed.status_code == 200, confirmed.text
+
+    token = await challenge(client, user)
+    wrong_login = await client.post(VERIFY, json={"mfaToken": token, "code": "000000"})
+    replayed_login = await client.post(VERIFY, json={"mfaToken": token, "code": used})
+    disable_url = "/api/v1/users/me/mfa/disable"
+    replayed_disable = await client.post(
+        disable_url, json={"currentPassword": user.password, "code": used}, headers=user.headers
+    )
+    for response in (wrong_confirm, wrong_login, replayed_login, replayed_disable):
+        assert response.status_code == 422, response.text
+        assert field_code(response) == ("code", "invalid_mfa_code")
+
+    frozen_clock.advance(seconds=30)  # the next step's code signs in, once
+    fresh = totp.at(frozen_clock.now())
+    assert (await client.post(VERIFY, json={"mfaToken": token, "code": fresh})).status_code == 200
+    spent = await client.post(
+        disable_url, json={"currentPassword": user.password, "code": fresh}, headers=user.headers
+    )
+    assert field_code(spent) == ("code", "invalid_mfa_code")

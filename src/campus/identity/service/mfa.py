@@ -4,8 +4,16 @@
   first code enables MFA and returns 10 one-time recovery codes (stored as SHA-256; 80 bits
   each). ``disable`` needs the password and a code (or a recovery code).
 * A TOTP code is accepted for the current step and one step either side; each step is accepted
-  at most once (``last_used_step`` advanced by a conditional update), so a code cannot be
-  replayed within its window. A recovery code works once.
+  at most once per user, across confirm, login and disable (``last_used_step`` advanced by a
+  conditional update), so a code cannot be replayed within its window: the code that confirmed
+  the enrolment does not also sign in; the next one (30 s later) does. A recovery code works
+  once.
+* One answer for a bad second factor everywhere (confirm, login verification, disable): a
+  wrong, malformed or already used code is a 422 ``invalid_mfa_code`` on the field that carried
+  it (``code`` or ``recoveryCode``). The caller is identified (by the access token or the
+  ``mfaToken``) and only that field must be typed again; a 401 would tell clients their token is
+  no good and make them start over. An invalid or expired ``mfaToken`` is the 401
+  ``invalid_mfa_token``.
 * The secret is stored encrypted with AES-GCM under a key derived from ``CAMPUS_SECRET_KEY``;
   rotating that key invalidates enrolled secrets (users then sign in with a recovery code and
   enrol again).
@@ -40,7 +48,7 @@ from campus.identity.service.request_context import RequestContext
 from campus.identity.service.tokens import TYP_MFA, TokenError, decode, uuid_claim, version_claim
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
-from campus.kernel.errors import Conflict, Unauthorized, field_error
+from campus.kernel.errors import Conflict, Unauthorized, ValidationFailed, field_error
 
 ISSUER = "Campus"
 RECOVERY_CODE_COUNT = 10
@@ -82,6 +90,15 @@ def matching_step(secret: str, code: str, now: datetime) -> int | None:
         if hmac.compare_digest(str(totp.at(moment)), code):
             return int(totp.timecode(moment))
     return None
+
+
+def invalid_code(*, recovery: bool = False) -> ValidationFailed:
+    """The one answer for a wrong, malformed or spent second factor (see the module docs)."""
+    return field_error(
+        "recoveryCode" if recovery else "code",
+        "The code is not valid or was already used.",
+        code="invalid_mfa_code",
+    )
 
 
 def _normalize_recovery(code: str) -> str:
@@ -164,7 +181,7 @@ async def confirm(
     now = utcnow()
     step = matching_step(secret, code, now) if secret else None
     if step is None:
-        raise field_error("code", "The code is not valid.", code="invalid_mfa_code")
+        raise invalid_code()
     if not await creds_repo.confirm_mfa(session, account.id, step, now):
         raise Conflict(
             "Multi-factor authentication is already enabled.", code="mfa_already_enabled"
@@ -200,7 +217,7 @@ async def disable(
     if not await _second_factor_ok(
         session, ctx.settings, account.id, code=code, recovery_code=recovery_code
     ):
-        raise field_error("code", "The code is not valid.", code="invalid_mfa_code")
+        raise invalid_code(recovery=bool(recovery_code))
     await creds_repo.delete_mfa(session, account.id)
     await emails.send_security_notice(
         session,
@@ -248,7 +265,7 @@ async def verify_login(
     if not await _second_factor_ok(
         session, ctx.settings, account.id, code=code, recovery_code=recovery_code
     ):
-        raise Unauthorized("The code is not valid.", code="invalid_mfa_code")
+        raise invalid_code(recovery=bool(recovery_code))
     if recovery_code:
         await emails.send_security_notice(
             session,

@@ -254,15 +254,27 @@ def _default_settings(database_url: str, data_dir: Path, session_namespace: str)
 PRESERVED_TABLES = frozenset({"roles", "permissions", "role_permissions"})
 
 
+#: One statement naming the tables that hold rows (``_truncate`` empties only those).
+_NON_EMPTY: sa.TextClause | None = None
+
+
 async def _truncate(db: Database) -> None:
+    """Empty every table a test wrote to, children first. A test touches a handful of tables:
+    finding them with one probe and deleting their rows costs ~10 ms on PostgreSQL, where a
+    ``TRUNCATE`` of every table (new files for each) cost over a second per test."""
+    global _NON_EMPTY
     tables = [t for t in reversed(metadata.sorted_tables) if t.name not in PRESERVED_TABLES]
+    if _NON_EMPTY is None:
+        _NON_EMPTY = sa.text(
+            " UNION ALL ".join(
+                f"SELECT '{t.name}' WHERE EXISTS (SELECT 1 FROM \"{t.name}\")" for t in tables
+            )
+        )
     async with db.engine.begin() as conn:
-        if db.is_sqlite:
-            for table in tables:
+        written = set((await conn.execute(_NON_EMPTY)).scalars())
+        for table in tables:
+            if table.name in written:
                 await conn.execute(table.delete())
-        else:
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            await conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
 
 
 async def _reset_state(application: FastAPI) -> None:

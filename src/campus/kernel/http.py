@@ -362,12 +362,16 @@ _DOCS_CSP = (
     b"frame-ancestors 'none'",
 )
 _HSTS = (b"strict-transport-security", b"max-age=63072000; includeSubDomains")
+_NO_STORE = (b"cache-control", b"no-store")
+#: Responses under these paths carry tokens (login, refresh, MFA, email and password flows).
+_NO_STORE_PREFIXES = ("/api/v1/auth/",)
 _DOCS_PATHS = frozenset({"/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
 class CampusMiddleware:
-    """The outermost layer: request id, body limit, security headers, metrics, access log, and
-    the last-resort 500 envelope (trace id only, never a stack trace)."""
+    """The outermost layer: request id, body limit, security headers (and ``Cache-Control:
+    no-store`` on credentialed and auth answers), metrics, access log, and the last-resort 500
+    envelope (trace id only, never a stack trace)."""
 
     def __init__(
         self,
@@ -426,6 +430,16 @@ class CampusMiddleware:
         extra.append(_DOCS_CSP if path in _DOCS_PATHS else _API_CSP)
         if self.hsts:
             extra.append(_HSTS)
+        # Tokens and personal data must not be kept by browsers or shared caches: every answer
+        # to a request carrying credentials (a bearer token or a cookie: Campus's only cookie is
+        # the refresh token), and every auth answer, is ``no-store`` unless the route chose its
+        # own Cache-Control (the public catalog's ETag caching).
+        if (
+            b"authorization" in headers
+            or b"cookie" in headers
+            or path.startswith(_NO_STORE_PREFIXES)
+        ):
+            extra.append(_NO_STORE)
 
         async def send_wrapper(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from typing import Annotated, Any
 
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import NoDecode
+
+from campus.kernel.auth import VERIFIED_EMAIL_ACTIONS
 from campus.kernel.module import SettingsSection
 
 
@@ -18,6 +22,11 @@ class IdentitySettings(SettingsSection):
     refresh_absolute_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=3600)
     refresh_cookie_secure: bool = True
     require_mfa_for_admins: bool = False
+    #: What an unverified email address may not do: a comma-separated subset of ``login``,
+    #: ``enroll``, ``submit`` (empty: nothing is reserved). Refused with 403 ``email_unverified``.
+    require_verified_email_for: Annotated[frozenset[str], NoDecode] = frozenset(
+        {"enroll", "submit"}
+    )
 
     login_failures_per_account_per_hour: int = Field(default=100, ge=1)
     login_attempts_per_ip_per_minute: int = Field(default=30, ge=1)
@@ -25,6 +34,20 @@ class IdentitySettings(SettingsSection):
     #: Account emails (verify/reset/resend/register) one client IP may trigger per hour.
     auth_emails_per_ip_per_hour: int = Field(default=20, ge=1)
     refresh_per_ip_per_minute: int = Field(default=60, ge=1)
+
+    @field_validator("require_verified_email_for", mode="before")
+    @classmethod
+    def _actions(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [item.strip().lower() for item in value.split(",") if item.strip()]
+        if isinstance(value, list | tuple | set | frozenset):
+            unknown = set(value) - VERIFIED_EMAIL_ACTIONS - {"none"}
+            if unknown:
+                raise ValueError(
+                    f"unknown action(s) {sorted(unknown)}: use {sorted(VERIFIED_EMAIL_ACTIONS)}"
+                )
+            return frozenset(value) - {"none"}
+        return value
 
     def check_production(self) -> None:
         if not self.jwt_private_key.get_secret_value():

@@ -17,13 +17,24 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.kernel.db import SessionDep
 from campus.kernel.errors import Forbidden, Unauthorized
 
+#: Actions the platform may reserve for verified email addresses
+#: (``CAMPUS_REQUIRE_VERIFIED_EMAIL_FOR``): signing in, enrolling, submitting work.
+VERIFIED_EMAIL_ACTIONS: frozenset[str] = frozenset({"login", "enroll", "submit"})
+
 
 @dataclass(frozen=True, slots=True)
 class Principal:
+    """Who is calling. ``email_verified`` and ``verified_email_required_for`` are filled from
+    the account and the platform's setting by the token verifier on every request (so a
+    verification takes effect at the next request); a principal built in code for a trusted
+    caller (seeding) keeps the defaults, which require nothing."""
+
     user_id: uuid.UUID
     roles: frozenset[str] = field(default_factory=frozenset)
     permissions: frozenset[str] = field(default_factory=frozenset)
     session_id: uuid.UUID | None = None
+    email_verified: bool = True
+    verified_email_required_for: frozenset[str] = field(default_factory=frozenset)
 
     def has(self, permission: str) -> bool:
         return permission in self.permissions
@@ -31,6 +42,17 @@ class Principal:
     def require(self, permission: str) -> None:
         if permission not in self.permissions:
             raise Forbidden(details={"permission": permission})
+
+    def require_verified_email(self, action: str) -> None:
+        """403 ``email_unverified`` when the platform reserves ``action`` (``enroll``,
+        ``submit``) for verified addresses and this caller's is not verified yet."""
+        if not self.email_verified and action in self.verified_email_required_for:
+            raise Forbidden(
+                "Verify your email address first: open the link we sent you, or ask for a new "
+                "one with POST /api/v1/auth/email/resend.",
+                code="email_unverified",
+                details={"action": action},
+            )
 
     def has_role(self, role: str) -> bool:
         return role in self.roles

@@ -447,6 +447,7 @@ async def start_attempt(
     grace_seconds: int,
     language: str | None = None,
 ) -> AttemptOut:
+    principal.require_verified_email("submit")
     quiz = await _quiz_for_learner(session, principal, quiz_id)
     now = utcnow()
     if (quiz.available_from and now < quiz.available_from) or (

@@ -118,6 +118,7 @@ async def start(
 ) -> AssignmentSubmissionOut:
     """Open a new submission (assignment: a pending draft; exam: the timed attempt, closed
     automatically at its deadline)."""
+    principal.require_verified_email("submit")
     assignment, _ = await visible(session, principal, assignment_id, kind)
     if not await access.is_enrolled(session, principal.user_id, assignment.course_id):
         raise NotEnrolled()
@@ -332,6 +333,7 @@ async def upload(
 async def hand_in(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, grace_seconds: int
 ) -> AssignmentSubmissionOut:
+    principal.require_verified_email("submit")
     submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
     files = (await repo.files_of(session, [submission.id]))[submission.id]
     now = utcnow()

@@ -154,6 +154,7 @@ async def submit(
     settings: Any,
 ) -> tuple[SubmissionOut, RateLimitStatus]:
     """Record a PENDING submission and queue its grading job in the same transaction."""
+    principal.require_verified_email("submit")
     exercise = await _workable(session, principal, exercise_id)
     code = await _checked_code(body, exercise, engine, settings)
     rate = await limiter.hit(

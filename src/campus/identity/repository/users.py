@@ -32,7 +32,13 @@ from campus.kernel.ids import new_id
 # Built once: every authenticated request runs it, and constructing the statement costs more
 # Python than executing it.
 _PRINCIPAL_ROWS = (
-    sa.select(User.status, User.token_version, UserRole.role_name, RolePermission.permission_name)
+    sa.select(
+        User.status,
+        User.token_version,
+        UserRole.role_name,
+        RolePermission.permission_name,
+        User.email_verified_at.is_not(None),
+    )
     .select_from(User)
     .join(
         UserSession,
@@ -51,9 +57,9 @@ _PRINCIPAL_ROWS = (
 
 async def load_principal_rows(
     session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
-) -> list[tuple[str, int, str | None, str | None]]:
-    """One query: the user's status and token version (only if the session is live), with one
-    row per (role, permission)."""
+) -> list[tuple[str, int, str | None, str | None, bool]]:
+    """One query: the user's status, token version and whether the email is verified (only if
+    the session is live), with one row per (role, permission)."""
     params = {"user_id": user_id, "session_id": session_id, "now": now}
     return list((await session.execute(_PRINCIPAL_ROWS, params)).all())
 

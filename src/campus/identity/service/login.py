@@ -7,7 +7,9 @@
   until the window passes (AUTH-03). The check runs before Argon2, so a locked account costs
   no CPU. The account is read in its own short read-only unit of work, so the Argon2 work never
   holds the request's transaction (SQLite's write lock) open.
-* A correct password on a deactivated account gets 403 ``account_deactivated``.
+* A correct password on a deactivated account gets 403 ``account_deactivated``; on an
+  unverified address, when ``CAMPUS_REQUIRE_VERIFIED_EMAIL_FOR`` includes ``login``, 403
+  ``email_unverified`` (the password was right, so this tells nothing new).
 * With MFA enabled the answer is a challenge (``mfaToken``, 5 minutes) and no tokens.
 * ``require_mfa_for_admins``: an admin without MFA is refused with 403
   ``mfa_enrollment_required`` (enrol MFA before turning the setting on; see the module docs of
@@ -84,6 +86,16 @@ async def login(
         await users_repo.set_password(session, account.id, new_hash, bump_version=False)
     if not account.is_active:
         raise Forbidden("This account has been deactivated.", code="account_deactivated")
+    if (
+        account.email_verified_at is None
+        and "login" in IdentitySettings.of(ctx.settings).require_verified_email_for
+    ):
+        raise Forbidden(
+            "Verify your email address before signing in: open the link we sent you, or ask "
+            "for a new one.",
+            code="email_unverified",
+            details={"action": "login"},
+        )
     if account.mfa_enabled:
         return MfaChallenge(
             issue_mfa_token(ctx.settings, user_id=account.id, token_version=account.token_version)

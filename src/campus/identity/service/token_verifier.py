@@ -4,7 +4,9 @@ Every authenticated request: verify the JWT (pinned EdDSA, ``kid``, ``iss``/``au
 injected clock, ``typ == "access"``), then ONE query loads the user's status, token version,
 roles and permissions, joined to the live session named by ``sid``. A disabled user, a bumped
 token version (logout-all, password change, role change, deactivation) or a revoked session
-stops the token at once. Every refusal is the same 401 ``invalid_token``.
+stops the token at once. Every refusal is the same 401 ``invalid_token``. The same query says
+whether the email is verified, so the principal's ``email_verified`` is current (a verification
+takes effect at the next request, no new token needed).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from campus.identity.service.tokens import (
     uuid_claim,
     version_claim,
 )
+from campus.identity.settings import IdentitySettings
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Unauthorized
@@ -40,6 +43,7 @@ def _refuse(reason: str) -> Unauthorized:
 class AccessTokenVerifier:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        self.verified_email_required_for = IdentitySettings.of(settings).require_verified_email_for
         keyring(settings)  # load (or generate, in development) the key at start-up
 
     async def __call__(self, session: AsyncSession, token: str) -> Principal:
@@ -63,4 +67,6 @@ class AccessTokenVerifier:
             roles=frozenset(row[2] for row in rows if row[2] is not None),
             permissions=frozenset(row[3] for row in rows if row[3] is not None),
             session_id=session_id,
+            email_verified=bool(rows[0][4]),
+            verified_email_required_for=self.verified_email_required_for,
         )

@@ -214,6 +214,7 @@ async def enroll(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, tier: PricingTier | None
 ) -> EnrollResult:
     """``POST /enrollments``: the caller enrolls themself in a published course."""
+    principal.require_verified_email("enroll")
     now = utcnow()
     course = await catalog.get_course_summary(session, course_id)
     if course is None:

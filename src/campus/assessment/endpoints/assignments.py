@@ -25,6 +25,7 @@ from campus.assessment.service import assignments, storage, submissions
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.kernel.pagination import Page, PageParams, page_params
+from campus.kernel.storage import FILE_TYPES
 
 Upload = Annotated[UploadFile, File(description="The file (type checked from its content)")]
 
@@ -238,8 +239,15 @@ async def hand_in(
     return await submissions.hand_in(session, principal, submission_id, limits.grace_seconds)
 
 
+#: A file is served with the media type of its type (checked from its content at upload).
 _DOWNLOAD: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The file, as an attachment", "content": {"application/octet-stream": {}}},
+    200: {
+        "description": "The file, as an attachment",
+        "content": {
+            media_type: {"schema": {"type": "string", "format": "binary"}}
+            for media_type, _ in FILE_TYPES.values()
+        },
+    },
     **errors(401, 404, 422),
 }
 

@@ -7,8 +7,7 @@
 Dependencies are installed into ./.venv from requirements.lock (pinned, hash-checked), and
 reinstalled only when the lock file changes. Extra arguments after ``run`` go to
 ``campus serve``; after ``test`` to pytest. ``test`` runs the suite on one pytest-xdist worker
-per CPU unless the arguments choose (``-n 0`` runs it in a single process); the sandbox tests
-then run in one process.
+per CPU unless the arguments choose (``-n 0`` runs it in a single process).
 """
 
 from __future__ import annotations
@@ -59,11 +58,6 @@ def _cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-#: Tests that fail on xdist workers (a sandboxed process outlives the sweep there, not in a
-#: plain pytest process): run after the others, in one process.
-IN_PROCESS_ONLY = Path("tests") / "sandbox"
-
-
 def _chooses_workers(args: list[str]) -> bool:
     for i, arg in enumerate(args):
         following = args[i + 1] if i + 1 < len(args) else ""
@@ -74,22 +68,9 @@ def _chooses_workers(args: list[str]) -> bool:
     return False
 
 
-def _pytest_runs(args: list[str]) -> list[list[str]]:
-    """The pytest invocations for ``args``: one per CPU on xdist workers unless ``args`` choose
-    (``-n``, ``-p no:xdist``); the in-process-only tests afterwards, in one process."""
-    if _chooses_workers(args):
-        return [args]
-    workers = ["-n", str(_cpu_count())]
-    paths = [ROOT / a.split("::")[0] for a in args if (ROOT / a.split("::")[0]).exists()]
-    if not paths:
-        ignore = f"--ignore={IN_PROCESS_ONLY}"
-        return [[*workers, ignore, *args], ["-n", "0", *args, str(IN_PROCESS_ONLY)]]
-    serial = IN_PROCESS_ONLY.resolve()
-    for path in paths:
-        full = path.resolve()
-        if full == serial or serial in full.parents or full in serial.parents:
-            return [["-n", "0", *args]]
-    return [[*workers, *args]]
+def _pytest_args(args: list[str]) -> list[str]:
+    """One pytest-xdist worker per CPU unless ``args`` choose (``-n``, ``-p no:xdist``)."""
+    return args if _chooses_workers(args) else ["-n", str(_cpu_count()), *args]
 
 
 def main(argv: list[str]) -> int:
@@ -106,13 +87,12 @@ def main(argv: list[str]) -> int:
         cli = BIN / "campus"
         return subprocess.call([str(cli), "serve", *rest], cwd=ROOT, env=env)
     env.setdefault("CAMPUS_ENV", "test")
-    runs = _pytest_runs(rest)
-    codes = [subprocess.call([str(_python()), "-m", "pytest", *a], cwd=ROOT, env=env) for a in runs]
-    if codes[0] == 5:
+    pytest = [str(_python()), "-m", "pytest", *_pytest_args(rest)]
+    code = subprocess.call(pytest, cwd=ROOT, env=env)
+    if code == 5:
         print("pytest collected no tests: that is a failure, not a pass.", file=sys.stderr)
         return 1
-    # The in-process-only run may select nothing (``-k``, ``-m``): exit code 5 is fine there.
-    return next((code for code in codes if code not in (0, 5)), 0)
+    return code
 
 
 if __name__ == "__main__":

@@ -144,10 +144,9 @@ def pytest_configure(config: pytest.Config) -> None:
 #: The xdist group of tests that must not run beside each other, so all on one worker:
 #: * on PostgreSQL the concurrency tests (``@postgres_only``, or named after concurrency) open
 #:   dozens of connections each; one at a time, workers stay far below ``max_connections``;
-#: * the sandbox tests assert that no process of the sandbox uids, and no child of the test
-#:   process, survives a hostile program: another worker's sandbox runs would be seen too.
-#:   (``dev.py test`` runs tests/sandbox in a process of its own: on an xdist worker, sandboxed
-#:   processes outlive the sweep.)
+#: * the sandbox tests run hostile programs that load both cores; beside each other they
+#:   would turn time limits into flaky verdicts (each worker has its own sandbox uids,
+#:   ``tests/fixtures/sandbox.py``, so their containment checks never see each other's jobs).
 SERIAL_GROUP = "serial"
 
 

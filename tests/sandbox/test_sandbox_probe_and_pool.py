@@ -203,7 +203,7 @@ def test_pool_refuses_an_unsafe_lock_directory(tmp_path: Path) -> None:
 async def test_concurrent_jobs_run_under_distinct_uids(
     workspace_root: Path, bwrap_sandbox: Sandbox
 ) -> None:
-    pool = UidPool(TEST_FIRST_UID + 50, 2)
+    pool = UidPool(TEST_FIRST_UID + TEST_POOL_SIZE, 2)  # beside the fixtures' range
     runner = LocalSandboxRunner(
         uid_pool=pool, workspace_root=str(workspace_root), languages=("python",)
     )

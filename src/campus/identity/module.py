@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from campus.identity import demo, tasks
 from campus.identity.api import make_token_verifier, sync_role_catalog
 from campus.identity.data import PERMISSIONS
-from campus.identity.endpoints import router
+from campus.identity.endpoints import pages, router
 from campus.identity.settings import IdentitySettings
 from campus.kernel.module import ContextModule
 
@@ -22,6 +22,7 @@ async def _start(app: FastAPI) -> None:
 MODULE = ContextModule(
     name="identity",
     routers=(router,),
+    root_routers=(pages.router,),
     openapi_tags=(
         {
             "name": "auth",

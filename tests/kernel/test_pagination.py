@@ -41,10 +41,13 @@ async def test_first_and_last_pages_report_no_prev_and_no_next(client: AsyncClie
     assert len(last["items"]) == len(ITEMS) - 200
 
 
-async def test_limit_is_capped_at_100(client: AsyncClient) -> None:
-    body = (await client.get(f"{PREFIX}/items", params={"limit": 1000})).json()
+async def test_limit_above_100_is_refused_as_the_document_says(client: AsyncClient) -> None:
+    body = (await client.get(f"{PREFIX}/items", params={"limit": MAX_LIMIT})).json()
     assert body["limit"] == MAX_LIMIT
     assert len(body["items"]) == MAX_LIMIT
+    response = await client.get(f"{PREFIX}/items", params={"limit": MAX_LIMIT + 1})
+    assert response.status_code == 422
+    assert response.json()["error"]["details"]["fields"][0]["field"] == "query.limit"
 
 
 @pytest.mark.parametrize(

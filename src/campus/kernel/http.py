@@ -18,6 +18,7 @@ from fastapi.exceptions import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.utils import create_model_field
 from prometheus_client import Counter, Histogram
 from pydantic import BaseModel
 from starlette._utils import get_route_path
@@ -27,14 +28,17 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from campus.kernel.auth import bearer_token, require_principal
 from campus.kernel.errors import (
     AppError,
     PayloadTooLarge,
+    Unauthorized,
     UnsupportedMediaType,
     ValidationFailed,
     envelope,
 )
 from campus.kernel.logging import get_logger
+from campus.kernel.schemas import ErrorEnvelope
 
 
 def _effective_route_context_var() -> ContextVar[Any] | None:
@@ -103,12 +107,44 @@ def _has_body(request: Request) -> bool:
     return "transfer-encoding" in request.headers
 
 
+#: Bodies a route that takes none still tolerates: nothing, or an empty JSON object.
+_EMPTY_BODIES = frozenset({b"", b"{}"})
+_MALFORMED_BODY_RESPONSE = {
+    "model": ErrorEnvelope,
+    "description": "Malformed request body (not valid JSON: code `malformed_json`)",
+}
+
+
+def _requires_principal(dependant: Any) -> bool:
+    return any(
+        sub.call is require_principal or _requires_principal(sub) for sub in dependant.dependencies
+    )
+
+
 class CampusRoute(APIRoute):
-    """Adds two checks to every route before FastAPI parses it:
+    """Adds these checks to every route before FastAPI parses the request:
 
     * a body with the wrong content type is a 415 (JSON routes take JSON, form routes take forms);
+    * a body sent to a route that declares none is a 422 (``body_not_allowed``): it is never
+      silently ignored (nor could it be applied); an empty body or ``{}`` is tolerated;
+    * a route that needs a signed-in caller answers an anonymous call with 401 before its body
+      is read, so a malformed body does not tell anyone more than "sign in";
     * an unknown query parameter is a 422, so filters and sorts are whitelisted by declaration.
+
+    Every route with a JSON body documents the 400 ``malformed_json`` answer.
     """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        body = self.body_field is not None and not any(
+            isinstance(p.field_info, fastapi_params.Form) for p in self.dependant.body_params
+        )
+        if body and 400 not in self.responses and "400" not in self.responses:
+            # Effective route contexts (inclusions) are built later from ``self.responses``.
+            self.responses = {400: _MALFORMED_BODY_RESPONSE, **self.responses}
+            self.response_fields[400] = create_model_field(
+                name=f"Response_400_{self.unique_id}", type_=ErrorEnvelope, mode="serialization"
+            )
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
@@ -125,9 +161,26 @@ class CampusRoute(APIRoute):
         if body_params:
             accepted = _FORM_TYPES if form else _JSON_TYPES
         allowed_query = frozenset(_query_names(dependant) | _ALWAYS_ALLOWED_QUERY)
+        authenticate_first = bool(body_params) and _requires_principal(dependant)
 
         async def campus_handler(request: Request) -> Response:
-            if accepted is not None and _has_body(request):
+            if authenticate_first and bearer_token(request) is None:
+                raise Unauthorized()
+            if accepted is None and _has_body(request):
+                if (await request.body()).strip() not in _EMPTY_BODIES:
+                    raise ValidationFailed(
+                        "This operation takes no request body.",
+                        details={
+                            "fields": [
+                                {
+                                    "field": "body",
+                                    "message": "This operation takes no request body.",
+                                    "code": "body_not_allowed",
+                                }
+                            ]
+                        },
+                    )
+            elif accepted is not None and _has_body(request):
                 media = _media_type(request)
                 if media not in accepted and not (
                     accepted is _JSON_TYPES
@@ -315,6 +368,25 @@ def _field_name(loc: Iterable[Any]) -> str:
     return ".".join(str(part) for part in loc)
 
 
+def _methods_accepting_path(request: Request) -> set[str]:
+    """Every method whose route on this path also accepts the path's *values*: ``GET
+    /courses/{slug}`` takes a slug where ``PATCH /courses/{course_id}`` takes only an id."""
+    methods: set[str] = set()
+    for context in iter_route_contexts(getattr(request.app, "routes", [])):
+        route_methods = context.methods
+        if not route_methods:
+            continue
+        match, child = context.matches(dict(request.scope))
+        if match not in (Match.FULL, Match.PARTIAL):
+            continue
+        values = child.get("path_params", {})
+        dependant = getattr(context, "dependant", None)
+        fields = dependant.path_params if dependant is not None else []
+        if all(not f.validate(values.get(f.alias), {}, loc=("path",))[1] for f in fields):
+            methods |= set(route_methods)
+    return methods
+
+
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = exc.errors()
@@ -322,6 +394,19 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
         return _error_response(
             request, 400, "malformed_json", "The request body is not valid JSON."
         )
+    if any(tuple(err.get("loc", ()))[:1] == ("path",) for err in errors):
+        # The path names another route's resource (a slug where this method takes an id):
+        # the method is what is wrong, as Starlette would say had the paths differed.
+        allowed = _methods_accepting_path(request)
+        if allowed and request.method not in allowed:
+            return _error_response(
+                request,
+                405,
+                "method_not_allowed",
+                "The method is not allowed for this resource.",
+                {"allowed": sorted(allowed)},
+                {"Allow": ", ".join(sorted(allowed))},
+            )
     fields = [
         {
             "field": _field_name(err.get("loc", ())),

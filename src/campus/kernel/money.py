@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from campus.kernel.schemas import canonical_decimal
+
 # Currencies whose minor unit is not two digits (ISO 4217). Others default to 2.
 _MINOR_DIGITS: dict[str, int] = {
     "BIF": 0,
@@ -143,7 +145,7 @@ class MoneyIn(BaseModel):
             scaled = value.scaleb(digits)
             if scaled != scaled.to_integral_value():
                 raise ValueError(f"{currency} amounts have at most {digits} decimal places")
-        return value
+        return canonical_decimal(value)
 
     def to_money(self) -> Money:
         return Money.from_decimal(self.amount, self.currency)

@@ -33,9 +33,9 @@ class PageParams:
 
 async def page_params(
     page: int = Query(1, ge=1, le=100_000, description="1-based page number"),
-    limit: int = Query(DEFAULT_LIMIT, ge=1, description=f"Page size, capped at {MAX_LIMIT}"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size"),
 ) -> PageParams:
-    return PageParams(page=page, limit=min(limit, MAX_LIMIT))
+    return PageParams(page=page, limit=limit)
 
 
 class Page(ApiModel, Generic[T]):

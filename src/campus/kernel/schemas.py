@@ -3,10 +3,63 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from decimal import Decimal
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+from campus.kernel.clock import as_utc
+
+
+def _instant_input(value: Any) -> Any:
+    # Pydantic would read a number as Unix time; the document promises an ISO 8601 string.
+    if isinstance(value, int | float):
+        raise PydanticCustomError(
+            "datetime_type", "Give an ISO 8601 date-time with a time zone (e.g. ...Z)."
+        )
+    return value
+
+
+#: The one type of every moment a client sends (request bodies and query parameters): an ISO
+#: 8601 date-time *with* a time zone (``2027-01-02T00:00:00Z``, ``...+02:00``), converted to
+#: UTC. A naive value (``2027-01-02T00:00:00``) or a bare date is a 422 (``timezone_aware``),
+#: never silently read in the server's zone; values past the last UTC moment saturate.
+Instant = Annotated[
+    AwareDatetime,
+    BeforeValidator(_instant_input),
+    AfterValidator(as_utc),
+    Field(examples=["2027-01-02T09:00:00Z"]),
+]
+
+
+#: Beyond this many digits before the point a decimal cannot be written out plainly.
+_MAX_PLAIN_DIGITS = 28
+
+
+def canonical_decimal(value: Decimal) -> Decimal:
+    """The one spelling of a client's decimal: no negative zero (``-0``, ``-0.00`` are ``0``,
+    ``0.00``) and no exponent (``1e2`` is ``100``); leading zeros (``00.5``) never survive
+    parsing. Scores and amounts are therefore stored, compared and echoed canonically."""
+    if not value.is_finite():
+        raise PydanticCustomError("finite_number", "Give a finite number.")
+    if value.is_zero():
+        value = value.copy_abs()
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        if value.adjusted() >= _MAX_PLAIN_DIGITS:
+            raise PydanticCustomError("decimal_too_large", "The number is too large.")
+        value = value.quantize(Decimal(1))
+    return value
+
+
+#: The type of every decimal a client sends (grades, percentages, numeric answers, amounts):
+#: NaN and infinities refused, the value made canonical. A bounded one is
+#: ``Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False),
+#: AfterValidator(canonical_decimal)]`` (bounds before the validator, or the document loses
+#: them).
+CanonicalDecimal = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(canonical_decimal)]
 
 
 class ApiModel(BaseModel):

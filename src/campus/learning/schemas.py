@@ -11,7 +11,7 @@ from pydantic import Field, model_validator
 
 from campus.catalog.data import ContentUrlType, LessonType, PricingTier
 from campus.kernel.pagination import Page
-from campus.kernel.schemas import ApiModel, InputModel
+from campus.kernel.schemas import ApiModel, InputModel, Instant
 from campus.learning.data import (
     ActivityType,
     BulkRowResult,
@@ -56,14 +56,12 @@ class GrantRequest(InputModel):
     user_id: uuid.UUID | None = None
     email: str | None = Field(default=None, min_length=3, max_length=320)
     tier: PricingTier | None = None
-    expires_at: datetime | None = None
+    expires_at: Instant | None = None
 
     @model_validator(mode="after")
     def _one_learner(self) -> GrantRequest:
         if (self.user_id is None) == (self.email is None):
             raise ValueError("give exactly one of userId and email")
-        if self.expires_at is not None and self.expires_at.tzinfo is None:
-            raise ValueError("expiresAt needs a time zone (use Z for UTC)")
         return self
 
 

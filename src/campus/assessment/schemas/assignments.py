@@ -18,8 +18,16 @@ from campus.assessment.data import (
     SubmissionStatus,
     SubmissionType,
 )
-from campus.assessment.schemas.fields import ListItem, LongText, ShortText, Title, WebUrl
-from campus.kernel.schemas import ApiModel, InputModel
+from campus.assessment.schemas.fields import (
+    ListItem,
+    LongText,
+    Marks,
+    Percent,
+    ShortText,
+    Title,
+    WebUrl,
+)
+from campus.kernel.schemas import ApiModel, InputModel, Instant
 
 
 class FileType(StrEnum):
@@ -47,7 +55,7 @@ class AssignmentFields(InputModel):
     instructions: LongText | None = None
     module_id: uuid.UUID | None = None
     lesson_id: uuid.UUID | None = None
-    due_at: datetime | None = None
+    due_at: Instant | None = None
     max_marks: int | None = Field(default=None, ge=1, le=1000)
     passing_marks: int | None = Field(default=None, ge=0, le=1000)
     late_policy: LatePolicy | None = None
@@ -180,7 +188,7 @@ class GradeIn(InputModel):
     """Give ``marks``, or ``rubric`` (criterion id -> chosen level index), or both (the rubric's
     total then must not exceed the marks... it is simply used when marks are absent)."""
 
-    marks: Decimal | None = Field(default=None, ge=0, le=1000, allow_inf_nan=False)
+    marks: Marks | None = None
     rubric: dict[str, int] | None = Field(default=None, max_length=20)
     feedback: LongText | None = None
     letter_grade: str | None = Field(default=None, min_length=1, max_length=8)
@@ -205,7 +213,7 @@ class GradeHistoryOut(ApiModel):
 
 class GradeBandIn(InputModel):
     letter: str = Field(min_length=1, max_length=8)
-    min_percent: Decimal = Field(ge=0, le=100, allow_inf_nan=False)
+    min_percent: Percent
 
 
 class CourseGradingIn(InputModel):

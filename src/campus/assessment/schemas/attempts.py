@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from campus.assessment.data import AttemptStatus, QuestionType
-from campus.kernel.schemas import ApiModel, InputModel
+from campus.kernel.schemas import ApiModel, CanonicalDecimal, InputModel
 
 
 class AnswerIn(InputModel):
@@ -24,7 +24,7 @@ class AnswerIn(InputModel):
     blanks: list[str] | None = Field(default=None, max_length=20)
     matches: dict[str, str] | None = Field(default=None, max_length=20)
     order: list[str] | None = Field(default=None, max_length=20)
-    number: Decimal | None = Field(default=None, allow_inf_nan=False)
+    number: CanonicalDecimal | None = None
 
 
 class ChoiceOut(ApiModel):

@@ -16,8 +16,8 @@ from campus.assessment.data import (
     RevealPolicy,
     ScorePolicy,
 )
-from campus.assessment.schemas.fields import LongText, ShortText, Title, Topic, WebUrl
-from campus.kernel.schemas import ApiModel, InputModel
+from campus.assessment.schemas.fields import LongText, ShortText, Title, Tolerance, Topic, WebUrl
+from campus.kernel.schemas import ApiModel, CanonicalDecimal, InputModel, Instant
 
 AnswerText = Field(min_length=1, max_length=200)
 
@@ -65,8 +65,8 @@ class QuestionIn(InputModel):
     blanks: list[BlankIn] | None = Field(default=None, min_length=1, max_length=20)
     pairs: list[PairIn] | None = Field(default=None, min_length=2, max_length=20)
     items: list[ShortText] | None = Field(default=None, min_length=2, max_length=20)
-    numeric_answer: Decimal | None = Field(default=None, allow_inf_nan=False)
-    tolerance: Decimal | None = Field(default=None, ge=0, allow_inf_nan=False)
+    numeric_answer: CanonicalDecimal | None = None
+    tolerance: Tolerance | None = None
 
     @model_validator(mode="after")
     def _answer_strings(self) -> QuestionIn:
@@ -128,9 +128,9 @@ class QuizFields(InputModel):
     shuffle_options: bool | None = None
     draw_count: int | None = Field(default=None, ge=1, le=500)
     negative_marking_percent: int | None = Field(default=None, ge=0, le=100)
-    available_from: datetime | None = None
-    available_until: datetime | None = None
-    due_at: datetime | None = None
+    available_from: Instant | None = None
+    available_until: Instant | None = None
+    due_at: Instant | None = None
     reveal_policy: RevealPolicy | None = None
     score_policy: ScorePolicy | None = None
     weight: int | None = Field(default=None, ge=0, le=1000)

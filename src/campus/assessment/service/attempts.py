@@ -479,11 +479,11 @@ async def start_attempt(
         if quiz.shuffle_questions:
             _random.shuffle(drawn)
     drawn = [q for q in drawn if q in sheet.questions and not sheet.questions[q].archived]
-    deadline = None
+    deadline = quiz.available_until
     if quiz.time_limit_seconds:
-        deadline = now + timedelta(seconds=quiz.time_limit_seconds)
-    if quiz.available_until and (deadline is None or quiz.available_until < deadline):
-        deadline = quiz.available_until
+        deadline = deadlines.ends_at(
+            now, timedelta(seconds=quiz.time_limit_seconds), quiz.available_until
+        )
     attempt = Attempt(
         id=new_id(),
         quiz_id=quiz.id,

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from campus.kernel.clock import add_saturating
+
 
 def closes_at(deadline: datetime, grace_seconds: int) -> datetime:
-    return deadline + timedelta(seconds=grace_seconds)
+    return add_saturating(deadline, timedelta(seconds=grace_seconds))
 
 
 def is_over(deadline: datetime | None, grace_seconds: int, now: datetime) -> bool:
@@ -17,4 +19,11 @@ def is_over(deadline: datetime | None, grace_seconds: int, now: datetime) -> boo
 
 def auto_submit_at(deadline: datetime, grace_seconds: int) -> datetime:
     """When the job that closes an unfinished attempt runs: just after it is over."""
-    return closes_at(deadline, grace_seconds) + timedelta(seconds=1)
+    return add_saturating(closes_at(deadline, grace_seconds), timedelta(seconds=1))
+
+
+def ends_at(start: datetime, duration: timedelta, closes: datetime | None) -> datetime:
+    """The deadline of something that lasts ``duration`` from ``start`` but never past
+    ``closes`` (a quiz's ``availableUntil``, an exam's due date); saturates, never overflows."""
+    end = add_saturating(start, duration)
+    return end if closes is None or end <= closes else closes

@@ -149,9 +149,9 @@ async def start(
     status = SubmissionStatus.PENDING
     if kind is AssessmentKind.EXAM:
         status = SubmissionStatus.IN_PROGRESS
-        deadline = now + timedelta(minutes=assignment.duration_minutes or 60)
-        if assignment.due_at is not None and assignment.due_at < deadline:
-            deadline = assignment.due_at
+        deadline = deadlines.ends_at(
+            now, timedelta(minutes=assignment.duration_minutes or 60), assignment.due_at
+        )
     submission = Submission(
         id=new_id(),
         assignment_id=assignment.id,

@@ -50,6 +50,6 @@ async def my_activity(
     session: DbSession,
     principal: CurrentPrincipal,
     cursor: str | None = Query(None, max_length=512, description="nextCursor of the last page"),
-    limit: int = Query(DEFAULT_LIMIT, ge=1, description=f"Page size, capped at {MAX_LIMIT}"),
+    limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size"),
 ) -> CursorPage[ActivityOut]:
-    return await learner_reads.activity_feed(session, principal, cursor, min(limit, MAX_LIMIT))
+    return await learner_reads.activity_feed(session, principal, cursor, limit)

@@ -22,7 +22,7 @@ from campus.catalog import api as catalog
 from campus.catalog.data import CourseStatus, CourseSummary
 from campus.identity import api as identity
 from campus.kernel.auth import Principal
-from campus.kernel.clock import utcnow
+from campus.kernel.clock import add_saturating, as_utc, utcnow
 from campus.kernel.errors import AppError
 from campus.kernel.ids import new_id, parse_id
 from campus.kernel.logging import get_logger
@@ -69,13 +69,13 @@ def _expiry(value: str, now: datetime) -> tuple[datetime | None, str | None]:
         return None, None
     try:
         day = date.fromisoformat(value)
-        moment = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+        moment = add_saturating(datetime.combine(day, time(), tzinfo=UTC), timedelta(days=1))
     except ValueError:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
             return None, "invalid_expiry"
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+        moment = as_utc(moment)
     if moment <= now:
         return None, "expiry_in_past"
     return moment, None

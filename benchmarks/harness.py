@@ -135,13 +135,20 @@ def server(env: dict[str, str], port: int) -> Iterator[str]:
 
 
 @contextlib.contextmanager
-def server_process(env: dict[str, str], port: int) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """Like ``server``, and also hands out the process (its pid, for memory figures)."""
+def server_process(
+    env: dict[str, str],
+    port: int,
+    *,
+    app: str = "benchmarks.bench_app:create_bench_app",
+    ready_path: str = "/readyz",
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Like ``server``, and also hands out the process (its pid, for memory figures). ``app``
+    names another app factory (the bare reference app), ``ready_path`` its readiness check."""
     cmd = [
         sys.executable,
         "-m",
         "uvicorn",
-        "benchmarks.bench_app:create_bench_app",
+        app,
         "--factory",
         "--host",
         "127.0.0.1",
@@ -161,7 +168,7 @@ def server_process(env: dict[str, str], port: int) -> Iterator[tuple[str, subpro
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                if httpx.get(f"{base}{ready_path}", timeout=2).status_code == 200:
                     break
             if proc.poll() is not None:
                 raise RuntimeError("the server exited during start-up")
@@ -276,6 +283,7 @@ def settle(
     in_a_row: int = 5,
     interval: float = 0.1,
     timeout: float = 30.0,
+    health_path: str = "/healthz",
 ) -> None:
     """Wait until the server behind ``url`` has finished the previous scenario's requests.
 
@@ -285,7 +293,7 @@ def settle(
     p99. So, before each run, ``/healthz`` is asked every ``interval`` seconds until
     ``in_a_row`` answers in a row take under ``quiet_ms`` (half a second of quiet by default)."""
     parts = urlsplit(url)
-    health = f"{parts.scheme}://{parts.netloc}/healthz"
+    health = f"{parts.scheme}://{parts.netloc}{health_path}"
     deadline = time.monotonic() + timeout
     quiet = 0
     with httpx.Client(timeout=timeout) as client:

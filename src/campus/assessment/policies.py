@@ -1,9 +1,10 @@
 """Who may do what with assessments, and when learners may see correct answers.
 
 * Authoring (question bank, quizzes, assignments, exams, grading settings): the course's
-  instructors (``catalog.api.is_course_instructor``) and holders of ``course:edit_any``.
-* Grading (queue, marks, feedback, revisions, analyses, gradebook): the course's instructors and
-  holders of ``grading:any``.
+  staff by catalog's rule (``catalog.api.is_course_staff``: an instructor of the course who
+  holds the ``instructor`` role) and holders of ``course:edit_any``.
+* Grading (queue, marks, feedback, revisions, analyses, gradebook): the course's staff by the
+  same rule and holders of ``grading:any``.
 * Taking quizzes, submitting work: learners with an active enrollment
   (``learning.api.is_enrolled``); a learner only ever sees their own attempts and submissions.
 """

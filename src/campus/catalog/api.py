@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.catalog import i18n
+from campus.catalog import i18n, policies
 from campus.catalog.data import (
     Attachment,
     ContentUrl,
@@ -35,6 +35,7 @@ from campus.catalog.models import Course, LessonTranslation
 from campus.catalog.repository import courses as repo
 from campus.catalog.repository import structure as structure_repo
 from campus.catalog.service.wire import seconds_of
+from campus.kernel.auth import Principal
 from campus.kernel.errors import field_error
 from campus.kernel.money import Money
 
@@ -50,7 +51,7 @@ __all__ = [
     "get_lesson_content",
     "get_version_structure",
     "get_version_structures",
-    "is_course_instructor",
+    "is_course_staff",
     "set_enrollment_count",
     "set_lesson_assessment",
     "set_rating",
@@ -108,10 +109,23 @@ async def course_instructor_ids(
     return tuple(await repo.instructor_ids(session, course_id))
 
 
-async def is_course_instructor(
-    session: AsyncSession, course_id: uuid.UUID, user_id: uuid.UUID
+async def is_course_staff(
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    *,
+    any_of: Collection[str] = (),
 ) -> bool:
-    return user_id in await repo.instructor_ids(session, course_id)
+    """Whether ``principal`` is staff of the course: one of the ``any_of`` permissions (the
+    caller's "any course" powers, e.g. ``course:edit_any``, ``grading:any``,
+    ``enrollment:manage_any``), or an instructor of the course who holds the ``instructor``
+    role. The one rule every context asks (``catalog.policies.is_staff``); a course that
+    does not exist has no staff but the ``any_of`` holders. One query at most."""
+    if policies.is_staff(principal, (), any_of):
+        return True
+    if not policies.holds_teaching_role(principal):
+        return False
+    return policies.is_staff(principal, await repo.instructor_ids(session, course_id))
 
 
 async def get_version_structure(

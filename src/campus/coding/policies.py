@@ -1,7 +1,8 @@
 """Who may do what with coding exercises (scope first, then permit).
 
-* Authoring (create, edit, tests, validate, publish, regrade): the course's instructors
-  (``catalog.api.is_course_instructor``) and holders of ``course:edit_any``.
+* Authoring (create, edit, tests, validate, publish, regrade): the course's staff by catalog's
+  rule (``catalog.api.is_course_staff``: an instructor of the course who holds the
+  ``instructor`` role) and holders of ``course:edit_any``.
 * Reading all submissions and giving feedback: the course's instructors and holders of
   ``grading:any``.
 * Hints, runs and submissions: learners enrolled in the course (``learning.api.is_enrolled``),
@@ -40,9 +41,9 @@ __all__ = ["SANDBOX_ADMIN"]
 async def is_staff(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, *, grading: bool = False
 ) -> bool:
-    if principal.has(GRADING_ANY if grading else COURSE_EDIT_ANY):
-        return True
-    return await catalog.is_course_instructor(session, course_id, principal.user_id)
+    """Course staff by catalog's one rule (``catalog.api.is_course_staff``)."""
+    any_of = (GRADING_ANY,) if grading else (COURSE_EDIT_ANY,)
+    return await catalog.is_course_staff(session, principal, course_id, any_of=any_of)
 
 
 async def require_course(session: AsyncSession, course_id: uuid.UUID) -> None:

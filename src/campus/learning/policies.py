@@ -1,11 +1,20 @@
 """Who may do what with learning objects. Services scope first (another learner's enrollment is
-a 404), then call these for visible objects (a visible object one may not change is a 403)."""
+a 404), then call these for visible objects (a visible object one may not change is a 403).
+
+Course staff is catalog's one rule (``catalog.api.is_course_staff``): an instructor of the
+course who holds the ``instructor`` role, or the holder of the "any course" permission of the
+power at hand (``enrollment:manage_any`` for rosters, enrollments and locked lessons,
+``enrollment:grant`` for complimentary access). A former instructor keeps their membership
+rows but none of these powers.
+"""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.catalog import api as catalog
 from campus.kernel.auth import Principal
 from campus.learning.data import ENROLLMENT_GRANT, ENROLLMENT_MANAGE_ANY
 
@@ -19,31 +28,17 @@ def can_grant_any(principal: Principal) -> bool:
     return principal.has(ENROLLMENT_GRANT)
 
 
-def teaches(principal: Principal, instructor_ids: Collection[uuid.UUID]) -> bool:
-    return principal.user_id in instructor_ids
-
-
-def can_see_enrollment(
-    principal: Principal, learner_id: uuid.UUID, instructor_ids: Collection[uuid.UUID]
+async def is_course_staff(
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID
 ) -> bool:
-    """The learner, the course's instructors and administrators."""
-    return (
-        principal.user_id == learner_id
-        or manages_any(principal)
-        or teaches(principal, instructor_ids)
+    """The course's instructors (with the role) and administrators: they see its roster and
+    every enrollment in it, and read any lesson of the course, locked or not."""
+    return await catalog.is_course_staff(
+        session, principal, course_id, any_of=(ENROLLMENT_MANAGE_ANY,)
     )
 
 
-def can_see_roster(principal: Principal, instructor_ids: Collection[uuid.UUID]) -> bool:
-    return manages_any(principal) or teaches(principal, instructor_ids)
-
-
-def can_grant(principal: Principal, instructor_ids: Collection[uuid.UUID]) -> bool:
+async def can_grant(session: AsyncSession, principal: Principal, course_id: uuid.UUID) -> bool:
     """Complimentary access: administrators with ``enrollment:grant`` and the course's
-    instructors."""
-    return can_grant_any(principal) or teaches(principal, instructor_ids)
-
-
-def can_bypass_locks(principal: Principal, instructor_ids: Collection[uuid.UUID]) -> bool:
-    """Instructors and administrators read any lesson of the course, locked or not."""
-    return manages_any(principal) or teaches(principal, instructor_ids)
+    instructors (with the role)."""
+    return await catalog.is_course_staff(session, principal, course_id, any_of=(ENROLLMENT_GRANT,))

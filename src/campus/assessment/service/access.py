@@ -24,9 +24,10 @@ async def course(session: AsyncSession, course_id: uuid.UUID) -> CourseSummary:
 async def is_staff(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, *, grading: bool = False
 ) -> bool:
-    if policies.may_grade_any(principal) if grading else policies.may_author_any(principal):
-        return True
-    return await catalog.is_course_instructor(session, course_id, principal.user_id)
+    """Course staff by catalog's one rule: the instructor role and a place among the course's
+    instructors, or ``grading:any`` (grading) / ``course:edit_any`` (authoring)."""
+    any_of = (policies.GRADING_ANY,) if grading else (policies.COURSE_EDIT_ANY,)
+    return await catalog.is_course_staff(session, principal, course_id, any_of=any_of)
 
 
 async def require_staff(

@@ -108,7 +108,7 @@ async def queue(
         course_ids = [
             c
             for c in await repo.queue_course_ids(session)
-            if await catalog.is_course_instructor(session, c, principal.user_id)
+            if await catalog.is_course_staff(session, principal, c)
         ]
         if not course_ids:
             raise NotCourseStaff()

@@ -18,7 +18,12 @@ from campus.catalog.exceptions import (
     TranslationNotFound,
 )
 from campus.catalog.models import Course
-from campus.catalog.policies import COURSE_CREATE, Action, sees_every_course
+from campus.catalog.policies import (
+    COURSE_CREATE,
+    Action,
+    holds_teaching_role,
+    sees_every_course,
+)
 from campus.catalog.repository import courses as repo
 from campus.catalog.repository import taxonomy as taxonomy_repo
 from campus.catalog.repository.base import violates
@@ -386,6 +391,9 @@ async def authoring_courses(
     page: PageParams,
 ) -> Page[AuthoringCourseCard]:
     everyone = sees_every_course(principal) and not mine
+    if not everyone and not holds_teaching_role(principal):
+        # Membership without the instructor role gives no staff power (catalog.policies).
+        return Page[AuthoringCourseCard].build([], 0, page)
     courses, total = await repo.authoring_page(
         session,
         teacher_id=None if everyone else principal.user_id,

@@ -234,24 +234,23 @@ async def enroll(
 
 async def visible(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
-) -> tuple[Enrollment, tuple[uuid.UUID, ...]]:
-    """The enrollment if the caller may see it (the learner, the course's instructors,
-    administrators), with the course's instructors; anyone else gets a 404."""
+) -> Enrollment:
+    """The enrollment if the caller may see it (the learner, the course's staff); anyone else
+    gets a 404."""
     row = await repo.get(session, enrollment_id)
     if row is None:
         raise EnrollmentNotFound()
-    instructors: tuple[uuid.UUID, ...] = ()
-    if row.user_id != principal.user_id and not policies.manages_any(principal):
-        instructors = await catalog.course_instructor_ids(session, row.course_id)
-    if not policies.can_see_enrollment(principal, row.user_id, instructors):
+    if row.user_id != principal.user_id and not await policies.is_course_staff(
+        session, principal, row.course_id
+    ):
         raise EnrollmentNotFound()
-    return row, instructors
+    return row
 
 
 async def get_enrollment(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
 ) -> EnrollmentOut:
-    row, _ = await visible(session, principal, enrollment_id)
+    row = await visible(session, principal, enrollment_id)
     return enrollment_out(row, utcnow())
 
 
@@ -315,7 +314,7 @@ async def cancel(
 ) -> EnrollmentOut:
     """The learner leaves the course (progress is kept for a later re-enrollment)."""
     now = utcnow()
-    row, _ = await visible(session, principal, enrollment_id)
+    row = await visible(session, principal, enrollment_id)
     if row.user_id != principal.user_id:
         raise Forbidden(details={"action": "cancel"})
     if effective_status(row, now) is EnrollmentStatus.EXPIRED:
@@ -337,7 +336,7 @@ async def revoke(
 ) -> EnrollmentOut:
     """An administrator takes access away (``enrollment:manage_any``)."""
     now = utcnow()
-    row, _ = await visible(session, principal, enrollment_id)
+    row = await visible(session, principal, enrollment_id)
     if not policies.manages_any(principal):
         raise Forbidden(details={"action": "revoke"})
     ended = await end(
@@ -358,7 +357,7 @@ async def upgrade(
     """Move to the course's current version, keeping the progress whose lesson lineages the new
     version still has. A completed enrollment stays completed (its completion happened)."""
     now = utcnow()
-    row, _ = await visible(session, principal, enrollment_id)
+    row = await visible(session, principal, enrollment_id)
     if row.user_id != principal.user_id:
         raise Forbidden(details={"action": "upgrade"})
     status = effective_status(row, now)

@@ -194,7 +194,7 @@ async def outline(session: AsyncSession, row: Enrollment) -> ProgressOutline:
 async def enrollment_outline(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
 ) -> ProgressOutline:
-    row, _ = await enrollments.visible(session, principal, enrollment_id)
+    row = await enrollments.visible(session, principal, enrollment_id)
     return await outline(session, row)
 
 
@@ -202,7 +202,7 @@ async def continue_at(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
 ) -> ContinueOut:
     """The resume point: the lesson to open next, and where in it."""
-    row, _ = await enrollments.visible(session, principal, enrollment_id)
+    row = await enrollments.visible(session, principal, enrollment_id)
     curriculum = await curricula.curriculum(session, row.version_id)
     lessons = {
         r.lesson_lineage_id: r

@@ -7,6 +7,7 @@ import random
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
@@ -63,6 +64,8 @@ class Row:
     category: uuid.UUID | None
     tags: list[str]
     price_sort: int
+    #: ``None`` for a free course.
+    currency: str | None
     rating: int
     enrollments: int
     instructors: set[uuid.UUID]
@@ -147,6 +150,7 @@ async def build_catalog(
                     category=fields["category_id"],
                     tags=tags,
                     price_sort=price_sort,
+                    currency=None if price is None else price[1],
                     rating=int(rating * 100),
                     enrollments=enrollments,
                     instructors={teacher.id},
@@ -189,6 +193,8 @@ def brute_force(
                 continue
         if "level" in params and row.level != params["level"]:
             continue
+        if "currency" in params and row.price_sort and row.currency != params["currency"]:
+            continue
         if "minPrice" in params and row.price_sort < Decimal(params["minPrice"]) * 1000:
             continue
         if "maxPrice" in params and row.price_sort > Decimal(params["maxPrice"]) * 1000:
@@ -218,8 +224,16 @@ def brute_force(
     specs = [(p.lstrip("-"), p.startswith("-")) for p in params.get("sort", "-newest").split(",")]
     out.sort(key=lambda r: r.id, reverse=specs[-1][1])  # the tie-break follows the last key
     for name, descending in reversed(specs):
-        out.sort(key=keys[name], reverse=descending)
+        if name == "price":  # free first (last descending), then by currency, then amount
+            out.sort(key=partial(_price_key, descending=descending))
+        else:
+            out.sort(key=keys[name], reverse=descending)
     return [str(r.id) for r in out]
+
+
+def _price_key(row: Row, descending: bool) -> tuple[bool, str, int]:
+    free_last = (row.price_sort == 0) if descending else (row.price_sort != 0)
+    return free_last, row.currency or "", -row.price_sort if descending else row.price_sort
 
 
 def random_params(
@@ -233,6 +247,7 @@ def random_params(
         "minPrice": lambda: rng.choice(["0", "5", "10.5", "25"]),
         "maxPrice": lambda: rng.choice(["0", "20", "30", "3000"]),
         "isFree": lambda: rng.choice(["true", "false"]),
+        "currency": lambda: rng.choice(["USD", "JPY", "EUR", "KWD"]),
         "minRating": lambda: rng.choice(["1", "2.5", "4", "4.75"]),
         "instructor": lambda: str(rng.choice([cast.owner, cast.co, cast.other]).id),
         "track": lambda: rng.choice([r.track for r in rows if r.track] + ["nope"]),
@@ -250,6 +265,8 @@ def random_params(
         and Decimal(params["minPrice"]) > Decimal(params["maxPrice"])
     ):
         params.pop("maxPrice")
+    if ("minPrice" in params or "maxPrice" in params) and "currency" not in params:
+        params["currency"] = rng.choice(["USD", "JPY", "EUR", "KWD"])  # price bounds need one
     keys = ["newest", "popularity", "rating", "price", "title"]
     sort = [("-" if rng.random() < 0.5 else "") + k for k in rng.sample(keys, rng.randint(1, 2))]
     params["sort"] = ",".join(sort)

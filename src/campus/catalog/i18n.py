@@ -86,5 +86,6 @@ def language_filter(
     clauses: list[sa.ColumnElement[bool]] = []
     for base in bases:
         clauses.append(column == base)
-        clauses.append(column.like(f"{base}-%"))
+        # LIKE wildcards in ``base`` are literal (escaped), like every pattern in Campus.
+        clauses.append(column.startswith(f"{base}-", autoescape=True))
     return sa.or_(*clauses) if clauses else sa.false()

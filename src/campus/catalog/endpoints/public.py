@@ -23,7 +23,9 @@ router = api_router(tags=["catalog"])
 
 _SORT_HELP = (
     "Comma-separated sort keys: newest, popularity, rating, price, title (relevance with q); "
-    "'-' for descending. Default: -newest, or -relevance when searching."
+    "'-' for descending. Default: -newest, or -relevance when searching. Prices are never "
+    "compared across currencies: `price` puts free courses first (last with `-price`), then "
+    "orders paid courses by currency code and, within a currency, by amount (docs/adr/0025)."
 )
 
 
@@ -46,15 +48,32 @@ async def list_courses(
     session: DbSession,
     prefs: LanguagePrefs,
     page: PageParams = Depends(page_params),
-    q: str | None = Query(None, max_length=200, description="Full-text search"),
+    q: str | None = Query(
+        None,
+        max_length=200,
+        description="Full-text search: every word must start a word of the course's text. "
+        "Symbols are literal, never wildcards: a query without any letter or digit (`%`, `_`) "
+        "matches no course.",
+    ),
     category: str | None = Query(
         None, max_length=120, description="Category id or slug (with subcategories)"
     ),
     tag: str | None = Query(None, max_length=80, description="Tag slug"),
     language: str | None = Query(None, max_length=35, description="Course language, e.g. 'en'"),
     level: CourseLevel | None = Query(None),
-    min_price: str | None = Query(None, alias="minPrice", max_length=16, examples=["10.00"]),
-    max_price: str | None = Query(None, alias="maxPrice", max_length=16, examples=["50"]),
+    currency: str | None = Query(
+        None,
+        max_length=3,
+        examples=["USD"],
+        description="Courses priced in this ISO 4217 currency, and free courses; required "
+        "with minPrice/maxPrice (amounts are never compared across currencies)",
+    ),
+    min_price: str | None = Query(
+        None, alias="minPrice", max_length=16, examples=["10.00"], description="In `currency`"
+    ),
+    max_price: str | None = Query(
+        None, alias="maxPrice", max_length=16, examples=["50"], description="In `currency`"
+    ),
     is_free: bool | None = Query(
         None, alias="isFree", description="true: free only; false: paid only"
     ),
@@ -69,6 +88,7 @@ async def list_courses(
         tag=tag,
         language=language,
         level=level,
+        currency=currency,
         min_price=min_price,
         max_price=max_price,
         is_free=is_free,

@@ -55,6 +55,8 @@ class CourseQuery:
     tag_slug: str | None = None
     language: str | None = None
     level: str | None = None
+    #: Paid courses priced in this currency, and free courses; price bounds are in it.
+    currency: str | None = None
     min_price: int | None = None
     max_price: int | None = None
     is_free: bool | None = None
@@ -62,6 +64,8 @@ class CourseQuery:
     instructor_id: uuid.UUID | None = None
     track_slug: str | None = None
     search_tokens: tuple[str, ...] = ()
+    #: A search with no word to look for (only symbols): no course matches.
+    matches_nothing: bool = False
     #: (sort key, descending) pairs; keys: newest, popularity, rating, price, title, relevance.
     sort: tuple[tuple[str, bool], ...] = (("newest", True),)
 
@@ -83,11 +87,16 @@ def _conditions(query: CourseQuery) -> list[sa.ColumnElement[bool]]:
         else:
             where.append(
                 sa.or_(
-                    Course.language == query.language, Course.language.like(f"{query.language}-%")
+                    Course.language == query.language,
+                    Course.language.startswith(f"{query.language}-", autoescape=True),
                 )
             )
     if query.level is not None:
         where.append(Course.level == query.level)
+    if query.matches_nothing:
+        where.append(sa.false())
+    if query.currency is not None:
+        where.append(sa.or_(Course.currency == query.currency, Course.price_sort == 0))
     if query.min_price is not None:
         where.append(Course.price_sort >= query.min_price)
     if query.max_price is not None:
@@ -323,13 +332,22 @@ async def public_page(
         "newest": Course.published_at,
         "popularity": Course.enrollment_count,
         "rating": Course.rating_hundredths,
-        "price": Course.price_sort,
         "title": Course.title_sort,
         "relevance": relevance if relevance is not None else sa.literal(0),
     }
-    order: list[Any] = [
-        columns[key].desc() if descending else columns[key].asc() for key, descending in query.sort
-    ]
+    order: list[Any] = []
+    for key, descending in query.sort:
+        if key == "price":
+            # Never across currencies (ADR 0025): free first (last descending), then paid
+            # courses by currency code, then by amount within the currency. A free course's
+            # stored currency means nothing, so it does not order free courses.
+            order += [
+                Course.is_free.asc() if descending else Course.is_free.desc(),
+                sa.case((Course.is_free, ""), else_=Course.currency).asc(),
+                Course.price_sort.desc() if descending else Course.price_sort.asc(),
+            ]
+        else:
+            order.append(columns[key].desc() if descending else columns[key].asc())
     # The id tie-break follows the last key's direction, so one index serves both directions.
     order.append(Course.id.desc() if query.sort[-1][1] else Course.id.asc())
     if query.search_tokens and not filtered and query.sort == (("relevance", True),):

@@ -145,7 +145,7 @@ async def slugs_like(session: AsyncSession, base: str) -> set[str]:
     """Course slugs equal to ``base`` or ``base-*`` (slugs hold no LIKE wildcards)."""
     result = await session.execute(
         sa.select(Course.slug)
-        .where(sa.or_(Course.slug == base, Course.slug.like(f"{base}-%")))
+        .where(sa.or_(Course.slug == base, Course.slug.startswith(f"{base}-", autoescape=True)))
         .limit(5000)
     )
     return set(result.scalars())

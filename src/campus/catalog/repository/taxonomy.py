@@ -218,7 +218,9 @@ async def delete_tag(session: AsyncSession, tag_id: uuid.UUID) -> bool:
 
 async def tag_slugs_like(session: AsyncSession, base: str) -> set[str]:
     result = await session.execute(
-        sa.select(Tag.slug).where(sa.or_(Tag.slug == base, Tag.slug.like(f"{base}-%"))).limit(5000)
+        sa.select(Tag.slug)
+        .where(sa.or_(Tag.slug == base, Tag.slug.startswith(f"{base}-", autoescape=True)))
+        .limit(5000)
     )
     return set(result.scalars())
 

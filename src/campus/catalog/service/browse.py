@@ -36,6 +36,7 @@ SORT_KEYS = {
 DEFAULT_SORT = "-newest"
 _AMOUNT = re.compile(r"^\d{1,9}(\.\d{1,3})?$")
 _RATING = re.compile(r"^[0-5](\.\d{1,2})?$")
+_CURRENCY = re.compile(r"^[A-Za-z]{3}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,7 @@ class BrowseParams:
     tag: str | None = None
     language: str | None = None
     level: CourseLevel | None = None
+    currency: str | None = None
     min_price: str | None = None
     max_price: str | None = None
     is_free: bool | None = None
@@ -72,6 +74,18 @@ async def to_query(session: AsyncSession, params: BrowseParams) -> CourseQuery:
     max_price = _amount("maxPrice", params.max_price)
     if min_price is not None and max_price is not None and min_price > max_price:
         raise field_error("maxPrice", "maxPrice must not be below minPrice.")
+    currency = None
+    if params.currency is not None:
+        if not _CURRENCY.match(params.currency):
+            raise field_error("currency", "Use an ISO 4217 currency code, e.g. 'USD'.")
+        currency = params.currency.upper()
+    elif min_price is not None or max_price is not None:
+        # Amounts in different currencies are not comparable (docs/adr/0025).
+        raise field_error(
+            "currency",
+            "Give the currency minPrice and maxPrice are in, e.g. 'USD'.",
+            code="currency_required",
+        )
     min_rating = None
     if params.min_rating is not None:
         if not _RATING.match(params.min_rating) or Decimal(params.min_rating) > 5:
@@ -86,6 +100,9 @@ async def to_query(session: AsyncSession, params: BrowseParams) -> CourseQuery:
         if value is not None and not is_slug(value):
             raise field_error(name, "Use a slug such as 'web-development'.")
     tokens = search.query_tokens(params.q) if params.q else ()
+    # A query of symbols only (``%``, ``_``, ``\``) searches for them literally; the index holds
+    # words only, so it matches nothing (it never means "everything").
+    matches_nothing = bool(params.q and params.q.strip() and not tokens)
     allowed = dict(SORT_KEYS)
     if not tokens:
         allowed.pop("relevance")
@@ -96,6 +113,7 @@ async def to_query(session: AsyncSession, params: BrowseParams) -> CourseQuery:
         tag_slug=params.tag,
         language=language,
         level=params.level.value if params.level else None,
+        currency=currency,
         min_price=min_price,
         max_price=max_price,
         is_free=params.is_free,
@@ -103,6 +121,7 @@ async def to_query(session: AsyncSession, params: BrowseParams) -> CourseQuery:
         instructor_id=params.instructor,
         track_slug=params.track,
         search_tokens=tokens,
+        matches_nothing=matches_nothing,
         sort=tuple((s.field, s.descending) for s in specs),
     )
 

@@ -10,9 +10,10 @@ import pytest
 from httpx import AsyncClient
 
 from campus.catalog import api as catalog_api
+from campus.kernel.auth import Principal
 from campus.kernel.db import Database
 from campus.kernel.errors import NotFound, ValidationFailed
-from tests.fixtures.catalog import API, CatalogFactory, ok
+from tests.fixtures.catalog import API, CatalogFactory, ok, principal
 
 SEED_003 = {
     "Python Basics": [
@@ -104,8 +105,10 @@ async def test_the_doorway_reads_summaries_structures_lessons_and_instructors(
         by_slug = await catalog_api.find_course_ids_by_slugs(
             session, [course["slug"], draft["slug"], "no-such-course"]
         )
-        assert await catalog_api.is_course_instructor(session, cid, cast.co.id)
-        assert not await catalog_api.is_course_instructor(session, cid, cast.other.id)
+        assert await catalog_api.is_course_staff(session, principal(cast.co), cid)
+        assert not await catalog_api.is_course_staff(session, principal(cast.other), cid)
+        roleless_co = Principal(cast.co.id, frozenset(), frozenset())
+        assert not await catalog_api.is_course_staff(session, roleless_co, cid)
         assert await catalog_api.get_course_summary(session, uuid.uuid4()) is None
         assert await catalog_api.get_version_structure(session, uuid.uuid4()) is None
         assert await catalog_api.get_lesson_content(session, uuid.uuid4()) is None

@@ -91,7 +91,7 @@ async def test_gradebook_applies_score_policies_weights_and_the_pass_mark(
 
 #: Queries of the grading queue (for one course, then all), the gradebook and its CSV export:
 #: the same whatever the number of learners.
-QUEUE_AND_GRADEBOOK_BUDGETS = (5, 6, 11, 11)
+QUEUE_AND_GRADEBOOK_BUDGETS = (5, 6, 12, 12)
 
 
 async def _grading_load(assessment: AssessmentFactory, world: World, learners: int) -> None:

@@ -148,7 +148,7 @@ async def test_instructor_feedback_makes_the_analysis_hybrid(
     world = await coding.world()
     exercise = await coding.exercise(world, tests=TESTS)
     graded = await coding.graded(relay, world.learner, exercise["id"], ADDER)
-    assert graded["analysis"]["analysisType"] == "AI"
+    assert graded["analysis"]["analysisType"] == "AUTOMATED"
     body: dict[str, Any] = {
         "feedback": "Clean and correct.",
         "strengths": ["short"],

@@ -77,7 +77,8 @@ async def test_upgrading_moves_to_the_current_version_and_keeps_progress_by_line
     moved = ok(await client.post(url, headers=cast.student.headers))
     assert moved["versionId"] == v2.version_id
     assert (moved["completedItems"], moved["totalItems"], moved["progressPercent"]) == (2, 3, 66)
-    assert moved["status"] == "completed"  # a completion is never taken back
+    # Status is measured against the new version's required items: not "completed" at 66 %.
+    assert (moved["status"], moved["completedAt"]) == ("active", None)
     again = await client.post(url, headers=cast.student.headers)
     assert (again.status_code, again.json()["error"]["code"]) == (409, "already_on_current_version")
 
@@ -89,6 +90,28 @@ async def test_upgrading_moves_to_the_current_version_and_keeps_progress_by_line
     ok(await learning.complete(cast.student, v2.lesson(0, 2)["id"]))
     final = await learning.enrollment(cast.student, enrollment["id"])
     assert (final["progressPercent"], final["status"]) == (100, "completed")
+    # Completed once per version: v1, then v2 after the upgrade.
+    completions = [p for n, p in await learning.events() if n == "learning.course_completed"]
+    assert [p["versionId"] for p in completions] == [v1.version_id, v2.version_id]
+
+
+async def test_an_upgrade_to_a_version_the_learner_has_done_keeps_the_completion(
+    learning: LearningFactory, client: AsyncClient
+) -> None:
+    cast = await learning.cast()
+    v1 = await learning.course(cast.owner, cast.admin, [ModuleSpec([text(), text()])])
+    enrollment = await learning.enroll(cast.student, v1)
+    for i in range(2):
+        ok(await learning.complete(cast.student, v1.lesson_id(0, i)))
+    # v2 adds an optional lesson only: the required items are all done.
+    await learning.add_lesson(
+        cast.owner, v1.id, v1.modules[0]["id"], text(title="Extra", required=False)
+    )
+    await learning.catalog.publish(cast.owner, cast.admin, v1.id)
+    url = f"{API}/enrollments/{enrollment['id']}/upgrade"
+    moved = ok(await client.post(url, headers=cast.student.headers))
+    assert (moved["status"], moved["progressPercent"]) == ("completed", 100)
+    assert moved["completedAt"] is not None
     assert (await learning.event_names()).count("learning.course_completed") == 1
 
 

@@ -322,3 +322,26 @@ class AssignmentAnalysis(IdMixin, TimestampMixin, Base):
     detailed_feedback: Mapped[str | None] = mapped_column(sa.Text)
     ai_model: Mapped[str | None] = mapped_column(sa.String(80))
     analyzed_by: Mapped[uuid.UUID | None] = mapped_column()
+
+
+class CodeScore(Base):
+    """Assessment's projection of coding's grades, one row per graded code submission, kept
+    from ``coding.events.CodeSubmissionGraded`` (``assessment.tasks``). The gradebook shows a
+    learner's best score per exercise from it. Assessment comes before coding in the context
+    order, so it may not call ``coding.api``: coding publishes its grades and assessment keeps
+    its own copy (docs/adr/0025). Ids are plain columns (no foreign key across contexts)."""
+
+    __tablename__ = "assessment_gradebook_code_scores"
+    __table_args__ = (
+        sa.Index("ix_assessment_gradebook_code_scores_course", "course_id", "exercise_id"),
+        sa.Index("ix_assessment_gradebook_code_scores_exercise", "exercise_id"),
+    )
+
+    submission_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    course_id: Mapped[uuid.UUID] = mapped_column()
+    exercise_id: Mapped[uuid.UUID] = mapped_column()
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    exercise_title: Mapped[str] = mapped_column(sa.String(200))
+    #: Percent of the exercise's max score; ``None`` for a submission that ended in ``ERROR``.
+    score_percent: Mapped[Decimal | None] = mapped_column(Score)
+    graded_at: Mapped[datetime] = mapped_column()

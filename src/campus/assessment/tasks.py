@@ -1,5 +1,6 @@
 """Assessment job handlers: automatic submission of quiz attempts and exams whose time is over,
-regrading attempts after a question was corrected, and sweeping orphaned uploads."""
+regrading attempts after a question was corrected, sweeping orphaned uploads, and the
+gradebook's copy of coding grades (``CodeSubmissionGraded``)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.assessment import events
-from campus.assessment.service import attempts, regrade, submissions, sweep
+from campus.assessment.service import attempts, gradebook, regrade, submissions, sweep
 from campus.assessment.settings import AssessmentSettings
+from campus.coding.events import CodeSubmissionGraded
 from campus.config import Settings
 from campus.kernel.ids import parse_id
 from campus.kernel.outbox import Delivery, HandlerRegistry
@@ -46,6 +48,11 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
     async def sweep_orphan_uploads(session: AsyncSession, delivery: Delivery) -> None:
         await sweep.sweep_orphan_uploads(session, files)
 
+    async def code_graded(session: AsyncSession, event: CodeSubmissionGraded) -> None:
+        # Idempotent: an upsert by submission id, newer verdicts win.
+        await gradebook.record_code_grade(session, event)
+
+    registry.on(CodeSubmissionGraded, "assessment.gradebook_code_scores", code_graded)
     registry.job(events.AUTO_SUBMIT_JOB, auto_submit)
     registry.job(events.AUTO_SUBMIT_EXAM_JOB, auto_submit_exam)
     registry.job(events.REGRADE_JOB, regrade_question)

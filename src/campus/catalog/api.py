@@ -51,6 +51,7 @@ __all__ = [
     "get_lesson_content",
     "get_version_structure",
     "get_version_structures",
+    "is_course_module",
     "is_course_staff",
     "set_enrollment_count",
     "set_lesson_assessment",
@@ -126,6 +127,23 @@ async def is_course_staff(
     if not policies.holds_teaching_role(principal):
         return False
     return policies.is_staff(principal, await repo.instructor_ids(session, course_id))
+
+
+async def is_course_module(
+    session: AsyncSession, course_id: uuid.UUID, module_id: uuid.UUID
+) -> bool:
+    """Whether ``module_id`` is a module of the course's working version (its draft, which
+    authors edit) or of its current (published) version; two queries. A draft course has no
+    published version yet, so its draft is what counts (as for lessons: assessment and coding
+    attach to the curriculum authors see)."""
+    module = await structure_repo.get_module(session, module_id)
+    if module is None:
+        return False
+    found = await repo.get_courses(session, [course_id])
+    if not found:
+        return False
+    course = found[0]
+    return module.version_id in {course.draft_version_id, course.current_version_id} - {None}
 
 
 async def get_version_structure(

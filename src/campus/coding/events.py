@@ -19,9 +19,17 @@ from campus.kernel.events import Event
 
 
 class CodeSubmissionGraded(Event):
-    """Every final verdict (also after a regrade). ``score`` is ``None`` for ``ERROR``."""
+    """Every final verdict (also after a regrade). ``score`` is ``None`` for ``ERROR``.
+
+    This is how coding's grades reach the gradebook: assessment comes before coding in the
+    context order (``campus.modules.CONTEXTS``), so it may not call ``coding.api``; it keeps a
+    projection of these events instead (``assessment.tasks``). Version 2 adds
+    ``exercise_title`` (the gradebook's column title); it is optional so that version-1
+    payloads still in the outbox parse.
+    """
 
     name: ClassVar[str] = "assessment.code_submission_graded"
+    version: ClassVar[int] = 2
 
     submission_id: uuid.UUID
     user_id: uuid.UUID
@@ -37,6 +45,7 @@ class CodeSubmissionGraded(Event):
     tests_version: int
     regrade: bool
     graded_at: datetime
+    exercise_title: str | None = None
 
 
 class CodeSubmissionPassed(Event):

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.assessment.data import (
@@ -168,7 +169,17 @@ async def create(
         id=new_id(), kind=kind.value, course_id=course_id, created_by=principal.user_id, **values
     )
     await repo.add(session, assignment)
+    if assignment.lesson_id is not None:
+        await _link_lesson(session, assignment)
     return assignment_out(assignment, [])
+
+
+async def _link_lesson(session: AsyncSession, assignment: Assignment) -> None:
+    """Point the assignment lesson at the assignment (catalog keeps the id), as quizzes do."""
+    assert assignment.lesson_id is not None
+    await catalog.set_lesson_assessment(
+        session, assignment.lesson_id, course_id=assignment.course_id, assignment_id=assignment.id
+    )
 
 
 async def _staff_assignment(
@@ -193,7 +204,7 @@ async def update(
     changes = _plain(body.model_dump(exclude_unset=True))
     for key in _NOT_NULL:
         if key in changes and changes[key] is None:
-            raise field_error(key, "This setting cannot be empty.")
+            raise field_error(to_camel(key), "This setting cannot be empty.")
     merged = {
         c: changes.get(c, getattr(assignment, c))
         for c in ("max_marks", "passing_marks", "max_file_bytes", "duration_minutes", "rubric")
@@ -205,6 +216,8 @@ async def update(
         setattr(assignment, key, value)
     assignment.updated_at = utcnow()
     await session.flush()
+    if changes.get("lesson_id"):
+        await _link_lesson(session, assignment)
     resources = await repo.files_of(session, [assignment.id])
     return assignment_out(assignment, resources[assignment.id])
 

@@ -4,6 +4,12 @@ learners, assessments or attempts.
 
 * quizzes count per their score policy: best, last or average of the submitted attempts;
 * assignments and exams count their latest graded submission (after late penalties);
+* coding exercises count the learner's best graded submission (percent of the exercise's
+  max score), with weight 0: they are shown, but the course percent is the instructors'
+  weighted quizzes and assignments only (exercises have no weight to set). Their scores come
+  from assessment's projection of ``coding.events.CodeSubmissionGraded`` (``CodeScore``):
+  assessment comes before coding in the context order, so it may not call ``coding.api``
+  (docs/adr/0025); an exercise gets its column once someone's submission was graded;
 * the course percent is ``sum(weight * score) / sum(weight)`` over every published assessment
   with a weight, a missing score counting 0; pass when it reaches the course's pass mark.
 """
@@ -24,16 +30,20 @@ from campus.assessment.data import ScorePolicy
 from campus.assessment.exceptions import NotEnrolled
 from campus.assessment.repository import assignments as assignments_repo
 from campus.assessment.repository import attempts as attempts_repo
+from campus.assessment.repository import code_scores as code_scores_repo
 from campus.assessment.repository import questions as questions_repo
 from campus.assessment.schemas.assignments import GradebookColumn, GradebookOut, GradebookRow
 from campus.assessment.service import access
 from campus.assessment.service.grading import course_grading, letter_for
+from campus.coding.events import CodeSubmissionGraded
 from campus.identity import api as identity
 from campus.kernel.auth import Principal
 from campus.kernel.pagination import PageParams
 from campus.learning import api as learning
 
 _Q = Decimal("0.01")
+#: The gradebook column kind of a coding exercise.
+CODE_EXERCISE = "code_exercise"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +84,10 @@ async def _build(
         key = (row.user_id, row.assignment_id)
         if key not in graded or graded[key][0] < row.attempt_number:
             graded[key] = (row.attempt_number, Decimal(row.score_percent or 0))
+    exercise_titles, code_best = await code_scores_repo.best_scores(session, course_id, user_ids)
+    columns += [
+        Column(eid, CODE_EXERCISE, title, 0, "best") for eid, title in exercise_titles.items()
+    ]
     bands, pass_percent = await course_grading(session, course_id)
     people = await identity.get_user_summaries(session, set(user_ids))
     total_weight = sum(c.weight for c in columns)
@@ -87,6 +101,8 @@ async def _build(
                 found = attempts.get((uid, column.id))
                 if found:
                     score = policy_score(policy[column.id], found)
+            elif column.kind == CODE_EXERCISE:
+                score = code_best.get((uid, column.id))
             elif (uid, column.id) in graded:
                 score = graded[(uid, column.id)][1]
             scores[str(column.id)] = score
@@ -106,6 +122,31 @@ async def _build(
             )
         )
     return columns, rows, pass_percent
+
+
+async def record_code_grade(session: AsyncSession, event: CodeSubmissionGraded) -> None:
+    """Keep the gradebook's copy of one coding verdict (the subscriber of
+    ``CodeSubmissionGraded``): the score as a percent of the exercise's max score."""
+    percent: Decimal | None = None
+    if event.score is not None:
+        percent = (
+            (event.score * 100 / event.max_score).quantize(_Q, ROUND_HALF_UP)
+            if event.max_score > 0
+            else Decimal(0)
+        )
+    await code_scores_repo.record(
+        session,
+        {
+            "submission_id": event.submission_id,
+            "course_id": event.course_id,
+            "exercise_id": event.exercise_id,
+            "user_id": event.user_id,
+            "exercise_title": (event.exercise_title or "Coding exercise")[:200],
+            "score_percent": percent,
+            "graded_at": event.graded_at,
+        },
+        title_known=event.exercise_title is not None,
+    )
 
 
 def _columns_out(columns: Sequence[Column]) -> list[GradebookColumn]:

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.assessment import events
@@ -105,7 +106,7 @@ def build_definition(
             details={
                 "fields": [
                     {
-                        "field": f,
+                        "field": to_camel(f),
                         "message": f"Not used by {t.value} questions.",
                         "code": "field_not_allowed",
                     }

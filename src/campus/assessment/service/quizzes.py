@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.assessment.data import PublicationStatus, RevealPolicy, ScorePolicy
@@ -146,7 +147,18 @@ async def create_quiz(
     session.add(quiz)
     await session.flush()
     await repo.set_pool(session, quiz.id, pool)
+    if quiz.lesson_id is not None:
+        await _link_lesson(session, quiz)
     return quiz_out(quiz, pool, staff=True)
+
+
+async def _link_lesson(session: AsyncSession, quiz: Quiz) -> None:
+    """Point the quiz lesson at the quiz (catalog keeps the id), however the quiz got its
+    lesson: at creation or by an update. A lesson of another type is a 422 on ``lessonId``."""
+    assert quiz.lesson_id is not None
+    await catalog.set_lesson_assessment(
+        session, quiz.lesson_id, course_id=quiz.course_id, quiz_id=quiz.id
+    )
 
 
 async def _staff_quiz(session: AsyncSession, principal: Principal, quiz_id: uuid.UUID) -> Quiz:
@@ -175,7 +187,7 @@ async def update_quiz(
         "status",
     ):
         if required in changes and changes[required] is None:
-            raise field_error(required, "This setting cannot be empty.")
+            raise field_error(to_camel(required), "This setting cannot be empty.")
     merged = {k: changes.get(k, getattr(quiz, k)) for k in _SETTINGS}
     _check_window(merged)
     if changes.get("lesson_id"):
@@ -187,6 +199,8 @@ async def update_quiz(
     quiz.updated_at = utcnow()
     quiz.revision += 1
     await session.flush()
+    if changes.get("lesson_id"):
+        await _link_lesson(session, quiz)
     return quiz_out(quiz, pool, staff=True)
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
+from pydantic.alias_generators import to_camel
+
 from campus.assessment.data import QuestionType
 from campus.kernel.errors import ValidationFailed, field_error
 
@@ -163,7 +165,7 @@ def check_response(question: KeyedQuestion, response: Mapping[str, Any]) -> dict
             details={
                 "fields": [
                     {
-                        "field": wanted,
+                        "field": to_camel(wanted),
                         "message": "Required for this question type.",
                         "code": "wrong_answer_field",
                     }

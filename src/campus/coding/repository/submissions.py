@@ -148,6 +148,11 @@ async def replace_results(
         )
 
 
+#: The label of machine-made analyses: metrics and lint (ruff, etc.) computed in the sandbox.
+#: No model writes them, so they are not "AI" (the label they had before migration 0011).
+AUTOMATED = "AUTOMATED"
+
+
 async def save_automated_analysis(
     session: AsyncSession, submission_id: uuid.UUID, values: dict[str, Any], now: datetime
 ) -> None:
@@ -155,7 +160,7 @@ async def save_automated_analysis(
     table = table_of(CodeAnalysis)
     statement = dialect_insert(session, table).values(
         submission_id=submission_id,
-        analysis_type="AI",
+        analysis_type=AUTOMATED,
         created_at=now,
         updated_at=now,
         strengths=[],
@@ -169,7 +174,7 @@ async def save_automated_analysis(
         set_={
             **values,
             "updated_at": now,
-            "analysis_type": sa.case((has_feedback, "HYBRID"), else_="AI"),
+            "analysis_type": sa.case((has_feedback, "HYBRID"), else_=AUTOMATED),
         },
     )
     await session.execute(statement)

@@ -59,8 +59,9 @@ class FunctionMetric(ApiModel):
 
 
 class AnalysisOut(ApiModel):
-    """Seed 003 ``AssignmentAnalysis`` for code: ``AI`` (machine-made: metrics and lint
-    computed in the sandbox), ``MANUAL`` (instructor only) or ``HYBRID`` (both)."""
+    """Seed 003 ``AssignmentAnalysis`` for code: ``AUTOMATED`` (machine-made: metrics and lint
+    computed in the sandbox by tools, no model), ``MANUAL`` (instructor only) or ``HYBRID``
+    (both)."""
 
     analysis_type: str
     automated_status: str | None

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
@@ -105,11 +106,10 @@ async def _placement(
         if module_id is not None and module_id != lesson.module_id:
             raise field_error("moduleId", "The lesson is in another module.", "mismatch")
         return lesson.module_id, lesson_id
-    if module_id is not None:
-        version_id = await catalog.get_current_version_id(session, course_id)
-        structure = await catalog.get_version_structure(session, version_id) if version_id else None
-        if structure is None or all(m.id != module_id for m in structure.modules):
-            raise field_error("moduleId", "The module is not part of this course.", "not_found")
+    if module_id is not None and not await catalog.is_course_module(session, course_id, module_id):
+        # The working (draft) version counts, not only the published one: a draft course has
+        # modules before it is ever published.
+        raise field_error("moduleId", "The module is not part of this course.", "not_found")
     return module_id, None
 
 
@@ -247,7 +247,7 @@ async def update_exercise(
         changes.update(module_id=module_id, lesson_id=lesson_id)
     for name in ("title", "description", "difficulty", "language", "starter_code", "hints"):
         if name in changes and changes[name] is None:
-            raise field_error(name, "This field cannot be cleared.")
+            raise field_error(to_camel(name), "This field cannot be cleared.")
     _check_limits(
         changes.get("time_limit_ms") or exercise.time_limit_ms,
         changes.get("memory_limit_mb") or exercise.memory_limit_mb,

@@ -187,6 +187,7 @@ async def _record(
             tests_version=exercise.tests_version,
             regrade=submission.regrades > 0,
             graded_at=now,
+            exercise_title=exercise.title,
         ),
     )
     if status == CodeSubmissionStatus.PASSED.value and score is not None:

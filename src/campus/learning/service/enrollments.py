@@ -355,7 +355,10 @@ async def upgrade(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
 ) -> EnrollmentOut:
     """Move to the course's current version, keeping the progress whose lesson lineages the new
-    version still has. A completed enrollment stays completed (its completion happened)."""
+    version still has. Status and progress are measured against the new version's required
+    items: a completed enrollment stays completed only when the new version is done too, else
+    it is active again (and completes, with a new ``CourseCompleted``, when its new required
+    items are)."""
     now = utcnow()
     row = await visible(session, principal, enrollment_id)
     if row.user_id != principal.user_id:
@@ -374,7 +377,14 @@ async def upgrade(
     )
     if moved is None:
         raise InvalidTransition("upgrade", status.value)
-    await progress.refresh(session, moved, now)
+    figures = await progress.refresh(session, moved, now)
+    if moved.status == EnrollmentStatus.COMPLETED and not figures.all_done:
+        await repo.transition(
+            session,
+            row.id,
+            [EnrollmentStatus.COMPLETED.value],
+            {"status": EnrollmentStatus.ACTIVE.value, "completed_at": None, "updated_at": now},
+        )
     fresh = await repo.get(session, row.id)
     assert fresh is not None
     return enrollment_out(fresh, now)

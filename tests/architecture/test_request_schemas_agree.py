@@ -19,47 +19,6 @@ from pydantic import ValidationError
 
 from campus.kernel.schemas import InputModel
 
-#: Documented-vs-validated disagreements still open, as ``Model.field``: each is a bug; the list
-#: only shrinks (a fixed entry makes ``test_known_disagreements_are_still_open`` fail). Names
-#: (documented 1..200, validated 2..50 by identity's ``clean_name``, null documented but
-#: refused), URLs, emails, phones and language codes checked by hand-written validators the
-#: document does not show: their rules still have to move into patterns/formats on the types.
-KNOWN: frozenset[str] = frozenset(
-    {
-        "AccountPatch.firstName",
-        "AccountPatch.lastName",
-        "AttachmentIn.url",
-        "ChangeEmailIn.newEmail",
-        "ContentUrlIn.url",
-        "CourseCreate.language",
-        "CourseCreate.thumbnailUrl",
-        "CourseCreate.trailerUrl",
-        "CourseUpdate.language",
-        "CourseUpdate.thumbnailUrl",
-        "CourseUpdate.trailerUrl",
-        "LessonCreate.presentationUrl",
-        "LessonCreate.videoUrl",
-        "LessonUpdate.presentationUrl",
-        "LessonUpdate.videoUrl",
-        "ProfilePatch.avatarUrl",
-        "ProfilePatch.phone",
-        "ProfilePatch.website",
-        "QuestionIn.imageUrl",
-        "QuestionIn.videoUrl",
-        "RegisterIn.email",
-        "RegisterIn.firstName",
-        "RegisterIn.languagePreference",
-        "RegisterIn.lastName",
-        "RegisterIn.phone",
-        "SettingsPatch.language",
-        "SocialLinksIn.github",
-        "SocialLinksIn.linkedin",
-        "SocialLinksIn.twitter",
-        "SocialLinksIn.website",
-        "SubmissionIn.linkUrl",
-    }
-)
-
 _SKIP_STRING_ACCEPT_FORMATS = {"email", "uri", "uuid", "date", "date-time", "password"}
 
 
@@ -202,13 +161,7 @@ def document(app: FastAPI) -> dict[str, Any]:
 
 def test_request_models_validate_what_the_document_says(document: dict[str, Any]) -> None:
     found = _disagreements(document)
-    unexpected = {key: why for key, why in found.items() if key not in KNOWN}
-    assert not unexpected, "\n".join(f"{k}: {'; '.join(v)}" for k, v in unexpected.items())
-
-
-def test_known_disagreements_are_still_open(document: dict[str, Any]) -> None:
-    fixed = KNOWN - set(_disagreements(document))
-    assert not fixed, f"fixed: remove from KNOWN: {sorted(fixed)}"
+    assert not found, "\n".join(f"{k}: {'; '.join(v)}" for k, v in found.items())
 
 
 def test_every_moment_in_a_request_is_aware(document: dict[str, Any]) -> None:

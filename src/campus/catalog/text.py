@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from urllib.parse import urlsplit
 
 from campus.kernel.ids import parse_id
 
@@ -16,7 +15,6 @@ _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _WHITESPACE = re.compile(r"\s+")
 _WORD = re.compile(r"[^\W_]+")
 _LANGUAGE = re.compile(r"^([A-Za-z]{2,3})((?:-[A-Za-z0-9]{2,8}){0,3})$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\s]")
 
 
 def strip_marks(text: str) -> str:
@@ -90,20 +88,3 @@ def normalize_language(code: str) -> str | None:
         else:
             parts.append(sub.lower())
     return "-".join(parts)
-
-
-def check_web_url(value: str) -> str:
-    """Only absolute http(s) URLs with a host: no ``javascript:``, ``data:`` or relative links."""
-    if len(value) > 2048:
-        raise ValueError("URL is longer than 2048 characters")
-    if _CONTROL.search(value):
-        raise ValueError("URL must not contain whitespace or control characters")
-    try:
-        parts = urlsplit(value)
-    except ValueError as exc:
-        raise ValueError("URL is malformed") from exc
-    if parts.scheme.lower() not in {"http", "https"}:
-        raise ValueError("only http and https URLs are allowed")
-    if not parts.hostname:
-        raise ValueError("URL must have a host")
-    return value

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from campus.kernel.schemas import canonical_decimal
+from campus.kernel.schemas import WebUrl, canonical_decimal
 
 Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=2000)]
@@ -24,16 +24,4 @@ Percent = Annotated[
 ]
 Tolerance = Annotated[Decimal, Field(ge=0, allow_inf_nan=False), AfterValidator(canonical_decimal)]
 
-
-def _web_url(value: str) -> str:
-    lowered = value.lower()
-    if not (lowered.startswith("https://") or lowered.startswith("http://")) or any(
-        ch in value for ch in "\x00\r\n\t <>\"'"
-    ):
-        raise ValueError("Give an http(s) URL.")
-    if len(value) < 10:
-        raise ValueError("Give an http(s) URL.")
-    return value
-
-
-WebUrl = Annotated[str, StringConstraints(min_length=8, max_length=2048), AfterValidator(_web_url)]
+__all__ = ["WebUrl"]

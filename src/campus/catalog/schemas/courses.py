@@ -17,13 +17,12 @@ from campus.catalog.schemas.fields import (
     ShortText,
     Slug,
     Title,
-    WebUrl,
 )
 from campus.catalog.schemas.structure import AuthoringModuleOut, ModuleOutlineOut
 from campus.catalog.text import is_slug
 from campus.kernel.money import Money
 from campus.kernel.pagination import Page
-from campus.kernel.schemas import ApiModel, InputModel
+from campus.kernel.schemas import ApiModel, InputModel, WebUrl
 
 MAX_TAGS = 20
 MAX_LIST_ITEMS = 30

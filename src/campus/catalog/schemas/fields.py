@@ -8,18 +8,12 @@ from typing import Annotated
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
-from campus.catalog.text import SLUG_PATTERN, check_web_url, normalize_language
+from campus.catalog.text import SLUG_PATTERN, normalize_language
 from campus.kernel.money import MoneyIn
+from campus.kernel.schemas import LANGUAGE_TAG_PATTERN
 
 #: Markdown bodies are capped in bytes (UTF-8), below the request-body limit.
 MAX_MARKDOWN_BYTES = 200 * 1024
-
-
-def _web_url(value: str) -> str:
-    try:
-        return check_web_url(value)
-    except ValueError as exc:
-        raise PydanticCustomError("url_not_allowed", str(exc)) from exc
 
 
 def _language(value: str) -> str:
@@ -42,8 +36,9 @@ def _markdown(value: str) -> str:
     return value
 
 
-WebUrl = Annotated[str, Field(max_length=2048), AfterValidator(_web_url)]
-LanguageCode = Annotated[str, Field(min_length=2, max_length=35), AfterValidator(_language)]
+LanguageCode = Annotated[
+    str, Field(min_length=2, max_length=35, pattern=LANGUAGE_TAG_PATTERN), AfterValidator(_language)
+]
 Markdown = Annotated[str, AfterValidator(_markdown)]
 Title = Annotated[str, Field(min_length=1, max_length=200)]
 ShortText = Annotated[str, Field(min_length=1, max_length=300)]

@@ -7,8 +7,8 @@ import uuid
 from pydantic import Field, field_validator
 
 from campus.catalog.data import ContentUrlType, LessonStatus, LessonType
-from campus.catalog.schemas.fields import LongText, Markdown, Minutes, Title, WebUrl
-from campus.kernel.schemas import ApiModel, InputModel
+from campus.catalog.schemas.fields import LongText, Markdown, Minutes, Title
+from campus.kernel.schemas import ApiModel, InputModel, WebUrl
 
 MAX_CHILDREN = 500
 

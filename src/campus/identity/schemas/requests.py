@@ -7,12 +7,13 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
+from pydantic.json_schema import SkipJsonSchema
 
 from campus.identity.service import validation
 from campus.identity.service.account import AccountChanges
 from campus.identity.service.passwords import MAX_LENGTH, MIN_LENGTH
 from campus.kernel.clock import utcnow
-from campus.kernel.schemas import InputModel
+from campus.kernel.schemas import LANGUAGE_TAG_PATTERN, InputModel, WebUrl
 
 
 def _name(value: str) -> str:
@@ -21,10 +22,6 @@ def _name(value: str) -> str:
 
 def _email(value: str) -> str:
     return validation.normalize_email(value).email
-
-
-def _url(value: str) -> str:
-    return validation.clean_url(value)
 
 
 def _phone(value: str) -> str:
@@ -41,8 +38,17 @@ def _text(max_length: int, *, multiline: bool = False) -> AfterValidator:
     )
 
 
-Name = Annotated[str, StringConstraints(max_length=200), AfterValidator(_name)]
-Email = Annotated[str, StringConstraints(max_length=320), AfterValidator(_email)]
+Name = Annotated[
+    str,
+    StringConstraints(min_length=validation.NAME_MIN, max_length=validation.NAME_MAX),
+    AfterValidator(_name),
+]
+Email = Annotated[
+    str,
+    StringConstraints(max_length=validation.EMAIL_MAX),
+    Field(json_schema_extra={"format": "email"}),
+    AfterValidator(_email),
+]
 #: Login and lookups: any string (a malformed address simply matches no account).
 EmailLookup = Annotated[str, StringConstraints(min_length=1, max_length=320)]
 NewPassword = Annotated[
@@ -55,9 +61,13 @@ CurrentPassword = Annotated[
 OpaqueToken = Annotated[str, StringConstraints(min_length=16, max_length=256)]
 TotpCode = Annotated[str, StringConstraints(pattern=r"^[0-9]{6}$")]
 RecoveryCode = Annotated[str, StringConstraints(min_length=8, max_length=64)]
-Url = Annotated[str, StringConstraints(max_length=1000), AfterValidator(_url)]
-Phone = Annotated[str, StringConstraints(max_length=40), AfterValidator(_phone)]
-Language = Annotated[str, StringConstraints(max_length=16), AfterValidator(_language)]
+Url = Annotated[WebUrl, Field(max_length=1000)]
+Phone = Annotated[
+    str, StringConstraints(max_length=40, pattern=validation.PHONE_PATTERN), AfterValidator(_phone)
+]
+Language = Annotated[
+    str, StringConstraints(max_length=16, pattern=LANGUAGE_TAG_PATTERN), AfterValidator(_language)
+]
 
 
 def _check_birth_date(value: date | None) -> date | None:
@@ -194,10 +204,11 @@ class ProfilePatch(InputModel):
 
 
 class SettingsPatch(InputModel):
-    email_notifications: bool | None = None
-    marketing_emails: bool | None = None
-    theme: Literal["light", "dark", "system"] | None = None
-    language: Language | None = None
+    # Absent means "unchanged"; null is refused, so the document does not offer it.
+    email_notifications: bool | SkipJsonSchema[None] = None
+    marketing_emails: bool | SkipJsonSchema[None] = None
+    theme: Literal["light", "dark", "system"] | SkipJsonSchema[None] = None
+    language: Language | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> SettingsPatch:
@@ -213,8 +224,9 @@ class SettingsPatch(InputModel):
 class AccountPatch(InputModel):
     """Only these fields can change; anything else (role, emailVerified, status...) is a 422."""
 
-    first_name: Name | None = None
-    last_name: Name | None = None
+    # Absent means "unchanged"; null is refused, so the document does not offer it.
+    first_name: Name | SkipJsonSchema[None] = None
+    last_name: Name | SkipJsonSchema[None] = None
     date_of_birth: BirthDate | None = None
     profile: ProfilePatch | None = None
     settings: SettingsPatch | None = None

@@ -1,8 +1,8 @@
 """Input rules shared by the wire schemas and the doorway (``create_user``).
 
-Names (seed 002 §19): NFC-normalised and trimmed, 2..50 characters, letters and combining marks
-plus space, apostrophe, hyphen and period. Control, format (zero-width, bidi overrides),
-private-use and unassigned characters, digits, symbols and emoji are rejected.
+Names (seed 002 §19): NFC-normalised and trimmed, 1..50 characters (李 is a surname), letters
+and combining marks plus space, apostrophe, hyphen and period. Control, format (zero-width,
+bidi overrides), private-use and unassigned characters, digits, symbols and emoji are rejected.
 
 Emails: syntax checked with ``email-validator`` (no DNS), ASCII local part (no SMTPUTF8),
 internationalised domains accepted. ``email`` keeps the local part as entered with the domain
@@ -14,17 +14,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from email_validator import EmailNotValidError, validate_email
 
-NAME_MIN = 2
+NAME_MIN = 1
 NAME_MAX = 50
 EMAIL_MAX = 254
 
 _NAME_PUNCTUATION = frozenset(" '-.\u2019")
 _BAD_TEXT_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
-_PHONE = re.compile(r"^\+?[0-9][0-9 ()./-]{3,30}$")
+PHONE_PATTERN = r"^\+?[0-9][0-9 ()./-]{3,30}$"
+_PHONE = re.compile(PHONE_PATTERN)
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8}){0,3}$")
 
 
@@ -92,22 +92,6 @@ def clean_text(value: str, *, max_length: int, multiline: bool = False) -> str:
         if unicodedata.category(char) in _BAD_TEXT_CATEGORIES:
             raise ValueError("contains control or invisible characters")
     return text
-
-
-def clean_url(value: str, *, max_length: int = 1000) -> str:
-    """An absolute http(s) URL with a host, no whitespace or control characters."""
-    url = value.strip()
-    if len(url) > max_length:
-        raise ValueError(f"must be at most {max_length} characters")
-    if any(unicodedata.category(c) in _BAD_TEXT_CATEGORIES or c.isspace() for c in url):
-        raise ValueError("must not contain spaces or control characters")
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise ValueError("is not a valid URL") from exc
-    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
-        raise ValueError("must be an absolute http(s) URL")
-    return url
 
 
 def clean_phone(value: str) -> str:

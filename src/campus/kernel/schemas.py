@@ -8,7 +8,15 @@ from decimal import Decimal
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
@@ -106,8 +114,20 @@ class ApiModel(BaseModel):
     )
 
 
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    return False
+
+
 class InputModel(BaseModel):
-    """Request body: camelCase on the wire; unknown fields are a 422, never silently ignored."""
+    """Request body: camelCase on the wire; unknown fields are a 422, never silently ignored;
+    no text anywhere in it may hold a NUL character (PostgreSQL cannot store one, and no
+    legitimate title, answer or program needs it): a 422 on the field, on every database."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -115,6 +135,13 @@ class InputModel(BaseModel):
         extra="forbid",
         str_strip_whitespace=True,
     )
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_nul_characters(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise PydanticCustomError("nul_character", "Text may not contain NUL characters.")
+        return value
 
 
 class Message(ApiModel):

@@ -105,6 +105,15 @@ class Settings(BaseSettings):
     #: Largest file one upload route accepts (the file-upload routes contexts declare); the
     #: request body may exceed it by the multipart framing only.
     upload_max_bytes: int = Field(default=25 * 1_048_576, ge=1024)
+    #: Bounds of an uploaded archive's inspection (``campus.kernel.inspection``): entries,
+    #: expanded bytes in all, expanded-to-compressed ratio, archives nested inside, seconds.
+    upload_archive_max_entries: int = Field(default=10_000, ge=1, le=10_000_000)
+    upload_archive_max_expanded_bytes: int = Field(default=256 * 1_048_576, ge=1024)
+    upload_archive_max_ratio: int = Field(default=100, ge=2)
+    upload_archive_max_depth: int = Field(default=1, ge=0, le=5)
+    upload_inspection_seconds: float = Field(default=5.0, gt=0, le=600)
+    #: Uploads one user may have refused (size, type, archive limits) per hour before 429.
+    upload_refusals_per_hour: int = Field(default=20, ge=1)
     metrics_token: SecretStr = SecretStr("")
     cache_memory_max_mb: int = Field(default=64, ge=1, le=65_536)
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

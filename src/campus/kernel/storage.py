@@ -8,7 +8,10 @@ Contexts store files in an *area* of their own (``assessment``, later ``media``.
   (``safe_name``) and kept by the caller for display and ``Content-Disposition``, never used as
   a path;
 * the type is detected from the content (magic bytes), never from the name or a header;
-  markup-looking text (HTML, SVG, XML) is refused whatever it is called;
+  markup-looking text (HTML, SVG, XML; after any byte-order mark) is refused whatever it is
+  called, and a markup or script name (``.html``, ``.svg``, ``.js``...) whatever it holds;
+* archives are inspected within bounds (entries, expanded size, ratio, nesting, time) by
+  ``campus.kernel.inspection``, in a worker process: the event loop never waits for it;
 * the size is counted while streaming; one byte over the limit stops the copy (413);
 * writes go to a temporary file in the target directory, are ``fsync``-ed and renamed into
   place, so a crash never leaves a half-written file under a real id;
@@ -18,6 +21,7 @@ Contexts store files in an *area* of their own (``assessment``, later ``media``.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -26,8 +30,7 @@ import os
 import re
 import unicodedata
 import uuid
-import zipfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +44,8 @@ from campus.config import Settings
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import NotFound, PayloadTooLarge, UnsupportedMediaType
 from campus.kernel.http import api_router
+from campus.kernel.inspection import ArchiveRefused, InspectionLimits, detect, detect_off_loop
+from campus.kernel.ratelimit import RateLimiter
 from campus.kernel.schemas import error_responses
 
 CHUNK = 64 * 1024
@@ -57,7 +62,13 @@ FILE_TYPES: dict[str, tuple[str, tuple[str, ...]]] = {
         (".docx",),
     ),
 }
-_MARKUP = re.compile(rb"^\s*(<!doctype|<html|<head|<body|<script|<svg|<\?xml|<iframe|<meta)", re.I)
+#: Names browsers would render or run: refused whatever the file holds.
+ACTIVE_EXTENSIONS = frozenset(
+    {".html", ".htm", ".xhtml", ".xht", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt",
+     ".js", ".mjs", ".hta"}
+)  # fmt: skip
+#: Rate limit scope of uploads the storage refused (see ``refusals_limited``).
+REFUSED_SCOPE = "uploads-refused"
 _AREA = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _NON_TEXT_EXTENSIONS = frozenset(
     ext for kind, (_, exts) in FILE_TYPES.items() if kind != "text" for ext in exts
@@ -72,6 +83,23 @@ class FileTooLarge(PayloadTooLarge):
 class FileTypeNotAllowed(UnsupportedMediaType):
     code = "file_type_not_allowed"
     message = "The file's content is not of a type accepted here."
+
+
+__all__ = [
+    "ACTIVE_EXTENSIONS",
+    "FILE_TYPES",
+    "ArchiveRefused",
+    "FileTooLarge",
+    "FileTypeNotAllowed",
+    "InspectionLimits",
+    "LocalFileStorage",
+    "Readable",
+    "StoredFile",
+    "detect_file",
+    "local_storage",
+    "refusals_limited",
+    "safe_name",
+]
 
 
 class Readable(Protocol):
@@ -101,34 +129,11 @@ def safe_name(raw: str | None) -> str:
     return value
 
 
-def detect(path: Path) -> str | None:
-    """The file type by content (a ``FILE_TYPES`` key), or ``None`` when unknown or unsafe."""
+def detect_file(path: Path, limits: InspectionLimits | None = None) -> str | None:
+    """The file type by content (a ``FILE_TYPES`` key), or ``None`` when unknown or unsafe;
+    ``ArchiveRefused`` for an archive over ``limits``. Blocking: run it in a thread."""
     with path.open("rb") as handle:
-        head = handle.read(4096)
-    if head.startswith(b"%PDF-"):
-        return "pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
-        try:
-            with zipfile.ZipFile(path) as archive:  # reads the central directory only
-                names = set(archive.namelist()[:10_000])
-        except (zipfile.BadZipFile, OSError, ValueError):
-            return None
-        if "[Content_Types].xml" in names and any(n.startswith("word/") for n in names):
-            return "docx"
-        return "zip"
-    if b"\x00" in head or _MARKUP.match(head):
-        return None
-    try:
-        with path.open("rb") as handle:
-            for chunk in iter(lambda: handle.read(CHUNK), b""):
-                chunk.decode("utf-8")  # multi-byte splits are rare; refused conservatively
-    except UnicodeDecodeError:
-        return None
-    return "text"
+        return detect(handle, limits or InspectionLimits())
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -140,10 +145,23 @@ def _fsync_dir(directory: Path) -> None:
             os.close(fd)
 
 
+def _place(temp: Path, target: Path) -> None:
+    """Blocking: make the checked file durable under its id."""
+    with temp.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(temp, target)
+    _fsync_dir(target.parent)
+
+
 def _check_type(file_type: str | None, allowed: frozenset[str], client_name: str) -> str:
     if file_type is None or file_type not in allowed:
         raise FileTypeNotAllowed(details={"allowed": sorted(allowed)})
-    extension = os.path.splitext(client_name)[1].lower()
+    extension = os.path.splitext(client_name.rstrip(". "))[1].lower()
+    if extension in ACTIVE_EXTENSIONS:
+        raise FileTypeNotAllowed(
+            "The file's name is of a kind that is not accepted (markup or script).",
+            details={"allowed": sorted(allowed)},
+        )
     if file_type == "text":
         contradicts = extension in _NON_TEXT_EXTENSIONS
     else:
@@ -158,10 +176,18 @@ def _check_type(file_type: str | None, allowed: frozenset[str], client_name: str
 class LocalFileStorage:
     """Files under ``root`` (``<data_dir>/files``), downloads through signed URLs."""
 
-    def __init__(self, root: Path, secret: bytes, *, url_prefix: str = "/files") -> None:
+    def __init__(
+        self,
+        root: Path,
+        secret: bytes,
+        *,
+        url_prefix: str = "/files",
+        inspection: InspectionLimits | None = None,
+    ) -> None:
         self.root = root.resolve()
         self._secret = secret
         self.url_prefix = url_prefix
+        self.inspection = inspection or InspectionLimits()
 
     # ------------------------------------------------------------------ layout
 
@@ -186,7 +212,9 @@ class LocalFileStorage:
         client_name: str,
     ) -> StoredFile:
         """Stream ``upload`` to disk under a new id; 413 over ``max_bytes``, 415 for a type not
-        in ``allowed`` or a name whose extension contradicts the content."""
+        in ``allowed`` or a name whose extension contradicts the content (or names markup),
+        422 (``ArchiveRefused``) for an archive over the inspection limits. The content checks
+        run in a worker process, the ``fsync`` and rename in a thread."""
         file_id = uuid.uuid4()
         target = self.path(area, file_id)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -202,10 +230,10 @@ class LocalFileStorage:
                     digest.update(chunk)
                     out.write(chunk)
                 out.flush()
-                os.fsync(out.fileno())
-            file_type = _check_type(detect(temp), allowed, client_name)
-            os.replace(temp, target)
-            _fsync_dir(target.parent)
+            file_type = _check_type(
+                await detect_off_loop(temp, self.inspection), allowed, client_name
+            )
+            await asyncio.to_thread(_place, temp, target)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 temp.unlink()
@@ -301,10 +329,37 @@ class LocalFileStorage:
 
 
 def local_storage(settings: Settings) -> LocalFileStorage:
-    """The storage of these settings: ``<data_dir>/files``, URLs signed with the secret key."""
+    """The storage of these settings: ``<data_dir>/files``, URLs signed with the secret key,
+    uploads inspected within the ``CAMPUS_UPLOAD_ARCHIVE_*`` limits."""
     return LocalFileStorage(
-        settings.data_dir / "files", settings.secret_key.get_secret_value().encode()
+        settings.data_dir / "files",
+        settings.secret_key.get_secret_value().encode(),
+        inspection=InspectionLimits(
+            max_entries=settings.upload_archive_max_entries,
+            max_expanded_bytes=settings.upload_archive_max_expanded_bytes,
+            max_ratio=settings.upload_archive_max_ratio,
+            max_depth=settings.upload_archive_max_depth,
+            seconds=settings.upload_inspection_seconds,
+        ),
     )
+
+
+@contextlib.asynccontextmanager
+async def refusals_limited(limiter: RateLimiter, key: str, per_hour: int) -> AsyncIterator[None]:
+    """Around a ``save``: an upload refused for its size or content counts one hit against
+    ``key`` (a user id) in ``REFUSED_SCOPE``; once ``per_hour`` are spent every upload of that
+    key is a 429 before its body is inspected, so a refused upload cannot be retried forever::
+
+        async with refusals_limited(request.app.state.limiter, str(user_id), 20):
+            stored = await storage.save(...)
+    """
+    limit = f"{per_hour}/hour"
+    await limiter.check(REFUSED_SCOPE, key, limit)
+    try:
+        yield
+    except (PayloadTooLarge, UnsupportedMediaType, ArchiveRefused):
+        await limiter.hit(REFUSED_SCOPE, key, limit)
+        raise
 
 
 # --------------------------------------------------------------------------- downloads

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, UploadFile
 from fastapi.responses import FileResponse
 
 from campus.assessment.data import AssessmentKind
-from campus.assessment.endpoints.errors import READ_ERRORS, WRITE_ERRORS, errors
+from campus.assessment.endpoints.errors import READ_ERRORS, UPLOAD_ERRORS, WRITE_ERRORS, errors
 from campus.assessment.endpoints.limits import AssessmentLimits
 from campus.assessment.exceptions import FileNotFound
 from campus.assessment.schemas.assignments import (
@@ -98,7 +98,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         status_code=201,
         summary=f"Attach a resource file to an {noun} (instructors)",
         response_model=FileOut,
-        responses=WRITE_ERRORS,
+        responses=UPLOAD_ERRORS,
     )
     async def add_resource(
         assignment_id: uuid.UUID,
@@ -107,16 +107,17 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         principal: CurrentPrincipal,
         limits: AssessmentLimits,
     ) -> FileOut:
-        return await assignments.add_resource(
-            session,
-            principal,
-            assignment_id,
-            kind,
-            file,
-            file.filename,
-            limits.files,
-            limits.upload_max_bytes,
-        )
+        async with limits.refusals(principal.user_id):
+            return await assignments.add_resource(
+                session,
+                principal,
+                assignment_id,
+                kind,
+                file,
+                file.filename,
+                limits.files,
+                limits.upload_max_bytes,
+            )
 
     start_summary = (
         "Start the timed exam (enrolled learners)"
@@ -203,7 +204,7 @@ async def update_submission(
     status_code=201,
     summary="Upload a file to an open submission (size and type limits apply)",
     response_model=AssignmentSubmissionOut,
-    responses=WRITE_ERRORS,
+    responses=UPLOAD_ERRORS,
 )
 async def upload_file(
     submission_id: uuid.UUID,
@@ -212,16 +213,17 @@ async def upload_file(
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
 ) -> AssignmentSubmissionOut:
-    return await submissions.upload(
-        session,
-        principal,
-        submission_id,
-        file,
-        file.filename,
-        limits.files,
-        limits.upload_max_bytes,
-        limits.grace_seconds,
-    )
+    async with limits.refusals(principal.user_id):
+        return await submissions.upload(
+            session,
+            principal,
+            submission_id,
+            file,
+            file.filename,
+            limits.files,
+            limits.upload_max_bytes,
+            limits.grace_seconds,
+        )
 
 
 @router.post(

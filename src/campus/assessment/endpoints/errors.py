@@ -12,7 +12,9 @@ _DESCRIPTIONS = {
     409: "Conflicts with the current state (stable error code in the envelope)",
     413: "Request body or file too large",
     415: "Wrong content type, or a file type the assignment does not accept",
-    422: "Invalid input (field details in the envelope)",
+    422: "Invalid input (field details in the envelope), or an archive over the upload limits "
+    "(`archive_refused`, with the reason)",
+    429: "Too many of the caller's uploads were refused this hour",
 }
 
 
@@ -23,3 +25,4 @@ def errors(*statuses: int) -> Responses:
 
 READ_ERRORS = errors(401, 403, 404, 422)
 WRITE_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 422)
+UPLOAD_ERRORS = errors(400, 401, 403, 404, 409, 413, 415, 422, 429)

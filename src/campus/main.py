@@ -24,6 +24,7 @@ from campus.kernel.http import (
     install_error_handlers,
     operation_id,
 )
+from campus.kernel.inspection import shutdown_inspection
 from campus.kernel.jobs import Relay
 from campus.kernel.logging import configure_logging
 from campus.kernel.mail import Mailer, make_mailer
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             for module in reversed(modules):
                 for stop in module.shutdown:
                     await stop(app)
+            shutdown_inspection()
             await app.state.cache.close()
             await app.state.db.dispose()
 

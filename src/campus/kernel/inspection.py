@@ -23,8 +23,10 @@ from __future__ import annotations
 import asyncio
 import bz2
 import codecs
+import contextlib
 import lzma
 import multiprocessing
+import os
 import re
 import struct
 import tempfile
@@ -541,16 +543,37 @@ def detect(handle: IO[bytes], limits: InspectionLimits) -> str | None:
 #: Inspections run in worker processes: a CPU-bound walk in a thread would still share the
 #: interpreter lock with the event loop. Two workers; more uploads queue for them.
 WORKERS = 2
+#: The workers run at a lower priority than the server, so a hostile archive never takes the
+#: CPU from requests: inspection gets what serving leaves.
+WORKER_NICENESS = 10
 _pool: ProcessPoolExecutor | None = None
 _pool_lock = threading.Lock()
+
+
+def _lower_priority() -> None:
+    with contextlib.suppress(OSError):
+        os.nice(WORKER_NICENESS)
 
 
 def _executor() -> ProcessPoolExecutor:
     global _pool
     with _pool_lock:
         if _pool is None:
-            _pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(
+                WORKERS,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_lower_priority,
+            )
         return _pool
+
+
+def shutdown_inspection() -> None:
+    """Stop the inspection workers (the app's shutdown); a later upload starts new ones."""
+    global _pool
+    with _pool_lock:
+        pool, _pool = _pool, None
+    if pool is not None:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _discard(pool: ProcessPoolExecutor) -> None:

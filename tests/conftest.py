@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from campus.config import Environment, Settings
-from campus.kernel.clock import clock
+from campus.kernel.clock import Clock, clock
 from campus.kernel.db import Database
 from campus.kernel.health import alembic_config
 from campus.kernel.jobs import Relay
@@ -348,7 +348,7 @@ def relay(app: FastAPI) -> Relay:
 
 
 @pytest.fixture
-def frozen_clock() -> Iterator[type[clock.__class__] | object]:
+def frozen_clock() -> Iterator[Clock]:
     clock.freeze()
     try:
         yield clock

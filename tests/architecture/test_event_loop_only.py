@@ -49,7 +49,7 @@ def test_no_endpoint_or_dependency_runs_in_the_thread_pool(app: FastAPI) -> None
     offenders = set()
     for route in routes:
         if not _runs_on_the_loop(route.endpoint):
-            offenders.add(f"endpoint {route.path} {sorted(route.methods)}")
+            offenders.add(f"endpoint {route.path} {sorted(route.methods or ())}")
         offenders.update(f"dependency {name}" for name in _threaded(route.dependant))
     assert not offenders, sorted(offenders)
 

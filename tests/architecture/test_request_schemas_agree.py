@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from campus.kernel.schemas import InputModel
 
@@ -123,7 +124,7 @@ def _cases(prop: dict[str, Any], components: dict[str, Any]) -> Iterator[tuple[A
             yield int(schema["maximum"]) + 1, False, "above maximum"
 
 
-def _field_errors(model: type[InputModel], name: str, value: Any) -> list[dict[str, Any]]:
+def _field_errors(model: type[InputModel], name: str, value: Any) -> list[ErrorDetails]:
     try:
         model.model_validate({name: value})
     except ValidationError as exc:

@@ -81,7 +81,8 @@ def _ordering_in_correct_order(attempt: dict[str, Any], questions: list[dict[str
     for shown in attempt["questions"]:
         question = by_id[shown["id"]]
         if question["type"] == "ordering":
-            return [x["id"] for x in shown["items"]] == question["answerKey"]["order"]
+            order: list[str] = question["answerKey"]["order"]
+            return [x["id"] for x in shown["items"]] == order
     return False
 
 

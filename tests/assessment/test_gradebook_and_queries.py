@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 from httpx import AsyncClient
 
 from campus.kernel.db import Database
 from tests.fixtures.assessment import API, AssessmentFactory, World, perfect_answer, wrong_answer
-from tests.fixtures.catalog import ok
+from tests.fixtures.catalog import ok, ok_object
 from tests.fixtures.identity import AppUser
 from tests.fixtures.queries import Queries, assert_same_count, count_queries
 
@@ -21,13 +22,13 @@ async def _half_attempt(
     user: AppUser,
     quiz_id: str,
     questions: list[dict],  # type: ignore[type-arg]
-) -> dict:  # type: ignore[type-arg]
+) -> dict[str, Any]:
     """Right on the first question (2 of 4 points), wrong on the second."""
     attempt = ok(await assessment.start(user, quiz_id), 201)
     first, second = questions
     ok(await assessment.save(user, attempt["id"], first["id"], perfect_answer(first)))
     ok(await assessment.save(user, attempt["id"], second["id"], wrong_answer(second)))
-    return ok(await assessment.submit(user, attempt["id"]))
+    return ok_object(await assessment.submit(user, attempt["id"]))
 
 
 async def test_gradebook_applies_score_policies_weights_and_the_pass_mark(

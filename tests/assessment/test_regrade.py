@@ -16,7 +16,7 @@ from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.outbox import OutboxMessage
 from tests.fixtures.assessment import API, QUESTION_BODIES, AssessmentFactory, World
-from tests.fixtures.catalog import ok
+from tests.fixtures.catalog import ok, ok_object
 from tests.fixtures.identity import AppUser
 from tests.fixtures.queries import Queries, assert_same_count, count_queries
 
@@ -60,14 +60,14 @@ async def _take(
     attempt = ok(await assessment.start(user, quiz_id), 201)
     for question_id, answer in answers.items():
         ok(await assessment.save(user, attempt["id"], question_id, answer))
-    return ok(await assessment.submit(user, attempt["id"]))
+    return ok_object(await assessment.submit(user, attempt["id"]))
 
 
 async def _replace(
     client: AsyncClient, world: World, question_id: str, body: dict[str, Any]
 ) -> dict[str, Any]:
     url = f"{API}/questions/{question_id}"
-    return ok(await client.put(url, json=body, headers=world.instructor.headers))
+    return ok_object(await client.put(url, json=body, headers=world.instructor.headers))
 
 
 async def test_correcting_the_key_regrades_attempts_newly_passing_ones_publish_quiz_passed(
@@ -229,7 +229,7 @@ async def test_regrade_runs_in_chunks_of_a_fixed_number_of_queries_and_chains_th
                 changed = await regrade.regrade_chunk(session, question_id, after, chunk_size=size)
         assert changed == size
         counts.append(statements)
-    assert_same_count(*counts, "a chunk of 1, then of 4")
+    assert_same_count(counts[0], counts[1], "a chunk of 1, then of 4")
     counts[1].assert_count(REGRADE_CHUNK_BUDGET)
     chained = [
         p for p in await _payloads(db, "assessment.regrade_question") if p["after"] is not None

@@ -95,8 +95,10 @@ def assessment_routes(app: FastAPI) -> list[tuple[str, str]]:
         # The graded-code routes (campus.coding) have their own matrix.
         if not module.startswith("campus.assessment"):
             continue
+        path = context.path
+        assert path is not None, context  # every endpoint route has one
         for method in set(context.methods or ()) - {"HEAD"}:
-            found.add((method, context.path.removeprefix(API)))
+            found.add((method, path.removeprefix(API)))
     return sorted(found)
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -27,15 +29,22 @@ from campus.kernel.errors import ValidationFailed
 A, B, C, D = (uuid.uuid4() for _ in range(4))
 
 
-def q(t: QuestionType, points: int = 1, **kw: object) -> KeyedQuestion:
+def q(
+    t: QuestionType,
+    points: int = 1,
+    *,
+    prompt: Mapping[str, Any] | None = None,
+    key: Mapping[str, Any] | None = None,
+    options: tuple[OptionKey, ...] = (),
+) -> KeyedQuestion:
     return KeyedQuestion(
         id=uuid.uuid4(),
         type=t,
         points=points,
-        prompt=kw.get("prompt", {}),  # type: ignore[arg-type]
-        answer_key=kw.get("key", {}),
-        options=kw.get("options", ()),
-    )  # type: ignore[arg-type]
+        prompt=prompt if prompt is not None else {},
+        answer_key=key if key is not None else {},
+        options=options,
+    )
 
 
 SINGLE = q(QuestionType.SINGLE_CHOICE, 2, options=(OptionKey(A, True), OptionKey(B, False)))
@@ -115,7 +124,7 @@ def test_each_type_earns_its_hand_computed_share(
 
 
 def test_a_hand_graded_sheet_with_negative_marking() -> None:
-    responses = {
+    responses: dict[uuid.UUID, dict[str, Any]] = {
         SINGLE.id: {"optionId": str(B)},  # wrong: -50 % of 2 = -1
         MULTI.id: {"optionIds": [str(A)]},  # half: 1.5 (partial answers are never penalised)
         TF.id: {"value": False},  # right: 1
@@ -129,7 +138,10 @@ def test_a_hand_graded_sheet_with_negative_marking() -> None:
 
 
 def test_an_all_wrong_sheet_is_floored_at_zero() -> None:
-    responses = {SINGLE.id: {"optionId": str(B)}, TF.id: {"value": True}}
+    responses: dict[uuid.UUID, dict[str, Any]] = {
+        SINGLE.id: {"optionId": str(B)},
+        TF.id: {"value": True},
+    }
     result = grade_sheet(ALL, responses, negative_marking_percent=100)
     assert result.points == 0
     assert result.percent == 0

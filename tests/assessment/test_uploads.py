@@ -6,11 +6,12 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from httpx import AsyncClient
 
 from tests.fixtures.assessment import API, AssessmentFactory, World
-from tests.fixtures.catalog import ok
+from tests.fixtures.catalog import ok, ok_object
 
 PDF = b"%PDF-1.7\n" + b"0" * 200 + b"\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
@@ -26,11 +27,11 @@ def _docx() -> bytes:
 
 
 async def _draft(
-    assessment: AssessmentFactory, client: AsyncClient, world: World, **fields: object
-) -> dict:  # type: ignore[type-arg]
+    assessment: AssessmentFactory, client: AsyncClient, world: World, **fields: Any
+) -> dict[str, Any]:
     work = await assessment.assignment(world, **fields)
     url = f"{API}/assignments/{work['id']}/submissions"
-    return ok(await client.post(url, json={}, headers=world.learner.headers), 201)
+    return ok_object(await client.post(url, json={}, headers=world.learner.headers), 201)
 
 
 def _files_under(root: Path) -> set[Path]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 from asgi_lifespan import LifespanManager
@@ -53,7 +54,7 @@ async def test_publish_update_and_archive_invalidate_cached_pages(
     cast = await catalog.cast()
     first = await catalog.published(cast.owner, cast.admin, title="First")
 
-    async def state(path: str) -> tuple[str, object]:
+    async def state(path: str) -> tuple[str, dict[str, Any]]:
         response = await client.get(API + path)
         assert response.status_code == 200
         return response.headers["etag"], response.json()

@@ -58,8 +58,10 @@ def coding_routes(app: FastAPI) -> list[tuple[str, str]]:
         endpoint = getattr(context, "endpoint", None)
         if endpoint is None or not endpoint.__module__.startswith("campus.coding"):
             continue
+        path = context.path
+        assert path is not None, context  # every endpoint route has one
         for method in set(context.methods or ()) - {"HEAD"}:
-            found.add((method, context.path.removeprefix(API)))
+            found.add((method, path.removeprefix(API)))
     return sorted(found)
 
 

@@ -195,8 +195,8 @@ async def test_bad_exercise_input_is_a_422_and_creates_nothing(
     bad_bodies: list[dict[str, Any]] = [
         {"title": ""},
         {"title": "x", "language": "cobol"},
-        {"title": "x", "tests": [stdio("s", ["not", "text"], "x")]},
-        {"title": "x", "tests": [call("f", "not a list", 1)]},
+        {"title": "x", "tests": [stdio("s", "", "x", input=["not", "text"])]},
+        {"title": "x", "tests": [call("f", [], 1, input="not a list")]},
         {"title": "x", "tests": [call("f", [1], 1, weight=0)]},
         {"title": "x", "tests": [call("f", [1], 1, comparison="fuzzy")]},
         {"title": "x", "timeLimitMs": 10},

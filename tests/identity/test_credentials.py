@@ -154,7 +154,10 @@ async def test_change_password_needs_the_current_one_and_keeps_only_this_session
     )
     assert response.status_code == 200, response.text
     fresh = response.json()["accessToken"]
-    auth = lambda token: {"Authorization": f"Bearer {token}"}  # noqa: E731
+
+    def auth(token: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"}
+
     assert (await client.get("/api/v1/users/me", headers=auth(current_access))).status_code == 401
     assert (
         await client.get("/api/v1/users/me", headers=auth(other.access_token))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 import sqlalchemy as sa
 
@@ -59,7 +61,11 @@ async def test_create_user_makes_a_ready_account_and_publishes_user_registered(
 
 
 async def test_create_user_validates_and_refuses_duplicates(db: Database) -> None:
-    base = {"password": "kettle-orchid-bridge-4", "first_name": "Dora", "last_name": "Explorer"}
+    base: dict[str, Any] = {
+        "password": "kettle-orchid-bridge-4",
+        "first_name": "Dora",
+        "last_name": "Explorer",
+    }
     async with db.session() as session:
         await api.create_user(session, email="dora@example.com", **base)
     for email, overrides, error in (

@@ -232,7 +232,7 @@ async def test_jku_x5u_and_jwk_headers_are_never_followed(
     try:
         claims = claims_for(user, settings)
         kid = keyring(settings).kid
-        headers = [
+        headers: list[dict[str, Any]] = [
             {"alg": "EdDSA", "kid": kid, "jku": f"http://127.0.0.1:{port}/jwks.json"},
             {"alg": "EdDSA", "kid": "attacker", "jku": f"http://127.0.0.1:{port}/jwks.json"},
             {"alg": "EdDSA", "kid": kid, "x5u": f"http://127.0.0.1:{port}/cert.pem"},

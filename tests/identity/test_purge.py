@@ -4,6 +4,8 @@ replayed used refresh token of a live session still revokes its family)."""
 
 from __future__ import annotations
 
+import uuid
+
 import sqlalchemy as sa
 from httpx import AsyncClient
 
@@ -44,7 +46,9 @@ async def test_purge_removes_long_ended_sessions_and_spent_tokens_and_keeps_live
 
     async with db.read_session() as session:
         sessions = set((await session.execute(sa.select(UserSession.id))).scalars())
-        token_sessions = list((await session.execute(sa.select(RefreshToken.session_id))).scalars())
+        token_sessions: list[uuid.UUID | None] = list(
+            (await session.execute(sa.select(RefreshToken.session_id))).scalars()
+        )
         action_tokens = (await session.execute(sa.select(ActionToken.created_at))).scalars().all()
     assert sessions == {live_session}
     assert ended_session not in token_sessions

@@ -73,7 +73,7 @@ async def test_the_verification_email_goes_out_over_smtp_and_its_link_works(
     assert message["Subject"] == "Verify your email address"
     body = message.get_body(preferencelist=("plain",))
     assert body is not None
-    text = body.get_content()  # type: ignore[attr-defined]
+    text = body.get_content()
     token = text.split("verify-email?token=", 1)[1].split()[0]
     verified = await client.post("/api/v1/auth/email/verify", json={"token": token})
     assert verified.status_code == 200

@@ -5,7 +5,7 @@ enrolling and submitting work answer 403 ``email_unverified`` until the address 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
@@ -15,6 +15,8 @@ from httpx import AsyncClient
 from campus.assessment.data import AssessmentKind
 from campus.assessment.service import attempts
 from campus.assessment.service import submissions as assignment_submissions
+from campus.coding.runners.engine import GradingEngine
+from campus.coding.schemas.submissions import CodeIn
 from campus.coding.service import submissions as code_submissions
 from campus.config import Settings
 from campus.identity.settings import IdentitySettings
@@ -22,7 +24,9 @@ from campus.kernel.auth import Principal
 from campus.kernel.db import Database
 from campus.kernel.errors import Forbidden
 from campus.kernel.jobs import Relay
+from campus.kernel.ratelimit import RateLimiter
 from campus.learning.service import enrollments
+from campus.sandbox import RunReport, SandboxLimits, TestCase
 from tests.fixtures.catalog import catalog  # noqa: F401
 from tests.fixtures.identity import IdentityFactory, latest_email, token_in
 from tests.fixtures.learning import LearningFactory, learning  # noqa: F401
@@ -89,6 +93,18 @@ async def test_the_verifier_tells_services_whether_the_email_is_verified(
     assert first.verified_email_required_for == {"enroll", "submit"}
 
 
+class _NeverRuns:
+    """A runner the services never reach: the verified-email check comes first."""
+
+    async def run(
+        self, language: str, source: str, tests: Sequence[TestCase], limits: SandboxLimits
+    ) -> RunReport:
+        raise AssertionError("the caller's email is checked before any code runs")
+
+
+_ENGINE = GradingEngine("local", _NeverRuns(), None)
+
+
 def _calls() -> dict[str, Callable[[Any, Principal], Awaitable[object]]]:
     some = uuid.uuid4()
     return {
@@ -102,13 +118,7 @@ def _calls() -> dict[str, Callable[[Any, Principal], Awaitable[object]]]:
         ),
         "hand in": lambda s, p: assignment_submissions.hand_in(s, p, some, 0),
         "code submission": lambda s, p: code_submissions.submit(
-            s,
-            p,
-            some,
-            None,
-            None,
-            None,
-            None,  # type: ignore[arg-type]
+            s, p, some, CodeIn(code="print(1)"), _ENGINE, RateLimiter(), None
         ),
     }
 

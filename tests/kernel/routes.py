@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from typing import Annotated
+from operator import itemgetter
+from typing import Annotated, TypedDict
 
 from fastapi import Depends, Form, Query, Request
 from pydantic import BaseModel
@@ -30,7 +31,13 @@ router = api_router(prefix=PREFIX, tags=["kernel-test"])
 log = get_logger("campus.kernel_test")
 stdlib_log = logging.getLogger("campus.kernel_test.stdlib")
 
-ITEMS = [{"id": i, "name": f"item-{i:03d}"} for i in range(1, 251)]
+
+class ItemRow(TypedDict):
+    id: int
+    name: str
+
+
+ITEMS: list[ItemRow] = [{"id": i, "name": f"item-{i:03d}"} for i in range(1, 251)]
 SORTABLE = {"id": "id", "name": "name"}
 
 
@@ -104,7 +111,7 @@ async def list_items(
     specs = parse_sort(sort, SORTABLE, "id")
     rows = list(ITEMS)
     for spec in reversed(specs):
-        rows.sort(key=lambda row: row[spec.field], reverse=spec.descending)
+        rows.sort(key=itemgetter(spec.field), reverse=spec.descending)
     window = rows[params.offset : params.offset + params.limit]
     return Page[Item].build([Item(**row) for row in window], len(rows), params)
 

@@ -3,7 +3,7 @@ dead one is replaced without the caller noticing; a busy one is handed out witho
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 import sqlalchemy as sa
@@ -42,7 +42,9 @@ async def _terminate(database_url: str, pid: int) -> None:
 
 def _count_pings(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls = [0]
-    original = asyncpg_dialect.AsyncAdapt_asyncpg_connection._async_ping
+    original: Callable[[asyncpg_dialect.AsyncAdapt_asyncpg_connection], Awaitable[None]] = (
+        asyncpg_dialect.AsyncAdapt_asyncpg_connection._async_ping
+    )
 
     async def counted(self: asyncpg_dialect.AsyncAdapt_asyncpg_connection) -> None:
         calls[0] += 1

@@ -26,7 +26,7 @@ def assert_envelope(response: Response, status: int, code: str) -> dict[str, Any
     body = response.json()
     assert set(body) == {"success", "error"}
     assert body["success"] is False
-    error = body["error"]
+    error: dict[str, Any] = body["error"]
     assert set(error) == {"code", "message", "details", "traceId"}
     assert error["code"] == code
     assert isinstance(error["message"], str)

@@ -61,7 +61,7 @@ async def test_limit_above_100_is_refused_as_the_document_says(client: AsyncClie
     ],
 )
 async def test_page_or_limit_below_one_is_a_422(
-    client: AsyncClient, params: dict[str, object], field: str
+    client: AsyncClient, params: dict[str, int | str], field: str
 ) -> None:
     response = await client.get(f"{PREFIX}/items", params=params)
     assert response.status_code == 422
@@ -79,7 +79,7 @@ async def test_cursor_feed_walks_every_item_once(client: AsyncClient) -> None:
     seen: list[int] = []
     cursor: str | None = None
     for _ in range(100):
-        params: dict[str, object] = {"limit": 40}
+        params: dict[str, int | str] = {"limit": 40}
         if cursor:
             params["cursor"] = cursor
         body = (await client.get(f"{PREFIX}/feed", params=params)).json()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
 
 import pytest
 import structlog
 from fastapi import FastAPI
 from httpx import AsyncClient
+from starlette.types import Message
 
 from campus.kernel.logging import REDACTED, redact_secrets
 from tests.kernel.conftest import LogCapture
@@ -51,12 +51,12 @@ async def test_invalid_request_id_is_replaced(client: AsyncClient, bad_id: str) 
 @pytest.mark.parametrize("bad_id", [b"abc\n", b"abc\r\nX-Evil: 1", b"abc\ndef"])
 async def test_request_id_with_a_newline_is_replaced(app: FastAPI, bad_id: bytes) -> None:
     # Sent at the ASGI level: HTTP clients refuse to put a newline in a header.
-    sent: list[dict[str, Any]] = []
+    sent: list[Message] = []
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         sent.append(message)
 
     scope = {

@@ -71,7 +71,11 @@ def test_production_is_refused_from_the_environment_too(monkeypatch: pytest.Monk
 
 
 def test_production_needs_its_public_base_url(monkeypatch: pytest.MonkeyPatch) -> None:
-    values = {"env": "production", "secret_key": STRONG_SECRET, "database_url": PG_URL}
+    values: dict[str, Any] = {
+        "env": "production",
+        "secret_key": STRONG_SECRET,
+        "database_url": PG_URL,
+    }
     monkeypatch.setenv("CAMPUS_JWT_PRIVATE_KEY", PEM)
     with pytest.raises(ValidationError, match="CAMPUS_BASE_URL"):
         Settings(**values)

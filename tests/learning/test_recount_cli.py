@@ -8,8 +8,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from campus.catalog import api as catalog_api
 from campus.cli import app as cli

@@ -135,7 +135,7 @@ async def test_a_roster_search_costs_the_same_queries_for_one_match_or_many(
         counts.append(count)
         assert {x["name"].split()[0] for x in page["items"]} == {"Searchable"}
     assert page["total"] == 7
-    assert_same_count(*counts)
+    assert_same_count(counts[0], counts[1])
     counts[1].assert_count(ROSTER_SEARCH_BUDGET)
 
 
@@ -155,7 +155,7 @@ async def test_a_broad_roster_search_narrows_among_the_course_learners_in_fixed_
         count, page = await _roster_queries(client, db, course, cast.owner, "broad")
         counts.append(count)
         assert page["total"] == expected
-    assert_same_count(*counts)
+    assert_same_count(counts[0], counts[1])
     counts[1].assert_count(BROAD_ROSTER_SEARCH_BUDGET)
     await learning.enroll(await learning.learner("Broad"), course)
     _, capped = await _roster_queries(client, db, course, cast.owner, "broad")

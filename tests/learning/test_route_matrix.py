@@ -187,7 +187,7 @@ async def snapshot(db: Database) -> list[list[tuple[Any, ...]]]:
     async with db.read_session() as session:
         tables = []
         for model in _SNAPSHOT:
-            rows = (await session.execute(sa.select(model.__table__))).all()  # type: ignore[attr-defined]
+            rows = (await session.execute(sa.select(model.__table__))).all()
             tables.append(sorted((tuple(r) for r in rows), key=repr))
         return tables
 

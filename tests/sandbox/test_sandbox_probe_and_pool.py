@@ -27,6 +27,7 @@ from tests.fixtures.sandbox import (
     HOSTILE,
     IS_ROOT,
     TEST_FIRST_UID,
+    TEST_POOL_SIZE,
     Sandbox,
     requires_root,
 )

@@ -99,7 +99,10 @@ class TestWhileInspecting:
         assert len(latencies) >= 3
         assert max(latencies) < 0.2, (max(latencies), upload_seconds)
         assert response.status_code == 422, response.text
-        assert response.json()["error"]["details"]["reason"] == "overlapping_entries"
+        # Refused either way: on a loaded machine the (lower-priority) walk may hit its time
+        # budget before it reaches the overlap.
+        reason = response.json()["error"]["details"]["reason"]
+        assert reason in {"overlapping_entries", "inspection_timeout"}
 
 
 @pytest.mark.parametrize(

@@ -567,6 +567,15 @@ def _executor() -> ProcessPoolExecutor:
         return _pool
 
 
+def worker_pids() -> frozenset[int]:
+    """The process ids of the inspection workers running now (operators and tests tell them
+    from other children of the server)."""
+    with _pool_lock:
+        pool = _pool
+    processes = getattr(pool, "_processes", None) or {}
+    return frozenset(processes)
+
+
 def shutdown_inspection() -> None:
     """Stop the inspection workers (the app's shutdown); a later upload starts new ones."""
     global _pool

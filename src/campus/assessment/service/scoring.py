@@ -19,6 +19,7 @@ catastrophic backtracking), and is only ever used with ``fullmatch`` on bounded 
 
 from __future__ import annotations
 
+import importlib
 import re
 import unicodedata
 import uuid
@@ -67,7 +68,7 @@ def normalize_text(value: str) -> str:
 
 
 def _walk(items: Any, depth: int, counts: list[int]) -> None:
-    from re import _constants as c  # type: ignore[attr-defined]
+    c: Any = importlib.import_module("re._constants")  # the regex parser's opcodes
 
     for op, arg in items:
         if op in (c.MAX_REPEAT, c.MIN_REPEAT, c.POSSESSIVE_REPEAT):
@@ -96,7 +97,7 @@ def _walk(items: Any, depth: int, counts: list[int]) -> None:
 
 def compile_pattern(pattern: str, field: str = "pattern") -> re.Pattern[str]:
     """Check and compile an author's pattern (422 when it is unsafe or invalid)."""
-    from re import _parser  # type: ignore[attr-defined]
+    _parser: Any = importlib.import_module("re._parser")  # private: not in the stubs
 
     if len(pattern) > MAX_PATTERN_LENGTH:
         raise field_error(field, f"Patterns are at most {MAX_PATTERN_LENGTH} characters.")

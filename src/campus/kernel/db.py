@@ -8,6 +8,8 @@ on constraints, conditional updates and row locks.
 
 from __future__ import annotations
 
+import functools
+import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -20,6 +22,10 @@ from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql.asyncpg import (
+    AsyncAdapt_asyncpg_connection,
+    AsyncAdapt_asyncpg_cursor,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
@@ -142,6 +148,79 @@ def _ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         raise DisconnectionError("the pooled connection failed its ping") from exc
 
 
+#: A plain ``SELECT``: no locking clause, no ``INTO``, none of the functions with effects that
+#: last until the end of the transaction (sequences, advisory locks, settings, notifications).
+_PLAIN_SELECT = re.compile(r"\s*select\b", re.IGNORECASE)
+_NEEDS_TRANSACTION = re.compile(
+    r"\bfor\s+(?:update|share|no\s+key\s+update|key\s+share)\b|\binto\b|nextval|setval|currval|"
+    r"lastval|pg_advisory|set_config|pg_notify|txid_current|pg_current_xact_id",
+    re.IGNORECASE,
+)
+
+
+#: The adapter's isolation level: the connection's default (READ COMMITTED, checked when it is
+#: opened), or READ COMMITTED chosen explicitly; a stricter level keeps every read inside.
+_DEFERRABLE_LEVELS = frozenset({None, "read_committed"})
+
+
+@functools.lru_cache(maxsize=4096)
+def _plain_read(statement: str) -> bool:
+    return bool(_PLAIN_SELECT.match(statement)) and not _NEEDS_TRANSACTION.search(statement)
+
+
+class _DeferredBeginCursor(AsyncAdapt_asyncpg_cursor):
+    """Sends a plain ``SELECT`` that comes before any write without opening a transaction.
+
+    SQLAlchemy's asyncpg adapter sends ``BEGIN`` before a unit of work's first statement, and
+    the unit of work ends with ``COMMIT``: a read-only request paid two round trips besides its
+    queries (a one-query request, three). Under READ COMMITTED every statement takes its own
+    snapshot whether or not it is inside a transaction, and a plain ``SELECT`` takes no lock
+    and changes nothing, so running it outside one changes no result. The first statement that
+    is not a plain ``SELECT`` (a write, a ``SET LOCAL``, a ``SELECT ... FOR UPDATE``, an
+    advisory lock, a savepoint) opens the transaction as before, and everything after it runs
+    inside; a unit of work that only read sends neither ``BEGIN`` nor ``COMMIT``. Server-side
+    (streaming) cursors always run in a transaction, as PostgreSQL requires."""
+
+    __slots__ = ()
+
+    async def _prepare_and_execute(self, operation: Any, parameters: Any) -> Any:
+        adapted = self._adapt_connection
+        level = adapted.isolation_level
+        if (
+            adapted._transaction is not None
+            or level not in _DEFERRABLE_LEVELS
+            or not _plain_read(operation)
+        ):
+            return await super()._prepare_and_execute(operation, parameters)  # type: ignore[no-untyped-call]
+        adapted.isolation_level = "autocommit"  # the adapter then skips its BEGIN
+        try:
+            return await super()._prepare_and_execute(operation, parameters)  # type: ignore[no-untyped-call]
+        finally:
+            adapted.isolation_level = level
+
+
+class _DeferredBeginConnection(AsyncAdapt_asyncpg_connection):
+    __slots__ = ()
+    _cursor_cls = _DeferredBeginCursor
+
+
+def _defer_begin_of_reads(dbapi_connection: Any, _record: Any) -> None:
+    """Pool ``connect`` hook: reads before a unit of work's first write run outside a
+    transaction, if this connection's transactions are READ COMMITTED (the server's default
+    and Campus's; under a stricter default, reads must share the transaction's snapshot)."""
+    if type(dbapi_connection) is not AsyncAdapt_asyncpg_connection:
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SHOW default_transaction_isolation")
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+        dbapi_connection.rollback()  # type: ignore[no-untyped-call]
+    if dbapi_connection.isolation_level is None and row is not None and row[0] == "read committed":
+        dbapi_connection.__class__ = _DeferredBeginConnection
+
+
 def _sqlite_begin(conn: sa.Connection) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
@@ -173,9 +252,11 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin)
-        elif not null_pool:
-            event.listen(self.engine.sync_engine.pool, "checkin", _note_checkin)
-            event.listen(self.engine.sync_engine.pool, "checkout", _ping_if_idle)
+        else:
+            event.listen(self.engine.sync_engine, "connect", _defer_begin_of_reads)
+            if not null_pool:
+                event.listen(self.engine.sync_engine.pool, "checkin", _note_checkin)
+                event.listen(self.engine.sync_engine.pool, "checkout", _ping_if_idle)
         self._outbox_commit_hooks: list[Callable[[], None]] = []
         # A session class of our own, so the hooks see this database's commits only (a listener
         # on the global ``Session`` would fire for every engine in the process).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 import uuid
@@ -436,6 +437,24 @@ SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"cross-origin-resource-policy", b"same-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+_METRIC_CHILDREN: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
+def _request_metrics(method: str, route: str, status: int) -> tuple[Any, Any]:
+    """The request counter and latency histogram of one (method, route, status), looked up once:
+    ``labels()`` takes a lock and builds its key on every call. The labels are bounded (known
+    methods, route templates, status codes), and so is this table."""
+    key = (method, route, status)
+    children = _METRIC_CHILDREN.get(key)
+    if children is None:
+        children = (
+            HTTP_REQUESTS.labels(method, route, str(status)),
+            HTTP_LATENCY.labels(method, route, str(status)),
+        )
+        _METRIC_CHILDREN[key] = children
+    return children
+
+
 _API_CSP = (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")
 #: Swagger UI and ReDoc load their bundles from jsDelivr and run an inline bootstrap script.
 _DOCS_CSP = (
@@ -580,16 +599,20 @@ class CampusMiddleware:
             method = scope.get("method", "")
             metric_method = method if method in _KNOWN_METHODS else "OTHER"
             status = status_holder["status"]
-            HTTP_REQUESTS.labels(metric_method, route_path, str(status)).inc()
-            HTTP_LATENCY.labels(metric_method, route_path, str(status)).observe(elapsed)
-            log.info(
-                "request",
-                method=method,
-                path=path[:300],
-                route=route_path,
-                status=status,
-                duration_ms=round(elapsed * 1000, 2),
-            )
+            requests, latency = _request_metrics(metric_method, route_path, status)
+            requests.inc()
+            latency.observe(elapsed)
+            # The access log line goes through every structlog processor (time stamp,
+            # redaction) before the standard library drops it below INFO: ask first.
+            if log.isEnabledFor(logging.INFO):
+                log.info(
+                    "request",
+                    method=method,
+                    path=path[:300],
+                    route=route_path,
+                    status=status,
+                    duration_ms=round(elapsed * 1000, 2),
+                )
 
     async def _send_error(self, send: Send, request_id: str, exc: AppError) -> None:
         await self._send_envelope(

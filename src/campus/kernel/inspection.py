@@ -38,6 +38,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing import resource_tracker
 from pathlib import Path
 from typing import IO, Any, Protocol
 
@@ -568,12 +569,17 @@ def _executor() -> ProcessPoolExecutor:
 
 
 def worker_pids() -> frozenset[int]:
-    """The process ids of the inspection workers running now (operators and tests tell them
-    from other children of the server)."""
+    """The process ids of the inspection workers running now, and of the resource tracker the
+    "spawn" start method runs beside them (operators and tests tell them from other children
+    of the server)."""
     with _pool_lock:
         pool = _pool
-    processes = getattr(pool, "_processes", None) or {}
-    return frozenset(processes)
+    pids = set(getattr(pool, "_processes", None) or {})
+    tracker = getattr(resource_tracker, "_resource_tracker", None)
+    tracker_pid = getattr(tracker, "_pid", None)
+    if isinstance(tracker_pid, int):
+        pids.add(tracker_pid)
+    return frozenset(pids)
 
 
 def shutdown_inspection() -> None:

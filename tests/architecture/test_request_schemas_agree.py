@@ -10,14 +10,20 @@ a JSON body documents 400 (``malformed_json``), and ``limit`` is bounded as the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from campus.kernel.errors import ValidationFailed
+from campus.kernel.pagination import parse_sort, sort_pattern
 from campus.kernel.schemas import InputModel
 
 _SKIP_STRING_ACCEPT_FORMATS = {"email", "uri", "uuid", "date", "date-time", "password"}
@@ -212,3 +218,34 @@ def test_limit_is_bounded_as_the_server_bounds_it(document: dict[str, Any]) -> N
         if param["name"] == "limit" and param["schema"].get("maximum") != 100
     ]
     assert not unbounded
+
+
+def test_every_sort_parameter_documents_its_whitelist(document: dict[str, Any]) -> None:
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        for parameter in operation.get("parameters", [])
+        if parameter["name"] == "sort" and "pattern" not in parameter.get("schema", {})
+    ]
+    assert undocumented == []
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["title", "-title", "+date", "date", "-rank", "bogus", "", " title "]),
+        min_size=0,
+        max_size=5,
+    )
+)
+def test_the_documented_sort_pattern_is_what_parse_sort_accepts(parts: list[str]) -> None:
+    allowed = {"title": 1, "date": 2, "rank": 3}
+    value = ",".join(parts)
+    try:
+        parse_sort(value, allowed, "title")
+        accepted = True
+    except ValidationFailed:
+        accepted = False
+    if value:  # an empty value means the default
+        assert accepted == bool(re.fullmatch(sort_pattern(allowed), value)), value

@@ -5,7 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -89,6 +90,18 @@ class SortSpec:
     descending: bool
 
 
+MAX_SORT_FIELDS = 3
+
+
+def sort_pattern(allowed: Iterable[str]) -> str:
+    """The regular expression of the ``sort`` values ``parse_sort`` accepts for ``allowed``:
+    one to three fields of the whitelist, comma-separated, each with an optional ``-`` (or
+    ``+``). Routes put it in their OpenAPI description of ``sort``
+    (``Query(json_schema_extra={"pattern": ...})``), so the document states the whitelist."""
+    field = r"\s*[-+]?(?:" + "|".join(re.escape(name) for name in sorted(allowed)) + r")\s*"
+    return rf"^{field}(?:,{field}){{0,{MAX_SORT_FIELDS - 1}}}$"
+
+
 def parse_sort(value: str | None, allowed: Mapping[str, Any], default: str) -> list[SortSpec]:
     """Parse ``sort=-createdAt,lastName`` against a whitelist; unknown fields are a 422."""
     raw = value or default
@@ -96,9 +109,9 @@ def parse_sort(value: str | None, allowed: Mapping[str, Any], default: str) -> l
     for part in raw.split(","):
         part = part.strip()
         if not part:
-            continue
+            raise field_error("sort", "An empty sort field.", code="unknown_sort_field")
         descending = part.startswith("-")
-        name = part.lstrip("-+")
+        name = part[1:] if part[:1] in "-+" else part
         if name not in allowed:
             raise field_error(
                 "sort",
@@ -106,7 +119,7 @@ def parse_sort(value: str | None, allowed: Mapping[str, Any], default: str) -> l
                 code="unknown_sort_field",
             )
         specs.append(SortSpec(name, descending))
-    if not specs or len(specs) > 3:
+    if not specs or len(specs) > MAX_SORT_FIELDS:
         raise field_error("sort", "Give between one and three sort fields.")
     return specs
 

@@ -13,14 +13,15 @@ from campus.catalog.endpoints.errors import NOT_MODIFIED, errors
 from campus.catalog.schemas.courses import CourseDetail, CoursePage, TrackCard, TrackDetail
 from campus.catalog.schemas.taxonomy import CategoryDetail, CategoryTree, TagOut
 from campus.catalog.service import browse, public_pages, taxonomy
-from campus.catalog.service.browse import BrowseParams
+from campus.catalog.service.browse import SORT_KEYS, BrowseParams
 from campus.kernel.auth import DbSession
 from campus.kernel.http import api_router
-from campus.kernel.pagination import Page, PageParams, page_params
+from campus.kernel.pagination import Page, PageParams, page_params, sort_pattern
 from campus.kernel.schemas import ApiModel
 
 router = api_router(tags=["catalog"])
 
+_SORTS = sort_pattern(SORT_KEYS)
 _SORT_HELP = (
     "Comma-separated sort keys: newest, popularity, rating, price, title (relevance with q); "
     "'-' for descending. Default: -newest, or -relevance when searching. Prices are never "
@@ -80,7 +81,9 @@ async def list_courses(
     min_rating: str | None = Query(None, alias="minRating", max_length=4, examples=["4.5"]),
     instructor: uuid.UUID | None = Query(None, description="Courses this user teaches"),
     track: str | None = Query(None, max_length=60, description="Programming-language track slug"),
-    sort: str | None = Query(None, max_length=100, description=_SORT_HELP),
+    sort: str | None = Query(
+        None, max_length=100, description=_SORT_HELP, json_schema_extra={"pattern": _SORTS}
+    ),
 ) -> Response:
     params = BrowseParams(
         q=q,
@@ -220,7 +223,9 @@ async def instructor_courses(
     instructor_id: uuid.UUID,
     prefs: LanguagePrefs,
     page: PageParams = Depends(page_params),
-    sort: str | None = Query(None, max_length=100, description=_SORT_HELP),
+    sort: str | None = Query(
+        None, max_length=100, description=_SORT_HELP, json_schema_extra={"pattern": _SORTS}
+    ),
 ) -> Response:
     async def produce() -> tuple[bytes, str]:
         body, served = await browse.instructor_courses(session, instructor_id, sort, page, prefs)

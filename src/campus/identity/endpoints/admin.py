@@ -18,7 +18,7 @@ from campus.identity.schemas.responses import (
 from campus.identity.service import admin
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
-from campus.kernel.pagination import Page, PageParams, page_params, parse_sort
+from campus.kernel.pagination import Page, PageParams, page_params, parse_sort, sort_pattern
 
 router = api_router(prefix="/admin/users", tags=["admin"])
 
@@ -42,7 +42,14 @@ async def list_users(
     role: Annotated[RoleName | None, Query()] = None,
     status: Annotated[Literal["active", "deactivated"] | None, Query()] = None,
     verified: Annotated[bool | None, Query()] = None,
-    sort: Annotated[str | None, Query(max_length=100, examples=["-createdAt"])] = None,
+    sort: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            examples=["-createdAt"],
+            json_schema_extra={"pattern": sort_pattern(admin.USER_SORT_FIELDS)},
+        ),
+    ] = None,
 ) -> Page[AdminUserOut]:
     specs = parse_sort(sort, dict.fromkeys(admin.USER_SORT_FIELDS), "-createdAt")
     filters = UserFilters(search=q or None, role=role, status=status, verified=verified)

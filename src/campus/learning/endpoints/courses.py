@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
-from campus.kernel.pagination import Page, PageParams, page_params
+from campus.kernel.pagination import Page, PageParams, page_params, sort_pattern
 from campus.learning.data import EnrollmentStatus
 from campus.learning.endpoints.dependencies import LearningRules
 from campus.learning.endpoints.errors import WRITE_ERRORS, errors
@@ -48,7 +48,12 @@ async def course_roster(
     progress_min: int | None = Query(None, alias="progressMin", ge=0, le=100),
     progress_max: int | None = Query(None, alias="progressMax", ge=0, le=100),
     search: str | None = Query(None, min_length=1, max_length=100, description="Name or email"),
-    sort: str | None = Query(None, max_length=100, description=_SORT_HELP),
+    sort: str | None = Query(
+        None,
+        max_length=100,
+        description=_SORT_HELP,
+        json_schema_extra={"pattern": sort_pattern(roster.SORT_FIELDS)},
+    ),
 ) -> Page[RosterEntryOut]:
     return await roster.roster(
         session,

@@ -48,6 +48,8 @@ from campus.learning.service import learner_reads
 from campus.learning.service.enrollment_status import effective_status
 
 EXPORT_JOB = "learning.roster_export"
+#: What ``sort`` may name (the roster endpoint documents it).
+SORT_FIELDS = tuple(ROSTER_SORTS)
 DEFAULT_SORT = "-lastActivityAt"
 CSV_HEADER = (
     "user_id",

@@ -143,7 +143,7 @@ async def resend_verification_submit(
 # --------------------------------------------------------------------------- reset password
 
 _PASSWORD_FIELD = (
-    '<label>New password (12 to 128 characters)<input type="password" name="newPassword" '  # noqa: S105
+    '<label>New password (12 to 128 characters)<input type="password" name="newPassword" '  # noqa: S105  # nosec B105 - a form field, not a secret
     'required minlength="12" maxlength="128" autocomplete="new-password"></label>'
 )
 

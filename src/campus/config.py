@@ -145,9 +145,12 @@ class Settings(BaseSettings):
     def _sort_values_into_sections(cls, data: Any) -> Any:
         """``Settings(code_runner="judge0", ...)`` sets the value in the section that holds
         it, so every setting is given by its variable name whichever class declares it."""
-        if not isinstance(data, dict) or "sections" in data:
+        if not isinstance(data, dict):
             return data
-        values = dict(data)
+        given = data.get("sections")
+        if isinstance(given, dict) and all(isinstance(v, SettingsSection) for v in given.values()):
+            return data  # built by ``replace`` (or a caller holding sections already)
+        values = {name: value for name, value in data.items() if name != "sections"}
         sections: dict[str, SettingsSection] = {}
         for kind in _section_classes():
             names = kind.variable_names()

@@ -34,7 +34,9 @@ RUBRIC = [
 async def _payloads(db: Database, name: str) -> list[dict[str, Any]]:
     async with db.read_session() as session:
         rows = await session.execute(
-            sa.select(OutboxMessage.payload).where(OutboxMessage.name == name)
+            sa.select(OutboxMessage.payload)
+            .where(OutboxMessage.name == name)
+            .order_by(OutboxMessage.id)
         )
         return [dict(p) for p in rows.scalars()]
 

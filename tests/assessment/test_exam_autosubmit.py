@@ -24,9 +24,9 @@ GRACE = 5  # assessment_answer_grace_seconds of the test settings
 async def _submitted_events(db: Database) -> list[dict[str, Any]]:
     async with db.read_session() as session:
         rows = await session.execute(
-            sa.select(OutboxMessage.payload).where(
-                OutboxMessage.name == "assessment.assignment_submitted"
-            )
+            sa.select(OutboxMessage.payload)
+            .where(OutboxMessage.name == "assessment.assignment_submitted")
+            .order_by(OutboxMessage.id)
         )
         return [dict(p) for p in rows.scalars()]
 

@@ -111,9 +111,9 @@ async def test_regrade_grades_older_submissions_again_and_is_idempotent(
     async with db.read_session() as session:
         graded_events = list(
             await session.scalars(
-                sa.select(OutboxMessage.payload).where(
-                    OutboxMessage.name == CodeSubmissionGraded.name
-                )
+                sa.select(OutboxMessage.payload)
+                .where(OutboxMessage.name == CodeSubmissionGraded.name)
+                .order_by(OutboxMessage.id)  # UUIDv7: the order they were written in
             )
         )
     assert [(e["status"], e["regrade"]) for e in graded_events] == [

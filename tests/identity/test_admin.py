@@ -22,7 +22,11 @@ ADMIN = "/api/v1/admin/users"
 async def events(db: Database, name: str) -> list[dict[str, Any]]:
     async with db.read_session() as s:
         rows = (
-            await s.execute(sa.select(OutboxMessage.payload).where(OutboxMessage.name == name))
+            await s.execute(
+                sa.select(OutboxMessage.payload)
+                .where(OutboxMessage.name == name)
+                .order_by(OutboxMessage.id)
+            )
         ).scalars()
         return [dict(r) for r in rows]
 

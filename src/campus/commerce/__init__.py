@@ -1,0 +1,1 @@
+"""Commerce: cart, checkout, orders, coupons, payments, refunds, invoices, tax and payouts."""

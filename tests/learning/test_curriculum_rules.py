@@ -11,8 +11,8 @@ from campus.catalog.data import (
     VersionStatus,
     VersionStructure,
 )
-from campus.learning.curriculum import Curriculum, percent
 from campus.learning.data import LockReason, ProgressStatus
+from campus.learning.service.curricula import Curriculum, percent
 
 
 def lesson(module: uuid.UUID, position: int, *, required: bool = True) -> LessonOutline:

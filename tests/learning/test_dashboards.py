@@ -12,7 +12,7 @@ from httpx import AsyncClient
 from campus.kernel.clock import clock
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
-from campus.learning import curriculum
+from campus.learning.service import curricula
 from tests.fixtures.catalog import API, ok
 from tests.fixtures.learning import LearningFactory, ModuleSpec, text
 from tests.fixtures.queries import Queries, assert_same_count, count_queries
@@ -230,7 +230,7 @@ async def test_my_learning_costs_the_same_queries_for_one_course_or_many(
             course = await learning.course(cast.owner, cast.admin, [ModuleSpec([text(), text()])])
             await learning.enroll(cast.student, course)
             ok(await learning.complete(cast.student, course.lesson_id(0, 0)))
-        curriculum.clear_cache()
+        curricula.clear_cache()
         with count_queries(db) as seen:
             page = ok(await client.get(f"{API}/me/learning", headers=cast.student.headers))
         counts.append(seen)

@@ -16,9 +16,8 @@ from campus.catalog.data import CourseStatus, LessonType
 from campus.config import Settings
 from campus.kernel.clock import utcnow
 from campus.kernel.module import SeedState
-from campus.learning import curriculum as curricula
 from campus.learning.data import CompletionSource, EnrollmentSource, EntitlementSource
-from campus.learning.service import enrollments, entitlements, progress
+from campus.learning.service import curricula, enrollments, entitlements, progress
 
 _BY_TYPE = {
     LessonType.VIDEO: CompletionSource.VIDEO,

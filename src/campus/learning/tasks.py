@@ -20,9 +20,9 @@ from campus.coding.events import CodeSubmissionPassed
 from campus.config import Settings
 from campus.kernel.ids import parse_id
 from campus.kernel.outbox import Delivery, HandlerRegistry
-from campus.learning import curriculum, events
+from campus.learning import events
 from campus.learning.data import CompletionSource
-from campus.learning.service import bulk, enrollments, maintenance, progress, roster
+from campus.learning.service import bulk, curricula, enrollments, maintenance, progress, roster
 from campus.learning.settings import LearningSettings
 
 
@@ -32,7 +32,7 @@ def _id(payload: dict[str, Any], key: str) -> uuid.UUID | None:
 
 
 def register(registry: HandlerRegistry, settings: Settings) -> None:
-    curriculum.configure_cache(LearningSettings.of(settings).curriculum_cache_size)
+    curricula.configure_cache(LearningSettings.of(settings).curriculum_cache_size)
     data_dir = settings.data_dir
     chunk = LearningSettings.of(settings).export_chunk_rows
 

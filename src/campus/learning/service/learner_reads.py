@@ -18,8 +18,6 @@ from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.ids import parse_id
 from campus.kernel.pagination import CursorPage, Page, PageParams, decode_cursor, encode_cursor
-from campus.learning import curriculum as curricula
-from campus.learning.curriculum import Curriculum
 from campus.learning.data import ActivityType, ProgressStatus
 from campus.learning.models import Enrollment
 from campus.learning.repository import progress as progress_repo
@@ -35,8 +33,9 @@ from campus.learning.schemas import (
     MyCourseOut,
     ProgressOutline,
 )
-from campus.learning.service import enrollments
+from campus.learning.service import curricula, enrollments
 from campus.learning.service.conversions import enrollment_out
+from campus.learning.service.curricula import Curriculum
 from campus.learning.service.enrollment_status import effective_status
 
 

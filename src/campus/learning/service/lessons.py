@@ -21,9 +21,7 @@ from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Forbidden
 from campus.kernel.events import publish
-from campus.learning import curriculum as curricula
 from campus.learning import events, policies
-from campus.learning.curriculum import ASSESSED_TYPES, Curriculum
 from campus.learning.data import ActivityType, CompletionSource, EnrollmentStatus
 from campus.learning.exceptions import (
     CompletedByAssessment,
@@ -48,9 +46,10 @@ from campus.learning.schemas import (
     LessonProgressResult,
     LessonView,
 )
-from campus.learning.service import progress
+from campus.learning.service import curricula, progress
 from campus.learning.service.activity import record_activity
 from campus.learning.service.conversions import lesson_progress_out
+from campus.learning.service.curricula import ASSESSED_TYPES, Curriculum
 from campus.learning.service.enrollment_status import effective_status
 from campus.learning.service.rules import Rules
 

@@ -18,14 +18,14 @@ from campus.catalog.data import LessonOutline
 from campus.kernel.clock import utcnow
 from campus.kernel.events import publish
 from campus.kernel.logging import get_logger
-from campus.learning import curriculum as curricula
 from campus.learning import events
-from campus.learning.curriculum import CourseFigures, Curriculum
 from campus.learning.data import ActivityType, CompletionSource, EnrollmentStatus, ProgressStatus
 from campus.learning.models import Enrollment
 from campus.learning.repository import enrollments as enrollment_repo
 from campus.learning.repository import progress as progress_repo
+from campus.learning.service import curricula
 from campus.learning.service.activity import record_activity
+from campus.learning.service.curricula import CourseFigures, Curriculum
 from campus.learning.service.enrollment_status import has_access
 
 log = get_logger("campus.learning")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 
+from campus.kernel import idempotency as kernel_idempotency
 from campus.kernel import outbox as kernel_outbox
 from campus.kernel import schedule as kernel_schedule
 from campus.kernel.db import Base
@@ -15,4 +16,4 @@ for _context in CONTEXTS:
 
 metadata = Base.metadata
 
-__all__ = ["kernel_outbox", "kernel_schedule", "metadata"]
+__all__ = ["kernel_idempotency", "kernel_outbox", "kernel_schedule", "metadata"]

@@ -21,6 +21,7 @@ CONTEXTS: Final[tuple[str, ...]] = (
     "learning",
     "assessment",
     "coding",
+    "commerce",
 )
 
 #: Where each planned context will sit in the order (ARCHITECTURE.md §2), lowest first. A new
@@ -28,7 +29,6 @@ CONTEXTS: Final[tuple[str, ...]] = (
 PLANNED: Final[tuple[str, ...]] = (
     "platform",  # after identity: settings, feature flags, audit log
     "media",  # after catalog: assets, uploads, video
-    "commerce",  # after coding: cart, orders, payments (needs catalog and learning)
     "billing",  # subscriptions build on commerce's gateway
     "credentials",  # certificates consume learning's and assessment's events
     "community",  # forums and reviews

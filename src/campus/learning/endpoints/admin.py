@@ -11,7 +11,7 @@ from campus.kernel.http import api_router
 from campus.kernel.pagination import PageParams, page_params
 from campus.learning.endpoints.dependencies import LearningRules
 from campus.learning.endpoints.errors import errors
-from campus.learning.schemas import BulkBatchOut
+from campus.learning.schemas.admin import BulkBatchOut
 from campus.learning.service import bulk
 
 router = api_router(prefix="/admin/enrollments", tags=["enrollment administration"])

@@ -14,7 +14,7 @@ from campus.kernel.pagination import Page, PageParams, page_params, sort_pattern
 from campus.learning.data import EnrollmentStatus
 from campus.learning.endpoints.dependencies import LearningRules
 from campus.learning.endpoints.errors import WRITE_ERRORS, errors
-from campus.learning.schemas import (
+from campus.learning.schemas.courses import (
     EntitlementOut,
     GrantRequest,
     RosterEntryOut,

@@ -9,7 +9,7 @@ from fastapi import Response
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.learning.endpoints.errors import READ_ERRORS, WRITE_ERRORS, errors
-from campus.learning.schemas import (
+from campus.learning.schemas.enrollments import (
     ContinueOut,
     EnrollmentOut,
     EnrollRequest,

@@ -10,7 +10,12 @@ from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.learning.endpoints.dependencies import LearningRules
 from campus.learning.endpoints.errors import WRITE_ERRORS, errors
-from campus.learning.schemas import HeartbeatIn, HeartbeatOut, LessonProgressResult, LessonView
+from campus.learning.schemas.learn import (
+    HeartbeatIn,
+    HeartbeatOut,
+    LessonProgressResult,
+    LessonView,
+)
 from campus.learning.service import lessons
 
 router = api_router(prefix="/learn", tags=["learn"])

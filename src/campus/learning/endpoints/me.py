@@ -16,7 +16,7 @@ from campus.kernel.pagination import (
 )
 from campus.learning.data import ACCESS_STATUSES, EnrollmentStatus
 from campus.learning.endpoints.errors import errors
-from campus.learning.schemas import ActivityOut, MyCourseOut
+from campus.learning.schemas.me import ActivityOut, MyCourseOut
 from campus.learning.service import learner_reads
 
 router = api_router(prefix="/me", tags=["my learning"])

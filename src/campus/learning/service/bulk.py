@@ -38,7 +38,7 @@ from campus.learning.data import (
 from campus.learning.exceptions import BatchNotFound, CsvInvalid, CsvTooLarge, NotCsv
 from campus.learning.models import BulkBatch, BulkRow
 from campus.learning.repository import jobs as repo
-from campus.learning.schemas import BulkBatchOut, BulkRowOut
+from campus.learning.schemas.admin import BulkBatchOut, BulkRowOut
 from campus.learning.service import enrollments, entitlements
 from campus.learning.service.rules import Rules
 

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from campus.learning.data import EnrollmentSource, EnrollmentSummary, ProgressStatus
 from campus.learning.models import Enrollment, LessonProgress
-from campus.learning.schemas import EnrollmentOut, LessonProgressOut
+from campus.learning.schemas.enrollments import EnrollmentOut
+from campus.learning.schemas.learn import LessonProgressOut
 from campus.learning.service.enrollment_status import effective_status
 
 

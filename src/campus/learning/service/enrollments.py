@@ -43,7 +43,7 @@ from campus.learning.exceptions import (
 )
 from campus.learning.models import Enrollment, Entitlement
 from campus.learning.repository import enrollments as repo
-from campus.learning.schemas import EnrollmentOut, EnrollResult
+from campus.learning.schemas.enrollments import EnrollmentOut, EnrollResult
 from campus.learning.service import progress
 from campus.learning.service.activity import record_activity
 from campus.learning.service.conversions import enrollment_out

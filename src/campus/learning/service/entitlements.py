@@ -29,7 +29,7 @@ from campus.learning.data import (
 from campus.learning.exceptions import CourseNotFound, EntitlementNotFound
 from campus.learning.models import Entitlement
 from campus.learning.repository import enrollments as repo
-from campus.learning.schemas import EntitlementOut, GrantRequest
+from campus.learning.schemas.courses import EntitlementOut, GrantRequest
 from campus.learning.service import enrollments
 from campus.learning.service.enrollment_status import effective_status
 

@@ -22,17 +22,15 @@ from campus.learning.data import ActivityType, ProgressStatus
 from campus.learning.models import Enrollment
 from campus.learning.repository import progress as progress_repo
 from campus.learning.repository import reports as reports_repo
-from campus.learning.schemas import (
-    ActivityOut,
+from campus.learning.schemas.enrollments import (
     ContinueOut,
-    CourseRef,
     LessonRef,
     LessonStateOut,
     LockOut,
     ModuleStateOut,
-    MyCourseOut,
     ProgressOutline,
 )
+from campus.learning.schemas.me import ActivityOut, CourseRef, MyCourseOut
 from campus.learning.service import curricula, enrollments
 from campus.learning.service.conversions import enrollment_out
 from campus.learning.service.curricula import Curriculum

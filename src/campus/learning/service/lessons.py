@@ -38,7 +38,7 @@ from campus.learning.exceptions import (
 from campus.learning.models import Enrollment, LessonProgress
 from campus.learning.repository import enrollments as enrollment_repo
 from campus.learning.repository import progress as progress_repo
-from campus.learning.schemas import (
+from campus.learning.schemas.learn import (
     ContentUrlOut,
     HeartbeatIn,
     HeartbeatOut,

@@ -43,7 +43,7 @@ from campus.learning.repository import enrollments as enrollment_repo
 from campus.learning.repository import jobs as jobs_repo
 from campus.learning.repository import reports as reports_repo
 from campus.learning.repository.reports import ROSTER_SORTS, RosterFilter
-from campus.learning.schemas import RosterEntryOut, RosterExportOut, RosterLearnerOut
+from campus.learning.schemas.courses import RosterEntryOut, RosterExportOut, RosterLearnerOut
 from campus.learning.service import learner_reads
 from campus.learning.service.enrollment_status import effective_status
 

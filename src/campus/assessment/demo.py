@@ -16,7 +16,6 @@ from campus.assessment.data import AssessmentKind, PublicationStatus, Submission
 from campus.assessment.repository import questions as questions_repo
 from campus.assessment.schemas.assignments import (
     AssignmentCreate,
-    GradeIn,
     RubricCriterionIn,
     RubricLevelIn,
     SubmissionIn,
@@ -149,23 +148,25 @@ async def seed_demo(
     quiz_lesson = next((x for x in lessons if x.title == "Functions Quiz"), None)
     work_lesson = next((x for x in lessons if x.type.value == "assignment"), None)
     bank = [await questions.create_question(session, teacher, course_id, q) for q in _questions()]
+    quiz_body = QuizCreate(
+        title=QUIZ_TITLE,
+        description="Every question type, on the first three modules.",
+        question_ids=[q.id for q in bank],
+        passing_score=70,
+        time_limit_seconds=900,
+        attempt_limit=3,
+        shuffle_options=True,
+        reveal_policy="after_submission",
+        lesson_id=quiz_lesson.id if quiz_lesson else None,
+        module_id=quiz_lesson.module_id if quiz_lesson else None,
+        status=PublicationStatus.PUBLISHED,
+    )
     quiz = await quizzes.create_quiz(
         session,
         teacher,
         course_id,
-        QuizCreate(
-            title=QUIZ_TITLE,
-            description="Every question type, on the first three modules.",
-            question_ids=[q.id for q in bank],
-            passing_score=70,
-            time_limit_seconds=900,
-            attempt_limit=3,
-            shuffle_options=True,
-            reveal_policy="after_submission",
-            lesson_id=quiz_lesson.id if quiz_lesson else None,
-            module_id=quiz_lesson.module_id if quiz_lesson else None,
-            status=PublicationStatus.PUBLISHED,
-        ),
+        quiz_body.model_dump(exclude_unset=True, exclude={"question_ids"}),
+        quiz_body.question_ids,
     )
     if quiz_lesson is not None:
         await catalog.set_lesson_assessment(
@@ -203,7 +204,7 @@ async def seed_demo(
             module_id=work_lesson.module_id if work_lesson else None,
             max_submissions=3,
             status=PublicationStatus.PUBLISHED,
-        ),
+        ).model_dump(exclude_unset=True),
         10 * 1024 * 1024,
     )
     if work_lesson is not None:
@@ -225,7 +226,7 @@ async def seed_demo(
             max_marks=100,
             passing_marks=60,
             status=PublicationStatus.PUBLISHED,
-        ),
+        ).model_dump(exclude_unset=True),
         10 * 1024 * 1024,
     )
     await assignments.add_resource(
@@ -247,7 +248,7 @@ async def seed_demo(
             learner,
             work.id,
             AssessmentKind.ASSIGNMENT,
-            SubmissionIn(text_answer="def word_count(text): ..."),
+            SubmissionIn(text_answer="def word_count(text): ...").model_dump(exclude_unset=True),
             5,
         )
         await submissions.hand_in(session, learner, draft.id, 5)
@@ -256,7 +257,10 @@ async def seed_demo(
                 session,
                 staff,
                 draft.id,
-                GradeIn(rubric={"c1": 2, "c2": 1}, feedback="Clean, well documented code."),
+                marks=None,
+                rubric={"c1": 2, "c2": 1},
+                feedback="Clean, well documented code.",
+                letter_grade=None,
             )
     return True
 

@@ -47,9 +47,15 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         principal: CurrentPrincipal,
         limits: AssessmentLimits,
     ) -> AssignmentOut:
-        return await assignments.create(
-            session, principal, course_id, kind, body, limits.upload_max_bytes
+        created = await assignments.create(
+            session,
+            principal,
+            course_id,
+            kind,
+            body.model_dump(exclude_unset=True),
+            limits.upload_max_bytes,
         )
+        return AssignmentOut.of(created)
 
     @router.get(
         f"/courses/{{course_id}}/{segment}",
@@ -63,7 +69,10 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         principal: CurrentPrincipal,
         params: Annotated[PageParams, Depends(page_params)],
     ) -> Page[AssignmentOut]:
-        return await assignments.list_for_course(session, principal, course_id, kind, params)
+        items, total = await assignments.list_for_course(
+            session, principal, course_id, kind, params
+        )
+        return Page[AssignmentOut].build([AssignmentOut.of(a) for a in items], total, params)
 
     @router.get(
         f"/{segment}/{{assignment_id}}",
@@ -74,7 +83,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
     async def get(
         assignment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
     ) -> AssignmentOut:
-        return await assignments.get(session, principal, assignment_id, kind)
+        return AssignmentOut.of(await assignments.get(session, principal, assignment_id, kind))
 
     @router.patch(
         f"/{segment}/{{assignment_id}}",
@@ -89,9 +98,15 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         principal: CurrentPrincipal,
         limits: AssessmentLimits,
     ) -> AssignmentOut:
-        return await assignments.update(
-            session, principal, assignment_id, kind, body, limits.upload_max_bytes
+        updated = await assignments.update(
+            session,
+            principal,
+            assignment_id,
+            kind,
+            body.model_dump(exclude_unset=True),
+            limits.upload_max_bytes,
         )
+        return AssignmentOut.of(updated)
 
     @router.post(
         f"/{segment}/{{assignment_id}}/resources",
@@ -108,7 +123,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         limits: AssessmentLimits,
     ) -> FileOut:
         async with limits.refusals(principal.user_id):
-            return await assignments.add_resource(
+            stored = await assignments.add_resource(
                 session,
                 principal,
                 assignment_id,
@@ -118,6 +133,7 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
                 limits.files,
                 limits.upload_max_bytes,
             )
+            return FileOut.of(stored)
 
     start_summary = (
         "Start the timed exam (enrolled learners)"
@@ -139,9 +155,11 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         limits: AssessmentLimits,
         body: SubmissionIn | None = None,
     ) -> AssignmentSubmissionOut:
-        return await submissions.start(
-            session, principal, assignment_id, kind, body, limits.grace_seconds
+        content = None if body is None else body.model_dump(exclude_unset=True)
+        started = await submissions.start(
+            session, principal, assignment_id, kind, content, limits.grace_seconds
         )
+        return AssignmentSubmissionOut.of(started)
 
     @router.get(
         f"/{segment}/{{assignment_id}}/submissions",
@@ -156,8 +174,11 @@ def _kind_router(kind: AssessmentKind, segment: str, noun: str) -> APIRouter:
         params: Annotated[PageParams, Depends(page_params)],
         limits: AssessmentLimits,
     ) -> Page[AssignmentSubmissionOut]:
-        return await submissions.list_for_assignment(
+        items, total = await submissions.list_for_assignment(
             session, principal, assignment_id, kind, params, limits.grace_seconds
+        )
+        return Page[AssignmentSubmissionOut].build(
+            [AssignmentSubmissionOut.of(s) for s in items], total, params
         )
 
     return router
@@ -180,7 +201,9 @@ async def get_submission(
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
 ) -> AssignmentSubmissionOut:
-    return await submissions.get(session, principal, submission_id, limits.grace_seconds)
+    return AssignmentSubmissionOut.of(
+        await submissions.get(session, principal, submission_id, limits.grace_seconds)
+    )
 
 
 @router.patch(
@@ -196,7 +219,10 @@ async def update_submission(
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
 ) -> AssignmentSubmissionOut:
-    return await submissions.update(session, principal, submission_id, body, limits.grace_seconds)
+    changes = body.model_dump(exclude_unset=True)
+    return AssignmentSubmissionOut.of(
+        await submissions.update(session, principal, submission_id, changes, limits.grace_seconds)
+    )
 
 
 @router.post(
@@ -214,7 +240,7 @@ async def upload_file(
     limits: AssessmentLimits,
 ) -> AssignmentSubmissionOut:
     async with limits.refusals(principal.user_id):
-        return await submissions.upload(
+        submission = await submissions.upload(
             session,
             principal,
             submission_id,
@@ -224,6 +250,7 @@ async def upload_file(
             limits.upload_max_bytes,
             limits.grace_seconds,
         )
+        return AssignmentSubmissionOut.of(submission)
 
 
 @router.post(
@@ -238,7 +265,9 @@ async def hand_in(
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
 ) -> AssignmentSubmissionOut:
-    return await submissions.hand_in(session, principal, submission_id, limits.grace_seconds)
+    return AssignmentSubmissionOut.of(
+        await submissions.hand_in(session, principal, submission_id, limits.grace_seconds)
+    )
 
 
 #: A file is served with the media type of its type (checked from its content at upload).

@@ -47,7 +47,9 @@ async def start_attempt(
     limits: AssessmentLimits,
     lang: Language = None,
 ) -> AttemptOut:
-    return await attempts.start_attempt(session, principal, quiz_id, limits.grace_seconds, lang)
+    return AttemptOut.of(
+        await attempts.start_attempt(session, principal, quiz_id, limits.grace_seconds, lang)
+    )
 
 
 @router.get(
@@ -62,7 +64,8 @@ async def list_attempts(
     principal: CurrentPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[AttemptSummaryOut]:
-    return await attempts.list_attempts(session, principal, quiz_id, params)
+    items, total = await attempts.list_attempts(session, principal, quiz_id, params)
+    return Page[AttemptSummaryOut].build([AttemptSummaryOut.of(a) for a in items], total, params)
 
 
 @router.get(
@@ -78,7 +81,9 @@ async def current_attempt(
     limits: AssessmentLimits,
     lang: Language = None,
 ) -> AttemptOut:
-    return await attempts.current_attempt(session, principal, quiz_id, limits.grace_seconds, lang)
+    return AttemptOut.of(
+        await attempts.current_attempt(session, principal, quiz_id, limits.grace_seconds, lang)
+    )
 
 
 @router.get(
@@ -94,7 +99,9 @@ async def get_attempt(
     limits: AssessmentLimits,
     lang: Language = None,
 ) -> AttemptOut:
-    return await attempts.get_attempt(session, principal, attempt_id, limits.grace_seconds, lang)
+    return AttemptOut.of(
+        await attempts.get_attempt(session, principal, attempt_id, limits.grace_seconds, lang)
+    )
 
 
 @router.put(
@@ -111,8 +118,11 @@ async def save_answer(
     principal: CurrentPrincipal,
     limits: AssessmentLimits,
 ) -> SavedAnswerOut:
-    return await attempts.save_answer(
-        session, principal, attempt_id, question_id, body, limits.grace_seconds
+    response = body.model_dump(exclude_none=True)
+    return SavedAnswerOut.of(
+        await attempts.save_answer(
+            session, principal, attempt_id, question_id, response, limits.grace_seconds
+        )
     )
 
 
@@ -125,7 +135,9 @@ async def save_answer(
 async def submit_attempt(
     attempt_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, limits: AssessmentLimits
 ) -> AttemptOut:
-    return await attempts.submit_attempt(session, principal, attempt_id, limits.grace_seconds)
+    return AttemptOut.of(
+        await attempts.submit_attempt(session, principal, attempt_id, limits.grace_seconds)
+    )
 
 
 @router.get(
@@ -137,4 +149,4 @@ async def submit_attempt(
 async def attempt_analysis(
     attempt_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> QuizAnalysisOut:
-    return await analysis.quiz_analysis(session, principal, attempt_id)
+    return QuizAnalysisOut.of(await analysis.quiz_analysis(session, principal, attempt_id))

@@ -46,7 +46,7 @@ async def grading_queue(
     status: Literal["ungraded", "graded", "revision_required", "all"] = "ungraded",
     late: bool | None = None,
 ) -> Page[QueueItemOut]:
-    return await grading.queue(
+    items, total = await grading.queue(
         session,
         principal,
         params,
@@ -55,6 +55,7 @@ async def grading_queue(
         status=status,
         late=late,
     )
+    return Page[QueueItemOut].build([QueueItemOut.of(i) for i in items], total, params)
 
 
 @router.post(
@@ -66,7 +67,16 @@ async def grading_queue(
 async def grade(
     submission_id: uuid.UUID, body: GradeIn, session: DbSession, principal: CurrentPrincipal
 ) -> AssignmentSubmissionOut:
-    return await grading.grade(session, principal, submission_id, body)
+    graded = await grading.grade(
+        session,
+        principal,
+        submission_id,
+        marks=body.marks,
+        rubric=body.rubric,
+        feedback=body.feedback,
+        letter_grade=body.letter_grade,
+    )
+    return AssignmentSubmissionOut.of(graded)
 
 
 @router.post(
@@ -78,7 +88,9 @@ async def grade(
 async def request_revision(
     submission_id: uuid.UUID, body: RevisionIn, session: DbSession, principal: CurrentPrincipal
 ) -> AssignmentSubmissionOut:
-    return await grading.request_revision(session, principal, submission_id, body)
+    return AssignmentSubmissionOut.of(
+        await grading.request_revision(session, principal, submission_id, body.feedback)
+    )
 
 
 @router.get(
@@ -93,7 +105,8 @@ async def grade_history(
     principal: CurrentPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[GradeHistoryOut]:
-    return await grading.history(session, principal, submission_id, params)
+    items, total = await grading.history(session, principal, submission_id, params)
+    return Page[GradeHistoryOut].build([GradeHistoryOut.of(h) for h in items], total, params)
 
 
 @router.put(
@@ -105,7 +118,18 @@ async def grade_history(
 async def put_analysis(
     submission_id: uuid.UUID, body: AnalysisIn, session: DbSession, principal: CurrentPrincipal
 ) -> AssignmentAnalysisOut:
-    return await grading.put_analysis(session, principal, submission_id, body)
+    written = await grading.put_analysis(
+        session,
+        principal,
+        submission_id,
+        analysis_type=body.analysis_type,
+        overall_score=body.overall_score,
+        strengths=body.strengths,
+        weaknesses=body.weaknesses,
+        suggestions=body.suggestions,
+        detailed_feedback=body.detailed_feedback,
+    )
+    return AssignmentAnalysisOut.of(written)
 
 
 @router.get(
@@ -117,7 +141,7 @@ async def put_analysis(
 async def get_analysis(
     submission_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> AssignmentAnalysisOut:
-    return await grading.get_analysis(session, principal, submission_id)
+    return AssignmentAnalysisOut.of(await grading.get_analysis(session, principal, submission_id))
 
 
 @router.get(
@@ -129,7 +153,7 @@ async def get_analysis(
 async def get_grading_settings(
     course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> CourseGradingOut:
-    return await grading.get_course_grading(session, principal, course_id)
+    return CourseGradingOut.of(await grading.get_course_grading(session, principal, course_id))
 
 
 @router.put(
@@ -141,7 +165,10 @@ async def get_grading_settings(
 async def put_grading_settings(
     course_id: uuid.UUID, body: CourseGradingIn, session: DbSession, principal: CurrentPrincipal
 ) -> CourseGradingOut:
-    return await grading.put_course_grading(session, principal, course_id, body)
+    bands = [(b.letter, b.min_percent) for b in body.bands]
+    return CourseGradingOut.of(
+        await grading.put_course_grading(session, principal, course_id, bands, body.pass_percent)
+    )
 
 
 @book_router.get(
@@ -156,7 +183,7 @@ async def course_gradebook(
     principal: CurrentPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> GradebookOut:
-    return await gradebook.course_gradebook(session, principal, course_id, params)
+    return GradebookOut.of(await gradebook.course_gradebook(session, principal, course_id, params))
 
 
 @book_router.get(
@@ -168,7 +195,7 @@ async def course_gradebook(
 async def my_gradebook(
     course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> GradebookOut:
-    return await gradebook.my_gradebook(session, principal, course_id)
+    return GradebookOut.of(await gradebook.my_gradebook(session, principal, course_id))
 
 
 _CSV: dict[int | str, dict[str, Any]] = {

@@ -39,7 +39,7 @@ Language = Annotated[str, Path(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$", max_
 async def create_question(
     course_id: uuid.UUID, body: QuestionIn, session: DbSession, principal: CurrentPrincipal
 ) -> QuestionOut:
-    return await questions.create_question(session, principal, course_id, body)
+    return QuestionOut.of(await questions.create_question(session, principal, course_id, body))
 
 
 @router.get(
@@ -57,9 +57,10 @@ async def list_questions(
     difficulty: Difficulty | None = None,
     type: QuestionType | None = None,
 ) -> Page[QuestionOut]:
-    return await questions.list_questions(
+    items, total = await questions.list_questions(
         session, principal, course_id, params, topic=topic, difficulty=difficulty, type_=type
     )
+    return Page[QuestionOut].build([QuestionOut.of(q) for q in items], total, params)
 
 
 @router.get(
@@ -71,7 +72,7 @@ async def list_questions(
 async def get_question(
     question_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> QuestionOut:
-    return await questions.get_question(session, principal, question_id)
+    return QuestionOut.of(await questions.get_question(session, principal, question_id))
 
 
 @router.put(
@@ -83,7 +84,7 @@ async def get_question(
 async def replace_question(
     question_id: uuid.UUID, body: QuestionIn, session: DbSession, principal: CurrentPrincipal
 ) -> QuestionOut:
-    return await questions.replace_question(session, principal, question_id, body)
+    return QuestionOut.of(await questions.replace_question(session, principal, question_id, body))
 
 
 @router.delete(
@@ -113,7 +114,17 @@ async def put_translation(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> QuestionOut:
-    return await questions.put_translation(session, principal, question_id, language, body)
+    question = await questions.put_translation(
+        session,
+        principal,
+        question_id,
+        language,
+        text=body.text,
+        explanation=body.explanation,
+        hint=body.hint,
+        options=body.options,
+    )
+    return QuestionOut.of(question)
 
 
 @quiz_router.post(
@@ -126,7 +137,10 @@ async def put_translation(
 async def create_quiz(
     course_id: uuid.UUID, body: QuizCreate, session: DbSession, principal: CurrentPrincipal
 ) -> QuizOut:
-    return await quizzes.create_quiz(session, principal, course_id, body)
+    settings = body.model_dump(exclude_unset=True, exclude={"question_ids"})
+    return QuizOut.of(
+        await quizzes.create_quiz(session, principal, course_id, settings, body.question_ids)
+    )
 
 
 @quiz_router.get(
@@ -141,7 +155,8 @@ async def list_quizzes(
     principal: CurrentPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
 ) -> Page[QuizOut]:
-    return await quizzes.list_quizzes(session, principal, course_id, params)
+    items, total = await quizzes.list_quizzes(session, principal, course_id, params)
+    return Page[QuizOut].build([QuizOut.of(q) for q in items], total, params)
 
 
 @quiz_router.get(
@@ -151,7 +166,7 @@ async def list_quizzes(
     responses=READ_ERRORS,
 )
 async def get_quiz(quiz_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal) -> QuizOut:
-    return await quizzes.get_quiz(session, principal, quiz_id)
+    return QuizOut.of(await quizzes.get_quiz(session, principal, quiz_id))
 
 
 @quiz_router.patch(
@@ -163,7 +178,8 @@ async def get_quiz(quiz_id: uuid.UUID, session: DbSession, principal: CurrentPri
 async def update_quiz(
     quiz_id: uuid.UUID, body: QuizUpdate, session: DbSession, principal: CurrentPrincipal
 ) -> QuizOut:
-    return await quizzes.update_quiz(session, principal, quiz_id, body)
+    changes = body.model_dump(exclude_unset=True)
+    return QuizOut.of(await quizzes.update_quiz(session, principal, quiz_id, changes))
 
 
 @quiz_router.put(
@@ -175,7 +191,7 @@ async def update_quiz(
 async def set_questions(
     quiz_id: uuid.UUID, body: QuizQuestionsIn, session: DbSession, principal: CurrentPrincipal
 ) -> QuizOut:
-    return await quizzes.set_questions(session, principal, quiz_id, body)
+    return QuizOut.of(await quizzes.set_questions(session, principal, quiz_id, body.question_ids))
 
 
 @quiz_router.get(
@@ -187,4 +203,4 @@ async def set_questions(
 async def quiz_statistics(
     quiz_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> QuizStatisticsOut:
-    return await quizzes.quiz_statistics(session, principal, quiz_id)
+    return QuizStatisticsOut.of(await quizzes.quiz_statistics(session, principal, quiz_id))

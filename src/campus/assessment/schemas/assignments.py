@@ -27,6 +27,7 @@ from campus.assessment.schemas.fields import (
     Title,
     WebUrl,
 )
+from campus.assessment.service import records
 from campus.kernel.schemas import ApiModel, InputModel, Instant
 
 
@@ -80,6 +81,11 @@ class AssignmentUpdate(AssignmentFields):
     title: Title | None = None
 
 
+def download_url(file_id: uuid.UUID) -> str:
+    """Where a file is downloaded (``GET /assessment-files/{file_id}``)."""
+    return f"/api/v1/assessment-files/{file_id}"
+
+
 class FileOut(ApiModel):
     id: uuid.UUID
     name: str
@@ -89,11 +95,27 @@ class FileOut(ApiModel):
     created_at: datetime
     download_url: str
 
+    @classmethod
+    def of(cls, file: records.FileRecord) -> FileOut:
+        return cls(
+            id=file.id,
+            name=file.name,
+            content_type=file.content_type,
+            size_bytes=file.size_bytes,
+            sha256=file.sha256,
+            created_at=file.created_at,
+            download_url=download_url(file.id),
+        )
+
 
 class RubricLevelOut(ApiModel):
     label: str
     points: int
     description: str | None = None
+
+    @classmethod
+    def of(cls, level: records.RubricLevel) -> RubricLevelOut:
+        return cls(label=level.label, points=level.points, description=level.description)
 
 
 class RubricCriterionOut(ApiModel):
@@ -101,6 +123,15 @@ class RubricCriterionOut(ApiModel):
     title: str
     description: str | None = None
     levels: list[RubricLevelOut]
+
+    @classmethod
+    def of(cls, criterion: records.RubricCriterion) -> RubricCriterionOut:
+        return cls(
+            id=criterion.id,
+            title=criterion.title,
+            description=criterion.description,
+            levels=[RubricLevelOut.of(level) for level in criterion.levels],
+        )
 
 
 class AssignmentOut(ApiModel):
@@ -129,6 +160,35 @@ class AssignmentOut(ApiModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, assignment: records.AssignmentRecord) -> AssignmentOut:
+        return cls(
+            id=assignment.id,
+            kind=assignment.kind,
+            course_id=assignment.course_id,
+            module_id=assignment.module_id,
+            lesson_id=assignment.lesson_id,
+            title=assignment.title,
+            instructions=assignment.instructions,
+            status=assignment.status,
+            due_at=assignment.due_at,
+            max_marks=assignment.max_marks,
+            passing_marks=assignment.passing_marks,
+            late_policy=assignment.late_policy,
+            late_penalty_percent_per_day=assignment.late_penalty_percent_per_day,
+            submission_types=list(assignment.submission_types),
+            allowed_file_types=list(assignment.allowed_file_types),
+            max_file_bytes=assignment.max_file_bytes,
+            max_files=assignment.max_files,
+            max_submissions=assignment.max_submissions,
+            duration_minutes=assignment.duration_minutes,
+            rubric=[RubricCriterionOut.of(c) for c in assignment.rubric],
+            weight=assignment.weight,
+            resources=[FileOut.of(f) for f in assignment.resources],
+            created_at=assignment.created_at,
+            updated_at=assignment.updated_at,
+        )
+
 
 class SubmissionIn(InputModel):
     text_answer: str | None = Field(default=None, max_length=100_000)
@@ -146,6 +206,21 @@ class GradeOut(ApiModel):
     rubric_scores: dict[str, Any]
     graded_by: uuid.UUID | None
     graded_at: datetime | None
+
+    @classmethod
+    def of(cls, grade: records.GradeRecord) -> GradeOut:
+        return cls(
+            marks=grade.marks,
+            penalty_percent=grade.penalty_percent,
+            final_marks=grade.final_marks,
+            score_percent=grade.score_percent,
+            letter_grade=grade.letter_grade,
+            passed=grade.passed,
+            feedback=grade.feedback,
+            rubric_scores=dict(grade.rubric_scores),
+            graded_by=grade.graded_by,
+            graded_at=grade.graded_at,
+        )
 
 
 class AssignmentSubmissionOut(ApiModel):
@@ -166,7 +241,30 @@ class AssignmentSubmissionOut(ApiModel):
     is_late: bool
     days_late: int
     files: list[FileOut]
+    #: Staff always; the learner once graded or sent back for revision.
     grade: GradeOut | None = None
+
+    @classmethod
+    def of(cls, submission: records.SubmissionRecord) -> AssignmentSubmissionOut:
+        return cls(
+            id=submission.id,
+            assignment_id=submission.assignment_id,
+            kind=submission.kind,
+            course_id=submission.course_id,
+            user_id=submission.user_id,
+            attempt_number=submission.attempt_number,
+            status=submission.status,
+            text_answer=submission.text_answer,
+            link_url=submission.link_url,
+            started_at=submission.started_at,
+            deadline_at=submission.deadline_at,
+            submitted_at=submission.submitted_at,
+            auto_submitted=submission.auto_submitted,
+            is_late=submission.is_late,
+            days_late=submission.days_late,
+            files=[FileOut.of(f) for f in submission.files],
+            grade=None if submission.grade is None else GradeOut.of(submission.grade),
+        )
 
 
 class QueueItemOut(ApiModel):
@@ -182,6 +280,23 @@ class QueueItemOut(ApiModel):
     submitted_at: datetime | None
     is_late: bool
     file_count: int
+
+    @classmethod
+    def of(cls, item: records.QueueItem) -> QueueItemOut:
+        return cls(
+            submission_id=item.submission_id,
+            assignment_id=item.assignment_id,
+            assignment_title=item.assignment_title,
+            kind=item.kind,
+            course_id=item.course_id,
+            user_id=item.user_id,
+            learner_name=item.learner_name,
+            attempt_number=item.attempt_number,
+            status=item.status,
+            submitted_at=item.submitted_at,
+            is_late=item.is_late,
+            file_count=item.file_count,
+        )
 
 
 class GradeIn(InputModel):
@@ -210,6 +325,21 @@ class GradeHistoryOut(ApiModel):
     actor_id: uuid.UUID
     created_at: datetime
 
+    @classmethod
+    def of(cls, entry: records.GradeHistoryEntry) -> GradeHistoryOut:
+        return cls(
+            id=entry.id,
+            action=entry.action,
+            status=entry.status,
+            marks=entry.marks,
+            final_marks=entry.final_marks,
+            letter_grade=entry.letter_grade,
+            feedback=entry.feedback,
+            rubric_scores=dict(entry.rubric_scores),
+            actor_id=entry.actor_id,
+            created_at=entry.created_at,
+        )
+
 
 class GradeBandIn(InputModel):
     letter: str = Field(min_length=1, max_length=8)
@@ -225,11 +355,23 @@ class GradeBandOut(ApiModel):
     letter: str
     min_percent: Decimal
 
+    @classmethod
+    def of(cls, band: records.GradeBand) -> GradeBandOut:
+        return cls(letter=band.letter, min_percent=band.min_percent)
+
 
 class CourseGradingOut(ApiModel):
     course_id: uuid.UUID
     bands: list[GradeBandOut]
     pass_percent: int
+
+    @classmethod
+    def of(cls, scale: records.GradeScale) -> CourseGradingOut:
+        return cls(
+            course_id=scale.course_id,
+            bands=[GradeBandOut.of(b) for b in scale.bands],
+            pass_percent=scale.pass_percent,
+        )
 
 
 class AnalysisIn(InputModel):
@@ -253,6 +395,21 @@ class AssignmentAnalysisOut(ApiModel):
     analyzed_by: uuid.UUID | None
     updated_at: datetime
 
+    @classmethod
+    def of(cls, analysis: records.AssignmentAnalysis) -> AssignmentAnalysisOut:
+        return cls(
+            submission_id=analysis.submission_id,
+            analysis_type=analysis.analysis_type,
+            overall_score=analysis.overall_score,
+            strengths=list(analysis.strengths),
+            weaknesses=list(analysis.weaknesses),
+            suggestions=list(analysis.suggestions),
+            detailed_feedback=analysis.detailed_feedback,
+            ai_model=analysis.ai_model,
+            analyzed_by=analysis.analyzed_by,
+            updated_at=analysis.updated_at,
+        )
+
 
 class GradebookColumn(ApiModel):
     id: uuid.UUID
@@ -260,6 +417,16 @@ class GradebookColumn(ApiModel):
     title: str
     weight: int
     score_policy: str | None
+
+    @classmethod
+    def of(cls, column: records.Column) -> GradebookColumn:
+        return cls(
+            id=column.id,
+            kind=column.kind,
+            title=column.title,
+            weight=column.weight,
+            score_policy=column.score_policy,
+        )
 
 
 class GradebookRow(ApiModel):
@@ -270,6 +437,17 @@ class GradebookRow(ApiModel):
     course_percent: Decimal
     letter_grade: str | None
     passed: bool
+
+    @classmethod
+    def of(cls, grades: records.LearnerGrades) -> GradebookRow:
+        return cls(
+            user_id=grades.user_id,
+            name=grades.name,
+            scores=dict(grades.scores),
+            course_percent=grades.course_percent,
+            letter_grade=grades.letter_grade,
+            passed=grades.passed,
+        )
 
 
 class GradebookOut(ApiModel):
@@ -282,3 +460,19 @@ class GradebookOut(ApiModel):
     limit: int
     has_next: bool
     has_prev: bool
+
+    @classmethod
+    def of(cls, book: records.Gradebook) -> GradebookOut:
+        """With the pagination envelope's fields, as ``Page`` computes them."""
+        page = book.page
+        return cls(
+            course_id=book.course_id,
+            columns=[GradebookColumn.of(c) for c in book.columns],
+            pass_percent=book.pass_percent,
+            items=[GradebookRow.of(r) for r in book.rows],
+            total=book.total,
+            page=page.page,
+            limit=page.limit,
+            has_next=page.offset + len(book.rows) < book.total,
+            has_prev=page.page > 1,
+        )

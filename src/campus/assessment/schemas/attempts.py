@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import Field
 
 from campus.assessment.data import AttemptStatus, QuestionType
+from campus.assessment.service import records
 from campus.kernel.schemas import ApiModel, CanonicalDecimal, InputModel
 
 
@@ -31,6 +32,14 @@ class ChoiceOut(ApiModel):
     id: str
     text: str
 
+    @classmethod
+    def of(cls, choice: records.Choice) -> ChoiceOut:
+        return cls(id=choice.id, text=choice.text)
+
+    @classmethod
+    def all_of(cls, choices: tuple[records.Choice, ...] | None) -> list[ChoiceOut] | None:
+        return None if choices is None else [cls(id=c.id, text=c.text) for c in choices]
+
 
 class AttemptQuestionOut(ApiModel):
     """A question as a learner sees it: no key, no explanation, no feedback."""
@@ -49,18 +58,48 @@ class AttemptQuestionOut(ApiModel):
     items: list[ChoiceOut] | None = None
     blank_count: int | None = None
 
+    @classmethod
+    def of(cls, question: records.LearnerQuestion) -> AttemptQuestionOut:
+        return cls(
+            id=question.id,
+            position=question.position,
+            type=question.type,
+            text=question.text,
+            hint=question.hint,
+            points=question.points,
+            image_url=question.image_url,
+            video_url=question.video_url,
+            options=ChoiceOut.all_of(question.options),
+            left=ChoiceOut.all_of(question.left),
+            right=ChoiceOut.all_of(question.right),
+            items=ChoiceOut.all_of(question.items),
+            blank_count=question.blank_count,
+        )
+
 
 class SavedAnswerOut(ApiModel):
     question_id: uuid.UUID
     response: dict[str, Any]
     saved_at: datetime
 
+    @classmethod
+    def of(cls, answer: records.SavedAnswer) -> SavedAnswerOut:
+        return cls(
+            question_id=answer.question_id, response=dict(answer.response), saved_at=answer.saved_at
+        )
+
 
 class OptionFeedbackOut(ApiModel):
     option_id: uuid.UUID
     feedback: str
 
+    @classmethod
+    def of(cls, feedback: records.OptionFeedback) -> OptionFeedbackOut:
+        return cls(option_id=feedback.option_id, feedback=feedback.feedback)
 
+
+# A question's outcome with its key: built from a ``RevealedQuestion`` only (staff, or the
+# learner past the reveal point). No docstring: it would become the schema's description.
 class QuestionResultOut(ApiModel):
     question_id: uuid.UUID
     is_correct: bool
@@ -69,6 +108,18 @@ class QuestionResultOut(ApiModel):
     correct_answer: dict[str, Any]
     explanation: str | None
     option_feedback: list[OptionFeedbackOut]
+
+    @classmethod
+    def of(cls, outcome: records.RevealedQuestion) -> QuestionResultOut:
+        return cls(
+            question_id=outcome.question_id,
+            is_correct=outcome.is_correct,
+            fraction=outcome.fraction,
+            points_awarded=outcome.points_awarded,
+            correct_answer=dict(outcome.correct_answer),
+            explanation=outcome.explanation,
+            option_feedback=[OptionFeedbackOut.of(f) for f in outcome.option_feedback],
+        )
 
 
 class AttemptResultOut(ApiModel):
@@ -81,6 +132,20 @@ class AttemptResultOut(ApiModel):
     #: When a corrected question last changed this result (``None``: graded once, at submission).
     regraded_at: datetime | None = None
     questions: list[QuestionResultOut] | None = None
+
+    @classmethod
+    def of(cls, result: records.AttemptResult) -> AttemptResultOut:
+        return cls(
+            score_percent=result.score_percent,
+            score_points=result.score_points,
+            max_points=result.max_points,
+            passed=result.passed,
+            revealed=result.revealed,
+            regraded_at=result.regraded_at,
+            questions=None
+            if result.questions is None
+            else [QuestionResultOut.of(q) for q in result.questions],
+        )
 
 
 class AttemptOut(ApiModel):
@@ -98,6 +163,24 @@ class AttemptOut(ApiModel):
     answers: list[SavedAnswerOut]
     result: AttemptResultOut | None = None
 
+    @classmethod
+    def of(cls, attempt: records.AttemptRecord) -> AttemptOut:
+        return cls(
+            id=attempt.id,
+            quiz_id=attempt.quiz_id,
+            user_id=attempt.user_id,
+            attempt_number=attempt.attempt_number,
+            status=attempt.status,
+            started_at=attempt.started_at,
+            deadline_at=attempt.deadline_at,
+            submitted_at=attempt.submitted_at,
+            auto_submitted=attempt.auto_submitted,
+            time_taken_seconds=attempt.time_taken_seconds,
+            questions=[AttemptQuestionOut.of(q) for q in attempt.questions],
+            answers=[SavedAnswerOut.of(a) for a in attempt.answers],
+            result=None if attempt.result is None else AttemptResultOut.of(attempt.result),
+        )
+
 
 class AttemptSummaryOut(ApiModel):
     id: uuid.UUID
@@ -111,11 +194,30 @@ class AttemptSummaryOut(ApiModel):
     passed: bool | None
     regraded_at: datetime | None = None
 
+    @classmethod
+    def of(cls, summary: records.AttemptSummary) -> AttemptSummaryOut:
+        return cls(
+            id=summary.id,
+            quiz_id=summary.quiz_id,
+            user_id=summary.user_id,
+            attempt_number=summary.attempt_number,
+            status=summary.status,
+            started_at=summary.started_at,
+            submitted_at=summary.submitted_at,
+            score_percent=summary.score_percent,
+            passed=summary.passed,
+            regraded_at=summary.regraded_at,
+        )
+
 
 class TopicLessonOut(ApiModel):
     topic: str
     lesson_id: uuid.UUID
     lesson_title: str
+
+    @classmethod
+    def of(cls, lesson: records.TopicLesson) -> TopicLessonOut:
+        return cls(topic=lesson.topic, lesson_id=lesson.lesson_id, lesson_title=lesson.lesson_title)
 
 
 class QuizAnalysisOut(ApiModel):
@@ -130,3 +232,15 @@ class QuizAnalysisOut(ApiModel):
     recommendations: list[TopicLessonOut]
     avg_time_per_question_seconds: int | None
     time_management: str | None
+
+    @classmethod
+    def of(cls, analysis: records.QuizAnalysis) -> QuizAnalysisOut:
+        return cls(
+            attempt_id=analysis.attempt_id,
+            performance_breakdown=dict(analysis.performance_breakdown),
+            strong_topics=list(analysis.strong_topics),
+            weak_topics=list(analysis.weak_topics),
+            recommendations=[TopicLessonOut.of(x) for x in analysis.recommendations],
+            avg_time_per_question_seconds=analysis.avg_time_per_question_seconds,
+            time_management=analysis.time_management,
+        )

@@ -17,6 +17,7 @@ from campus.assessment.data import (
     ScorePolicy,
 )
 from campus.assessment.schemas.fields import LongText, ShortText, Title, Tolerance, Topic, WebUrl
+from campus.assessment.service import records
 from campus.kernel.schemas import ApiModel, CanonicalDecimal, InputModel, Instant
 
 AnswerText = Field(min_length=1, max_length=200)
@@ -94,6 +95,16 @@ class OptionOut(ApiModel):
     is_correct: bool
     feedback: str | None
 
+    @classmethod
+    def of(cls, option: records.StaffOption) -> OptionOut:
+        return cls(
+            id=option.id,
+            position=option.position,
+            text=option.text,
+            is_correct=option.is_correct,
+            feedback=option.feedback,
+        )
+
 
 class QuestionOut(ApiModel):
     """A question with its answer key (course staff only)."""
@@ -115,6 +126,28 @@ class QuestionOut(ApiModel):
     translations: list[str]
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def of(cls, question: records.StaffQuestion) -> QuestionOut:
+        return cls(
+            id=question.id,
+            course_id=question.course_id,
+            type=question.type,
+            text=question.text,
+            explanation=question.explanation,
+            hint=question.hint,
+            points=question.points,
+            difficulty=question.difficulty,
+            topics=list(question.topics),
+            image_url=question.image_url,
+            video_url=question.video_url,
+            options=[OptionOut.of(o) for o in question.options],
+            prompt=dict(question.prompt),
+            answer_key=dict(question.answer_key),
+            translations=list(question.translations),
+            created_at=question.created_at,
+            updated_at=question.updated_at,
+        )
 
 
 class QuizFields(InputModel):
@@ -181,12 +214,48 @@ class QuizOut(ApiModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, quiz: records.QuizRecord) -> QuizOut:
+        return cls(
+            id=quiz.id,
+            course_id=quiz.course_id,
+            module_id=quiz.module_id,
+            lesson_id=quiz.lesson_id,
+            title=quiz.title,
+            description=quiz.description,
+            status=quiz.status,
+            passing_score=quiz.passing_score,
+            time_limit_seconds=quiz.time_limit_seconds,
+            attempt_limit=quiz.attempt_limit,
+            shuffle_questions=quiz.shuffle_questions,
+            shuffle_options=quiz.shuffle_options,
+            draw_count=quiz.draw_count,
+            negative_marking_percent=quiz.negative_marking_percent,
+            available_from=quiz.available_from,
+            available_until=quiz.available_until,
+            due_at=quiz.due_at,
+            reveal_policy=quiz.reveal_policy,
+            score_policy=quiz.score_policy,
+            weight=quiz.weight,
+            question_count=quiz.question_count,
+            question_ids=None if quiz.question_ids is None else list(quiz.question_ids),
+            attempts_used=quiz.attempts_used,
+            created_at=quiz.created_at,
+            updated_at=quiz.updated_at,
+        )
+
 
 class OptionStat(ApiModel):
     option_id: uuid.UUID | None
     label: str
     count: int
     share: Decimal
+
+    @classmethod
+    def of(cls, tally: records.OptionTally) -> OptionStat:
+        return cls(
+            option_id=tally.option_id, label=tally.label, count=tally.count, share=tally.share
+        )
 
 
 class QuestionStat(ApiModel):
@@ -202,6 +271,19 @@ class QuestionStat(ApiModel):
     point_biserial: Decimal | None
     options: list[OptionStat]
 
+    @classmethod
+    def of(cls, item: records.ItemStatistics) -> QuestionStat:
+        return cls(
+            question_id=item.question_id,
+            text=item.text,
+            type=item.type,
+            responses=item.responses,
+            difficulty_index=item.difficulty_index,
+            discrimination=item.discrimination,
+            point_biserial=item.point_biserial,
+            options=[OptionStat.of(o) for o in item.options],
+        )
+
 
 class QuizStatisticsOut(ApiModel):
     quiz_id: uuid.UUID
@@ -209,3 +291,13 @@ class QuizStatisticsOut(ApiModel):
     average_percent: Decimal | None
     pass_rate: Decimal | None
     questions: list[QuestionStat]
+
+    @classmethod
+    def of(cls, statistics: records.QuizStatistics) -> QuizStatisticsOut:
+        return cls(
+            quiz_id=statistics.quiz_id,
+            submitted_attempts=statistics.submitted_attempts,
+            average_percent=statistics.average_percent,
+            pass_rate=statistics.pass_rate,
+            questions=[QuestionStat.of(q) for q in statistics.questions],
+        )

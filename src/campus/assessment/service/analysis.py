@@ -21,8 +21,8 @@ from campus.assessment.data import AnalysisType, AttemptStatus, RevealPolicy
 from campus.assessment.exceptions import AnalysisNotAvailable, AttemptNotSubmitted
 from campus.assessment.repository import attempts as repo
 from campus.assessment.repository import questions as questions_repo
-from campus.assessment.schemas.attempts import QuizAnalysisOut, TopicLessonOut
 from campus.assessment.service import attempts as attempts_service
+from campus.assessment.service.records import QuizAnalysis, TopicLesson
 from campus.catalog import api as catalog
 from campus.kernel.auth import Principal
 
@@ -52,7 +52,7 @@ class Analyzer(Protocol):
 
 async def quiz_analysis(
     session: AsyncSession, principal: Principal, attempt_id: uuid.UUID
-) -> QuizAnalysisOut:
+) -> QuizAnalysis:
     attempt, staff = await attempts_service._visible_attempt(session, principal, attempt_id)
     if attempt.status != AttemptStatus.SUBMITTED.value:
         raise AttemptNotSubmitted()
@@ -97,12 +97,12 @@ async def quiz_analysis(
                 if used < 0.3
                 else "Good"
             )
-    return QuizAnalysisOut(
+    return QuizAnalysis(
         attempt_id=attempt.id,
         performance_breakdown=breakdown,
-        strong_topics=strong,
-        weak_topics=weak,
-        recommendations=recommendations,
+        strong_topics=tuple(strong),
+        weak_topics=tuple(weak),
+        recommendations=tuple(recommendations),
         avg_time_per_question_seconds=per_question,
         time_management=management,
     )
@@ -110,7 +110,7 @@ async def quiz_analysis(
 
 async def _lessons_for(
     session: AsyncSession, course_id: uuid.UUID, topics: Sequence[str]
-) -> list[TopicLessonOut]:
+) -> list[TopicLesson]:
     """Lessons of the course's current version whose title mentions a weak topic."""
     if not topics:
         return []
@@ -120,12 +120,12 @@ async def _lessons_for(
     structure = await catalog.get_version_structure(session, version_id)
     if structure is None:
         return []
-    out: list[TopicLessonOut] = []
+    out: list[TopicLesson] = []
     for topic in topics:
         wanted = topic.casefold()
         found = [x for x in structure.lessons if wanted in x.title.casefold()]
         out += [
-            TopicLessonOut(topic=topic, lesson_id=x.id, lesson_title=x.title)
+            TopicLesson(topic=topic, lesson_id=x.id, lesson_title=x.title)
             for x in found[:MAX_LESSONS_PER_TOPIC]
         ]
     return out

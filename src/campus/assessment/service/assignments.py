@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic.alias_generators import to_camel
@@ -18,21 +18,19 @@ from campus.assessment.data import (
 from campus.assessment.exceptions import AssignmentNotFound
 from campus.assessment.models import Assignment, StoredFile
 from campus.assessment.repository import assignments as repo
-from campus.assessment.schemas.assignments import (
-    AssignmentCreate,
-    AssignmentOut,
-    AssignmentUpdate,
-    FileOut,
-    RubricCriterionOut,
-    RubricLevelOut,
-)
 from campus.assessment.service import access, storage
+from campus.assessment.service.records import (
+    AssignmentRecord,
+    FileRecord,
+    RubricCriterion,
+    RubricLevel,
+)
 from campus.catalog import api as catalog
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.ids import new_id
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 from campus.kernel.storage import LocalFileStorage
 
 _DEFAULTS: dict[str, Any] = {
@@ -62,24 +60,19 @@ _NOT_NULL = (
 )
 
 
-def download_url(file: StoredFile) -> str:
-    return f"/api/v1/assessment-files/{file.id}"
-
-
-def file_out(file: StoredFile) -> FileOut:
-    return FileOut(
+def file_record(file: StoredFile) -> FileRecord:
+    return FileRecord(
         id=file.id,
         name=file.name,
         content_type=file.content_type,
         size_bytes=file.size_bytes,
         sha256=file.sha256,
         created_at=file.created_at,
-        download_url=download_url(file),
     )
 
 
-def assignment_out(assignment: Assignment, resources: Sequence[StoredFile]) -> AssignmentOut:
-    return AssignmentOut(
+def assignment_record(assignment: Assignment, resources: Sequence[StoredFile]) -> AssignmentRecord:
+    return AssignmentRecord(
         id=assignment.id,
         kind=AssessmentKind(assignment.kind),
         course_id=assignment.course_id,
@@ -93,29 +86,36 @@ def assignment_out(assignment: Assignment, resources: Sequence[StoredFile]) -> A
         passing_marks=assignment.passing_marks,
         late_policy=LatePolicy(assignment.late_policy),
         late_penalty_percent_per_day=assignment.late_penalty_percent_per_day,
-        submission_types=[SubmissionType(t) for t in assignment.submission_types],
-        allowed_file_types=list(assignment.allowed_file_types),
+        submission_types=tuple(SubmissionType(t) for t in assignment.submission_types),
+        allowed_file_types=tuple(assignment.allowed_file_types),
         max_file_bytes=assignment.max_file_bytes,
         max_files=assignment.max_files,
         max_submissions=assignment.max_submissions,
         duration_minutes=assignment.duration_minutes,
-        rubric=[
-            RubricCriterionOut(
+        rubric=tuple(
+            RubricCriterion(
                 id=c["id"],
                 title=c["title"],
                 description=c.get("description"),
-                levels=[RubricLevelOut(**level) for level in c["levels"]],
+                levels=tuple(
+                    RubricLevel(
+                        label=level["label"],
+                        points=level["points"],
+                        description=level.get("description"),
+                    )
+                    for level in c["levels"]
+                ),
             )
             for c in assignment.rubric or []
-        ],
+        ),
         weight=assignment.weight,
-        resources=[file_out(f) for f in resources],
+        resources=tuple(file_record(f) for f in resources),
         created_at=assignment.created_at,
         updated_at=assignment.updated_at,
     )
 
 
-def _plain(values: dict[str, Any]) -> dict[str, Any]:
+def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in values.items():
         if key == "rubric" and value is not None:
@@ -150,15 +150,17 @@ async def create(
     principal: Principal,
     course_id: uuid.UUID,
     kind: AssessmentKind,
-    body: AssignmentCreate,
+    settings: Mapping[str, Any],
     upload_max: int,
-) -> AssignmentOut:
+) -> AssignmentRecord:
+    """``settings``: the settings that were given, by field name (the rest take their
+    defaults); the rubric as criteria with ``title``, ``description`` and ``levels``."""
     await access.course(session, course_id)
     await access.require_staff(session, principal, course_id)
     values = {
         **_DEFAULTS,
         "max_file_bytes": min(10 * 1024 * 1024, upload_max),
-        **_plain(body.model_dump(exclude_unset=True)),
+        **_plain(settings),
     }
     if kind is AssessmentKind.EXAM:
         values.setdefault("submission_types", [SubmissionType.FILE.value])
@@ -171,7 +173,7 @@ async def create(
     await repo.add(session, assignment)
     if assignment.lesson_id is not None:
         await _link_lesson(session, assignment)
-    return assignment_out(assignment, [])
+    return assignment_record(assignment, [])
 
 
 async def _link_lesson(session: AsyncSession, assignment: Assignment) -> None:
@@ -197,11 +199,12 @@ async def update(
     principal: Principal,
     assignment_id: uuid.UUID,
     kind: AssessmentKind,
-    body: AssignmentUpdate,
+    changes: Mapping[str, Any],
     upload_max: int,
-) -> AssignmentOut:
+) -> AssignmentRecord:
+    """``changes``: the settings that were given, by field name (``None`` clears one)."""
     assignment = await _staff_assignment(session, principal, assignment_id, kind)
-    changes = _plain(body.model_dump(exclude_unset=True))
+    changes = _plain(changes)
     for key in _NOT_NULL:
         if key in changes and changes[key] is None:
             raise field_error(to_camel(key), "This setting cannot be empty.")
@@ -219,7 +222,7 @@ async def update(
     if changes.get("lesson_id"):
         await _link_lesson(session, assignment)
     resources = await repo.files_of(session, [assignment.id])
-    return assignment_out(assignment, resources[assignment.id])
+    return assignment_record(assignment, resources[assignment.id])
 
 
 async def visible(
@@ -240,10 +243,10 @@ async def visible(
 
 async def get(
     session: AsyncSession, principal: Principal, assignment_id: uuid.UUID, kind: AssessmentKind
-) -> AssignmentOut:
+) -> AssignmentRecord:
     assignment, _ = await visible(session, principal, assignment_id, kind)
     resources = await repo.files_of(session, [assignment.id])
-    return assignment_out(assignment, resources[assignment.id])
+    return assignment_record(assignment, resources[assignment.id])
 
 
 async def list_for_course(
@@ -252,7 +255,7 @@ async def list_for_course(
     course_id: uuid.UUID,
     kind: AssessmentKind,
     params: PageParams,
-) -> Page[AssignmentOut]:
+) -> tuple[list[AssignmentRecord], int]:
     await access.course(session, course_id)
     staff = await access.staff_or_enrolled(session, principal, course_id)
     rows, total = await repo.assignment_page(
@@ -264,8 +267,7 @@ async def list_for_course(
         limit=params.limit,
     )
     resources = await repo.files_of(session, [a.id for a in rows])
-    items = [assignment_out(a, resources[a.id]) for a in rows]
-    return Page[AssignmentOut].build(items, total, params)
+    return [assignment_record(a, resources[a.id]) for a in rows], total
 
 
 async def add_resource(
@@ -277,7 +279,7 @@ async def add_resource(
     client_name: str | None,
     files: LocalFileStorage,
     upload_max: int,
-) -> FileOut:
+) -> FileRecord:
     assignment = await _staff_assignment(session, principal, assignment_id, kind)
     name = storage.safe_name(client_name)
     stored = await storage.store(
@@ -300,4 +302,4 @@ async def add_resource(
         sha256=stored.sha256,
     )
     await repo.add(session, record)
-    return file_out(record)
+    return file_record(record)

@@ -48,19 +48,18 @@ from campus.assessment.models import (
 )
 from campus.assessment.repository import attempts as repo
 from campus.assessment.repository import questions as questions_repo
-from campus.assessment.schemas.attempts import (
-    AnswerIn,
-    AttemptOut,
-    AttemptQuestionOut,
-    AttemptResultOut,
-    AttemptSummaryOut,
-    ChoiceOut,
-    OptionFeedbackOut,
-    QuestionResultOut,
-    SavedAnswerOut,
-)
 from campus.assessment.service import access, deadlines, sheets
 from campus.assessment.service.questions import keyed
+from campus.assessment.service.records import (
+    AttemptRecord,
+    AttemptResult,
+    AttemptSummary,
+    Choice,
+    LearnerQuestion,
+    OptionFeedback,
+    RevealedQuestion,
+    SavedAnswer,
+)
 from campus.assessment.service.scoring import check_response, correct_response, grade_sheet
 from campus.assessment.service.sheets import Sheet
 from campus.kernel.auth import Principal
@@ -68,7 +67,7 @@ from campus.kernel.clock import utcnow
 from campus.kernel.events import publish
 from campus.kernel.ids import new_id
 from campus.kernel.outbox import enqueue_job
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 
 _random = secrets.SystemRandom()
 
@@ -119,7 +118,7 @@ def _question_view(
     layout: Mapping[str, Any],
     position: int,
     translation: QuestionTranslation | None = None,
-) -> AttemptQuestionOut:
+) -> LearnerQuestion:
     t = QuestionType(question.type)
     entry = layout.get(str(question.id), {})
     view: dict[str, Any] = {}
@@ -127,17 +126,17 @@ def _question_view(
     if t in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
         by_id = {str(o.id): texts.get(str(o.id), o.text) for o in options}
         order = [x for x in entry.get("options", list(by_id)) if x in by_id]
-        view["options"] = [ChoiceOut(id=x, text=by_id[x]) for x in order]
+        view["options"] = tuple(Choice(x, by_id[x]) for x in order)
     elif t is QuestionType.ORDERING:
         by_id = {x["id"]: x["text"] for x in question.prompt.get("items", [])}
-        view["items"] = [ChoiceOut(id=x, text=by_id[x]) for x in entry.get("items", list(by_id))]
+        view["items"] = tuple(Choice(x, by_id[x]) for x in entry.get("items", list(by_id)))
     elif t is QuestionType.MATCHING:
         right = {x["id"]: x["text"] for x in question.prompt.get("right", [])}
-        view["left"] = [ChoiceOut(id=x["id"], text=x["text"]) for x in question.prompt["left"]]
-        view["right"] = [ChoiceOut(id=x, text=right[x]) for x in entry.get("right", list(right))]
+        view["left"] = tuple(Choice(x["id"], x["text"]) for x in question.prompt["left"])
+        view["right"] = tuple(Choice(x, right[x]) for x in entry.get("right", list(right)))
     elif t is QuestionType.FILL_BLANKS:
         view["blank_count"] = int(question.prompt.get("blankCount", 0))
-    return AttemptQuestionOut(
+    return LearnerQuestion(
         id=question.id,
         position=position,
         type=t,
@@ -156,10 +155,10 @@ class _View:
     id, ready to be arranged in one learner's layout."""
 
     fields: dict[str, Any]
-    options: dict[str, ChoiceOut]
-    items: dict[str, ChoiceOut]
-    right: dict[str, ChoiceOut]
-    left: list[ChoiceOut] | None
+    options: dict[str, Choice]
+    items: dict[str, Choice]
+    right: dict[str, Choice]
+    left: tuple[Choice, ...] | None
 
 
 def _view_of(question: Question, options: Sequence[QuestionOption]) -> _View:
@@ -178,41 +177,35 @@ def _view_of(question: Question, options: Sequence[QuestionOption]) -> _View:
             if t is QuestionType.FILL_BLANKS
             else None,
         },
-        options={str(o.id): ChoiceOut.model_construct(id=str(o.id), text=o.text) for o in options},
-        items={
-            x["id"]: ChoiceOut.model_construct(id=x["id"], text=x["text"])
-            for x in prompt.get("items", [])
-        },
-        right={
-            x["id"]: ChoiceOut.model_construct(id=x["id"], text=x["text"])
-            for x in prompt.get("right", [])
-        },
-        left=[ChoiceOut.model_construct(id=x["id"], text=x["text"]) for x in prompt["left"]]
+        options={str(o.id): Choice(str(o.id), o.text) for o in options},
+        items={x["id"]: Choice(x["id"], x["text"]) for x in prompt.get("items", [])},
+        right={x["id"]: Choice(x["id"], x["text"]) for x in prompt.get("right", [])},
+        left=tuple(Choice(x["id"], x["text"]) for x in prompt["left"])
         if t is QuestionType.MATCHING
         else None,
     )
 
 
-def _arranged(view: _View, layout: Mapping[str, Any], position: int) -> AttemptQuestionOut:
-    """The view in one learner's order; built without re-validating what was validated when
-    the question was written (the sheet's views are shared by every start of the revision)."""
+def _arranged(view: _View, layout: Mapping[str, Any], position: int) -> LearnerQuestion:
+    """The view in one learner's order (the sheet's views are shared by every start of the
+    revision, so only the arrangement is per learner)."""
     t: QuestionType = view.fields["type"]
     entry = layout.get(str(view.fields["id"]), {})
     arranged: dict[str, Any] = {"options": None, "left": None, "right": None, "items": None}
     if t in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
         order = entry.get("options", list(view.options))
-        arranged["options"] = [view.options[x] for x in order if x in view.options]
+        arranged["options"] = tuple(view.options[x] for x in order if x in view.options)
     elif t is QuestionType.ORDERING:
-        arranged["items"] = [view.items[x] for x in entry.get("items", list(view.items))]
+        arranged["items"] = tuple(view.items[x] for x in entry.get("items", list(view.items)))
     elif t is QuestionType.MATCHING:
         arranged["left"] = view.left
-        arranged["right"] = [view.right[x] for x in entry.get("right", list(view.right))]
-    return AttemptQuestionOut.model_construct(position=position, **view.fields, **arranged)
+        arranged["right"] = tuple(view.right[x] for x in entry.get("right", list(view.right)))
+    return LearnerQuestion(position=position, **view.fields, **arranged)
 
 
-def _questions_out(
+def _learner_questions(
     attempt: Attempt, sheet: Sheet, ids: Sequence[uuid.UUID] | None = None
-) -> list[AttemptQuestionOut]:
+) -> tuple[LearnerQuestion, ...]:
     out = []
     for i, qid in enumerate(_ids(attempt) if ids is None else ids):
         question = sheet.questions.get(qid)
@@ -228,15 +221,15 @@ def _questions_out(
         if view is None:
             view = sheet.views[qid] = _view_of(question, sheet.options.get(qid, []))
         out.append(_arranged(view, attempt.layout, i))
-    return out
+    return tuple(out)
 
 
-def _result_out(
+def _result(
     attempt: Attempt,
     sheet: Sheet,
     answers: Sequence[AttemptAnswer],
     reveal: bool,
-) -> AttemptResultOut | None:
+) -> AttemptResult | None:
     if attempt.status != AttemptStatus.SUBMITTED.value or attempt.score_percent is None:
         return None
     details = None
@@ -253,28 +246,28 @@ def _result_out(
             if answer is not None:
                 chosen = set(answer.response.get("optionIds") or [answer.response.get("optionId")])
             details.append(
-                QuestionResultOut(
+                RevealedQuestion(
                     question_id=qid,
                     is_correct=answer is not None and answer.fraction == 1,
                     fraction=answer.fraction if answer else None,
-                    points_awarded=(answer.points_awarded or 0) if answer else 0,
+                    points_awarded=(answer.points_awarded or Decimal(0)) if answer else Decimal(0),
                     correct_answer=correct_response(keyed(question, options)),
                     explanation=_explanation(sheet, question),
-                    option_feedback=[
-                        OptionFeedbackOut(option_id=o.id, feedback=o.feedback)
+                    option_feedback=tuple(
+                        OptionFeedback(option_id=o.id, feedback=o.feedback)
                         for o in options
                         if o.feedback and str(o.id) in chosen
-                    ],
+                    ),
                 )
             )
-    return AttemptResultOut(
+    return AttemptResult(
         score_percent=attempt.score_percent,
-        score_points=attempt.score_points or 0,
+        score_points=attempt.score_points or Decimal(0),
         max_points=attempt.max_points or 0,
         passed=bool(attempt.passed),
         revealed=reveal,
         regraded_at=attempt.regraded_at,
-        questions=details,
+        questions=None if details is None else tuple(details),
     )
 
 
@@ -285,11 +278,11 @@ def _explanation(sheet: Sheet, question: Question) -> str | None:
     return question.explanation
 
 
-def _answers_out(answers: Sequence[AttemptAnswer]) -> list[SavedAnswerOut]:
-    return [
-        SavedAnswerOut(question_id=a.question_id, response=dict(a.response), saved_at=a.saved_at)
+def _saved_answers(answers: Sequence[AttemptAnswer]) -> tuple[SavedAnswer, ...]:
+    return tuple(
+        SavedAnswer(question_id=a.question_id, response=dict(a.response), saved_at=a.saved_at)
         for a in sorted(answers, key=lambda a: str(a.question_id))
-    ]
+    )
 
 
 def _reveal_for(quiz: Quiz, attempt: Attempt, staff: bool) -> bool:
@@ -313,11 +306,13 @@ async def _view(
     sheet: Sheet | None = None,
     answers: list[AttemptAnswer] | None = None,
     language: str | None = None,
-) -> AttemptOut:
+) -> AttemptRecord:
+    """The attempt as the caller sees it: its result's per-question outcomes only for staff or
+    once the quiz's reveal point is reached."""
     sheet = sheet or await sheets.load(session, _ids(attempt), language)
     if answers is None:
         answers = await repo.answers_of(session, attempt.id)
-    return AttemptOut(
+    return AttemptRecord(
         id=attempt.id,
         quiz_id=attempt.quiz_id,
         user_id=attempt.user_id,
@@ -328,9 +323,9 @@ async def _view(
         submitted_at=attempt.submitted_at,
         auto_submitted=attempt.auto_submitted,
         time_taken_seconds=attempt.time_taken_seconds,
-        questions=_questions_out(attempt, sheet),
-        answers=_answers_out(answers),
-        result=_result_out(attempt, sheet, answers, _reveal_for(quiz, attempt, staff)),
+        questions=_learner_questions(attempt, sheet),
+        answers=_saved_answers(answers),
+        result=_result(attempt, sheet, answers, _reveal_for(quiz, attempt, staff)),
     )
 
 
@@ -446,7 +441,7 @@ async def start_attempt(
     quiz_id: uuid.UUID,
     grace_seconds: int,
     language: str | None = None,
-) -> AttemptOut:
+) -> AttemptRecord:
     principal.require_verified_email("submit")
     quiz = await _quiz_for_learner(session, principal, quiz_id)
     now = utcnow()
@@ -507,7 +502,7 @@ async def start_attempt(
             {"attemptId": str(attempt.id)},
             run_at=deadlines.auto_submit_at(deadline, grace_seconds),
         )
-    return AttemptOut(
+    return AttemptRecord(
         id=attempt.id,
         quiz_id=quiz.id,
         user_id=attempt.user_id,
@@ -518,8 +513,8 @@ async def start_attempt(
         submitted_at=None,
         auto_submitted=False,
         time_taken_seconds=None,
-        questions=_questions_out(attempt, sheet, drawn),
-        answers=[],
+        questions=_learner_questions(attempt, sheet, drawn),
+        answers=(),
         result=None,
     )
 
@@ -554,7 +549,7 @@ async def get_attempt(
     attempt_id: uuid.UUID,
     grace_seconds: int,
     language: str | None = None,
-) -> AttemptOut:
+) -> AttemptRecord:
     attempt, staff = await _visible_attempt(session, principal, attempt_id)
     quiz = await _quiz_of(session, attempt)
     await expire_if_due(session, quiz, attempt, grace_seconds)
@@ -567,7 +562,7 @@ async def current_attempt(
     quiz_id: uuid.UUID,
     grace_seconds: int,
     language: str | None = None,
-) -> AttemptOut:
+) -> AttemptRecord:
     quiz = await _quiz_for_learner(session, principal, quiz_id)
     attempt = await repo.open_attempt(session, principal.user_id, quiz.id)
     if attempt is None:
@@ -583,9 +578,12 @@ async def save_answer(
     principal: Principal,
     attempt_id: uuid.UUID,
     question_id: uuid.UUID,
-    body: AnswerIn,
+    response: Mapping[str, Any],
     grace_seconds: int,
-) -> SavedAnswerOut:
+) -> SavedAnswer:
+    """Save the learner's ``response`` to one question: the one field of the question's type
+    (``option_id``, ``option_ids``, ``value``, ``text``, ``blanks``, ``matches``, ``order`` or
+    ``number``; fields given as ``None`` count as absent)."""
     attempt = await repo.get_attempt(session, attempt_id, lock=True)
     if attempt is None or attempt.user_id != principal.user_id:
         raise AttemptNotFound()
@@ -600,16 +598,14 @@ async def save_answer(
     question = sheet.questions.get(question_id)
     if question is None:
         raise QuestionNotInAttempt()
-    response = check_response(
-        keyed(question, sheet.options.get(question_id, [])), body.model_dump(exclude_none=True)
-    )
-    await repo.upsert_answer(session, attempt.id, question_id, response, now)
-    return SavedAnswerOut(question_id=question_id, response=response, saved_at=now)
+    checked = check_response(keyed(question, sheet.options.get(question_id, [])), response)
+    await repo.upsert_answer(session, attempt.id, question_id, checked, now)
+    return SavedAnswer(question_id=question_id, response=checked, saved_at=now)
 
 
 async def submit_attempt(
     session: AsyncSession, principal: Principal, attempt_id: uuid.UUID, grace_seconds: int
-) -> AttemptOut:
+) -> AttemptRecord:
     attempt = await repo.get_attempt(session, attempt_id, lock=True)
     if attempt is None or attempt.user_id != principal.user_id:
         raise AttemptNotFound()
@@ -624,7 +620,7 @@ async def submit_attempt(
 
 async def list_attempts(
     session: AsyncSession, principal: Principal, quiz_id: uuid.UUID, params: PageParams
-) -> Page[AttemptSummaryOut]:
+) -> tuple[list[AttemptSummary], int]:
     quiz = await questions_repo.get_quiz(session, quiz_id)
     if quiz is None:
         raise QuizNotFound()
@@ -637,7 +633,7 @@ async def list_attempts(
         limit=params.limit,
     )
     items = [
-        AttemptSummaryOut(
+        AttemptSummary(
             id=a.id,
             quiz_id=a.quiz_id,
             user_id=a.user_id,
@@ -651,4 +647,4 @@ async def list_attempts(
         )
         for a in rows
     ]
-    return Page[AttemptSummaryOut].build(items, total, params)
+    return items, total

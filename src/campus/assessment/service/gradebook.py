@@ -20,7 +20,6 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -32,9 +31,9 @@ from campus.assessment.repository import assignments as assignments_repo
 from campus.assessment.repository import attempts as attempts_repo
 from campus.assessment.repository import code_scores as code_scores_repo
 from campus.assessment.repository import questions as questions_repo
-from campus.assessment.schemas.assignments import GradebookColumn, GradebookOut, GradebookRow
 from campus.assessment.service import access
 from campus.assessment.service.grading import course_grading, letter_for
+from campus.assessment.service.records import Column, Gradebook, LearnerGrades
 from campus.coding.events import CodeSubmissionGraded
 from campus.identity import api as identity
 from campus.kernel.auth import Principal
@@ -44,15 +43,6 @@ from campus.learning import api as learning
 _Q = Decimal("0.01")
 #: The gradebook column kind of a coding exercise.
 CODE_EXERCISE = "code_exercise"
-
-
-@dataclass(frozen=True, slots=True)
-class Column:
-    id: uuid.UUID
-    kind: str
-    title: str
-    weight: int
-    score_policy: str | None
 
 
 def policy_score(policy: str, rows: list[tuple[int, Decimal]]) -> Decimal:
@@ -65,7 +55,7 @@ def policy_score(policy: str, rows: list[tuple[int, Decimal]]) -> Decimal:
 
 async def _build(
     session: AsyncSession, course_id: uuid.UUID, user_ids: Sequence[uuid.UUID]
-) -> tuple[list[Column], list[GradebookRow], int]:
+) -> tuple[list[Column], list[LearnerGrades], int]:
     quizzes = await questions_repo.quizzes_of_course(session, course_id, published_only=True)
     works = await assignments_repo.assignments_of_course(
         session, course_id, kind=None, published_only=True
@@ -91,7 +81,7 @@ async def _build(
     bands, pass_percent = await course_grading(session, course_id)
     people = await identity.get_user_summaries(session, set(user_ids))
     total_weight = sum(c.weight for c in columns)
-    rows: list[GradebookRow] = []
+    rows: list[LearnerGrades] = []
     for uid in user_ids:
         scores: dict[str, Decimal | None] = {}
         weighted = Decimal(0)
@@ -112,7 +102,7 @@ async def _build(
         ).quantize(_Q)
         person = people.get(uid)
         rows.append(
-            GradebookRow(
+            LearnerGrades(
                 user_id=uid,
                 name=person.display_name if person else None,
                 scores=scores,
@@ -149,53 +139,39 @@ async def record_code_grade(session: AsyncSession, event: CodeSubmissionGraded) 
     )
 
 
-def _columns_out(columns: Sequence[Column]) -> list[GradebookColumn]:
-    return [
-        GradebookColumn(
-            id=c.id, kind=c.kind, title=c.title, weight=c.weight, score_policy=c.score_policy
-        )
-        for c in columns
-    ]
-
-
 async def course_gradebook(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, params: PageParams
-) -> GradebookOut:
+) -> Gradebook:
     await access.course(session, course_id)
     await access.require_staff(session, principal, course_id, grading=True)
     learners = sorted(await learning.enrolled_user_ids(session, course_id))
     page = learners[params.offset : params.offset + params.limit]
     columns, rows, pass_percent = await _build(session, course_id, page)
-    return GradebookOut(
+    return Gradebook(
         course_id=course_id,
-        columns=_columns_out(columns),
+        columns=tuple(columns),
         pass_percent=pass_percent,
-        items=rows,
+        rows=tuple(rows),
         total=len(learners),
-        page=params.page,
-        limit=params.limit,
-        has_next=params.offset + len(rows) < len(learners),
-        has_prev=params.page > 1,
+        page=params,
     )
 
 
 async def my_gradebook(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> GradebookOut:
+) -> Gradebook:
+    """The caller's own row, as a page of one."""
     await access.course(session, course_id)
     if not await access.is_enrolled(session, principal.user_id, course_id):
         raise NotEnrolled()
     columns, rows, pass_percent = await _build(session, course_id, [principal.user_id])
-    return GradebookOut(
+    return Gradebook(
         course_id=course_id,
-        columns=_columns_out(columns),
+        columns=tuple(columns),
         pass_percent=pass_percent,
-        items=rows,
+        rows=tuple(rows),
         total=1,
-        page=1,
-        limit=1,
-        has_next=False,
-        has_prev=False,
+        page=PageParams(page=1, limit=1),
     )
 
 
@@ -217,7 +193,7 @@ def _safe_cell(value: Any) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
-def _csv_lines(columns: Sequence[Column], rows: Sequence[GradebookRow]) -> Iterator[str]:
+def _csv_lines(columns: Sequence[Column], rows: Sequence[LearnerGrades]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
 

@@ -4,6 +4,7 @@ assignment analyses. Only the course's instructors and holders of ``grading:any`
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -14,20 +15,16 @@ from campus.assessment.data import AnalysisType, AssessmentKind, SubmissionStatu
 from campus.assessment.exceptions import AssignmentNotFound, NotCourseStaff, NotGradable
 from campus.assessment.models import CourseGrading, GradeHistory, Submission
 from campus.assessment.repository import assignments as repo
-from campus.assessment.schemas.assignments import (
-    AnalysisIn,
-    AssignmentAnalysisOut,
-    AssignmentSubmissionOut,
-    CourseGradingIn,
-    CourseGradingOut,
-    GradeBandOut,
-    GradeHistoryOut,
-    GradeIn,
-    QueueItemOut,
-    RevisionIn,
-)
 from campus.assessment.service import access
-from campus.assessment.service.submissions import submission_out, visible_submission
+from campus.assessment.service.records import (
+    AssignmentAnalysis,
+    GradeBand,
+    GradeHistoryEntry,
+    GradeScale,
+    QueueItem,
+    SubmissionRecord,
+)
+from campus.assessment.service.submissions import submission_record, visible_submission
 from campus.catalog import api as catalog
 from campus.identity import api as identity
 from campus.kernel.auth import Principal
@@ -35,7 +32,7 @@ from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.events import publish
 from campus.kernel.ids import new_id
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 
 DEFAULT_BANDS: tuple[tuple[str, int], ...] = (("A", 90), ("B", 80), ("C", 70), ("D", 60), ("F", 0))
 DEFAULT_PASS_PERCENT = 60
@@ -89,7 +86,7 @@ async def queue(
     assignment_id: uuid.UUID | None,
     status: str,
     late: bool | None,
-) -> Page[QueueItemOut]:
+) -> tuple[list[QueueItem], int]:
     course_ids: list[uuid.UUID] | None
     if assignment_id is not None:
         assignment = await repo.get_assignment(session, assignment_id)
@@ -97,7 +94,7 @@ async def queue(
             raise AssignmentNotFound()
         course_id = course_id or assignment.course_id
         if assignment.course_id != course_id:
-            return Page[QueueItemOut].build([], 0, params)
+            return [], 0
     if course_id is not None:
         await access.require_staff(session, principal, course_id, grading=True)
         course_ids = [course_id]
@@ -123,7 +120,7 @@ async def queue(
     )
     people = await identity.get_user_summaries(session, {r[0].user_id for r in rows})
     items = [
-        QueueItemOut(
+        QueueItem(
             submission_id=s.id,
             assignment_id=s.assignment_id,
             assignment_title=title,
@@ -139,7 +136,7 @@ async def queue(
         )
         for s, title, count in rows
     ]
-    return Page[QueueItemOut].build(items, total, params)
+    return items, total
 
 
 # --------------------------------------------------------------------------- grading
@@ -155,7 +152,7 @@ async def _gradable(
 
 
 def _rubric_points(
-    rubric: list[dict[str, Any]], chosen: dict[str, int]
+    rubric: list[dict[str, Any]], chosen: Mapping[str, int]
 ) -> tuple[Decimal, dict[str, Any]]:
     criteria = {c["id"]: c for c in rubric}
     if not criteria:
@@ -195,8 +192,18 @@ async def _history(
 
 
 async def grade(
-    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, body: GradeIn
-) -> AssignmentSubmissionOut:
+    session: AsyncSession,
+    principal: Principal,
+    submission_id: uuid.UUID,
+    *,
+    marks: Decimal | None,
+    rubric: Mapping[str, int] | None,
+    feedback: str | None,
+    letter_grade: str | None,
+) -> SubmissionRecord:
+    """Grade with ``marks``, or ``rubric`` (criterion id -> chosen level index; its total is the
+    marks when none are given), with ``feedback``; ``letter_grade`` overrides the course's
+    scale's letter."""
     submission = await _gradable(session, principal, submission_id)
     if submission.status not in (
         SubmissionStatus.SUBMITTED.value,
@@ -207,9 +214,8 @@ async def grade(
     assignment = await repo.get_assignment(session, submission.assignment_id)
     assert assignment is not None
     rubric_scores: dict[str, Any] = {}
-    marks = body.marks
-    if body.rubric is not None:
-        rubric_total, rubric_scores = _rubric_points(assignment.rubric or [], body.rubric)
+    if rubric is not None:
+        rubric_total, rubric_scores = _rubric_points(assignment.rubric or [], rubric)
         marks = marks if marks is not None else rubric_total
     if marks is None:
         raise field_error("marks", "Give marks or fill the rubric.")
@@ -219,17 +225,17 @@ async def grade(
     final = (marks * (100 - submission.penalty_percent) / 100).quantize(_Q, ROUND_HALF_UP)
     percent = (final * 100 / assignment.max_marks).quantize(_Q, ROUND_HALF_UP)
     letter = letter_for(percent, bands)
-    if body.letter_grade is not None:
-        if body.letter_grade not in {b[0] for b in bands}:
+    if letter_grade is not None:
+        if letter_grade not in {b[0] for b in bands}:
             raise field_error("letterGrade", "Use a letter of the course's grade scale.")
-        letter = body.letter_grade
+        letter = letter_grade
     now = utcnow()
     submission.marks = marks.quantize(_Q, ROUND_HALF_UP)
     submission.final_marks = final
     submission.score_percent = percent
     submission.letter_grade = letter
     submission.passed = final >= assignment.passing_marks
-    submission.feedback = body.feedback
+    submission.feedback = feedback
     submission.rubric_scores = rubric_scores
     submission.graded_by = principal.user_id
     submission.graded_at = now
@@ -253,12 +259,12 @@ async def grade(
         ),
     )
     files = await repo.files_of(session, [submission.id])
-    return submission_out(submission, files[submission.id], staff=True)
+    return submission_record(submission, files[submission.id], staff=True)
 
 
 async def request_revision(
-    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, body: RevisionIn
-) -> AssignmentSubmissionOut:
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, feedback: str
+) -> SubmissionRecord:
     submission = await _gradable(session, principal, submission_id)
     if submission.status not in (
         SubmissionStatus.SUBMITTED.value,
@@ -267,25 +273,25 @@ async def request_revision(
     ):
         raise NotGradable(details={"status": submission.status})
     submission.status = SubmissionStatus.REVISION_REQUIRED.value
-    submission.feedback = body.feedback
+    submission.feedback = feedback
     submission.passed = None
     submission.graded_by = principal.user_id
     submission.graded_at = utcnow()
     await session.flush()
     await _history(session, submission, "revision_requested", principal.user_id)
     files = await repo.files_of(session, [submission.id])
-    return submission_out(submission, files[submission.id], staff=True)
+    return submission_record(submission, files[submission.id], staff=True)
 
 
 async def history(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, params: PageParams
-) -> Page[GradeHistoryOut]:
+) -> tuple[list[GradeHistoryEntry], int]:
     submission, _ = await visible_submission(session, principal, submission_id)
     rows, total = await repo.history_page(
         session, submission.id, offset=params.offset, limit=params.limit
     )
     items = [
-        GradeHistoryOut(
+        GradeHistoryEntry(
             id=h.id,
             action=h.action,
             status=SubmissionStatus(h.status),
@@ -299,65 +305,70 @@ async def history(
         )
         for h in rows
     ]
-    return Page[GradeHistoryOut].build(items, total, params)
+    return items, total
 
 
 # --------------------------------------------------------------------------- settings
 
 
-def _grading_out(
-    course_id: uuid.UUID, bands: list[tuple[str, Decimal]], pass_percent: int
-) -> CourseGradingOut:
-    return CourseGradingOut(
+def _scale(
+    course_id: uuid.UUID, bands: Sequence[tuple[str, Decimal]], pass_percent: int
+) -> GradeScale:
+    return GradeScale(
         course_id=course_id,
-        bands=[GradeBandOut(letter=b[0], min_percent=b[1]) for b in bands],
+        bands=tuple(GradeBand(letter=b[0], min_percent=b[1]) for b in bands),
         pass_percent=pass_percent,
     )
 
 
 async def get_course_grading(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> CourseGradingOut:
+) -> GradeScale:
     await access.course(session, course_id)
     await access.staff_or_enrolled(session, principal, course_id)
     bands, pass_percent = await course_grading(session, course_id)
-    return _grading_out(course_id, bands, pass_percent)
+    return _scale(course_id, bands, pass_percent)
 
 
 async def put_course_grading(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, body: CourseGradingIn
-) -> CourseGradingOut:
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    bands: Sequence[tuple[str, Decimal]],
+    pass_percent: int,
+) -> GradeScale:
+    """Set the course's letter ``bands`` (letter, lowest percent) and pass mark."""
     await access.course(session, course_id)
     await access.require_staff(session, principal, course_id)
-    letters = [b.letter for b in body.bands]
+    letters = [letter for letter, _ in bands]
     if len(set(letters)) != len(letters):
         raise field_error("bands", "Letters must not repeat.")
-    if not any(b.min_percent == 0 for b in body.bands):
+    if not any(minimum == 0 for _, minimum in bands):
         raise field_error("bands", "One band must start at 0 so every score has a letter.")
-    ordered = sorted(body.bands, key=lambda b: b.min_percent, reverse=True)
+    ordered = sorted(bands, key=lambda b: b[1], reverse=True)
     await repo.upsert_course_grading(
         session,
         {
             "course_id": course_id,
-            "bands": [{"letter": b.letter, "minPercent": str(b.min_percent)} for b in ordered],
-            "pass_percent": body.pass_percent,
+            "bands": [{"letter": letter, "minPercent": str(m)} for letter, m in ordered],
+            "pass_percent": pass_percent,
             "updated_at": utcnow(),
         },
     )
-    return _grading_out(course_id, [(b.letter, b.min_percent) for b in ordered], body.pass_percent)
+    return _scale(course_id, ordered, pass_percent)
 
 
 # --------------------------------------------------------------------------- analysis
 
 
-def _analysis_out(row: Any) -> AssignmentAnalysisOut:
-    return AssignmentAnalysisOut(
+def _analysis(row: Any) -> AssignmentAnalysis:
+    return AssignmentAnalysis(
         submission_id=row.submission_id,
         analysis_type=AnalysisType(row.analysis_type),
         overall_score=row.overall_score,
-        strengths=list(row.strengths or []),
-        weaknesses=list(row.weaknesses or []),
-        suggestions=list(row.suggestions or []),
+        strengths=tuple(row.strengths or []),
+        weaknesses=tuple(row.weaknesses or []),
+        suggestions=tuple(row.suggestions or []),
         detailed_feedback=row.detailed_feedback,
         ai_model=row.ai_model,
         analyzed_by=row.analyzed_by,
@@ -366,8 +377,18 @@ def _analysis_out(row: Any) -> AssignmentAnalysisOut:
 
 
 async def put_analysis(
-    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, body: AnalysisIn
-) -> AssignmentAnalysisOut:
+    session: AsyncSession,
+    principal: Principal,
+    submission_id: uuid.UUID,
+    *,
+    analysis_type: AnalysisType,
+    overall_score: int | None,
+    strengths: Sequence[str],
+    weaknesses: Sequence[str],
+    suggestions: Sequence[str],
+    detailed_feedback: str | None,
+) -> AssignmentAnalysis:
+    """Write (or replace) the analysis of a submission."""
     submission = await _gradable(session, principal, submission_id)
     now = utcnow()
     await repo.upsert_analysis(
@@ -375,12 +396,12 @@ async def put_analysis(
         {
             "id": new_id(),
             "submission_id": submission.id,
-            "analysis_type": body.analysis_type.value,
-            "overall_score": body.overall_score,
-            "strengths": body.strengths,
-            "weaknesses": body.weaknesses,
-            "suggestions": body.suggestions,
-            "detailed_feedback": body.detailed_feedback,
+            "analysis_type": analysis_type.value,
+            "overall_score": overall_score,
+            "strengths": list(strengths),
+            "weaknesses": list(weaknesses),
+            "suggestions": list(suggestions),
+            "detailed_feedback": detailed_feedback,
             "analyzed_by": principal.user_id,
             "created_at": now,
             "updated_at": now,
@@ -388,12 +409,12 @@ async def put_analysis(
     )
     row = await repo.get_analysis(session, submission.id)
     assert row is not None
-    return _analysis_out(row)
+    return _analysis(row)
 
 
 async def get_analysis(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID
-) -> AssignmentAnalysisOut:
+) -> AssignmentAnalysis:
     submission, staff = await visible_submission(session, principal, submission_id)
     row = await repo.get_analysis(session, submission.id)
     hidden = not staff and submission.status not in (
@@ -402,7 +423,7 @@ async def get_analysis(
     )
     if row is None or hidden:
         raise SubmissionNotFoundForAnalysis()
-    return _analysis_out(row)
+    return _analysis(row)
 
 
 class SubmissionNotFoundForAnalysis(AssignmentNotFound):

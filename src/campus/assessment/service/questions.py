@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,13 +16,8 @@ from campus.assessment.data import Difficulty, QuestionType
 from campus.assessment.exceptions import QuestionNotFound
 from campus.assessment.models import Question, QuestionOption
 from campus.assessment.repository import questions as repo
-from campus.assessment.schemas.quiz import (
-    OptionOut,
-    QuestionIn,
-    QuestionOut,
-    QuestionTranslationIn,
-)
 from campus.assessment.service import access
+from campus.assessment.service.records import StaffOption, StaffQuestion
 from campus.assessment.service.scoring import (
     KeyedQuestion,
     OptionKey,
@@ -33,7 +29,77 @@ from campus.kernel.clock import utcnow
 from campus.kernel.errors import ValidationFailed, field_error
 from campus.kernel.ids import new_id
 from campus.kernel.outbox import enqueue_job
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
+
+
+class OptionDefinition(Protocol):
+    """A choice option as an author gives it (``schemas.quiz.OptionIn``)."""
+
+    @property
+    def id(self) -> uuid.UUID | None: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def is_correct(self) -> bool: ...
+    @property
+    def feedback(self) -> str | None: ...
+
+
+class BlankDefinition(Protocol):
+    @property
+    def accepted_answers(self) -> Sequence[str]: ...
+    @property
+    def pattern(self) -> str | None: ...
+
+
+class PairDefinition(Protocol):
+    @property
+    def left(self) -> str: ...
+    @property
+    def right(self) -> str: ...
+
+
+class QuestionDefinition(Protocol):
+    """What authoring reads of a question definition (``schemas.quiz.QuestionIn``, already
+    checked field by field): the common fields, and the definition fields of its type."""
+
+    @property
+    def type(self) -> QuestionType: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def explanation(self) -> str | None: ...
+    @property
+    def hint(self) -> str | None: ...
+    @property
+    def points(self) -> int: ...
+    @property
+    def difficulty(self) -> Difficulty: ...
+    @property
+    def topics(self) -> Sequence[str]: ...
+    @property
+    def image_url(self) -> str | None: ...
+    @property
+    def video_url(self) -> str | None: ...
+    @property
+    def options(self) -> Sequence[OptionDefinition] | None: ...
+    @property
+    def true_false_answer(self) -> bool | None: ...
+    @property
+    def accepted_answers(self) -> Sequence[str] | None: ...
+    @property
+    def pattern(self) -> str | None: ...
+    @property
+    def blanks(self) -> Sequence[BlankDefinition] | None: ...
+    @property
+    def pairs(self) -> Sequence[PairDefinition] | None: ...
+    @property
+    def items(self) -> Sequence[str] | None: ...
+    @property
+    def numeric_answer(self) -> Decimal | None: ...
+    @property
+    def tolerance(self) -> Decimal | None: ...
+
 
 #: The definition fields each type takes (anything else given is a 422).
 _TYPE_FIELDS: dict[QuestionType, set[str]] = {
@@ -89,7 +155,7 @@ def _item_ids(texts: Sequence[str], reuse: _Reuse) -> list[dict[str, str]]:
 
 
 def build_definition(
-    body: QuestionIn,
+    body: QuestionDefinition,
     question_id: uuid.UUID,
     previous: tuple[Question, Sequence[QuestionOption]] | None = None,
 ) -> tuple[dict[str, Any], dict[str, Any], list[QuestionOption]]:
@@ -218,10 +284,10 @@ def grading_fingerprint(question: Question, options: Sequence[QuestionOption]) -
     )
 
 
-def question_out(
+def staff_question(
     question: Question, options: Sequence[QuestionOption], languages: Sequence[str]
-) -> QuestionOut:
-    return QuestionOut(
+) -> StaffQuestion:
+    return StaffQuestion(
         id=question.id,
         course_id=question.course_id,
         type=QuestionType(question.type),
@@ -230,11 +296,11 @@ def question_out(
         hint=question.hint,
         points=question.points,
         difficulty=Difficulty(question.difficulty),
-        topics=list(question.topics or []),
+        topics=tuple(question.topics or []),
         image_url=question.image_url,
         video_url=question.video_url,
-        options=[
-            OptionOut(
+        options=tuple(
+            StaffOption(
                 id=o.id,
                 position=o.position,
                 text=o.text,
@@ -242,10 +308,10 @@ def question_out(
                 feedback=o.feedback,
             )
             for o in options
-        ],
+        ),
         prompt=dict(question.prompt or {}),
         answer_key=dict(question.answer_key or {}),
-        translations=list(languages),
+        translations=tuple(languages),
         created_at=question.created_at,
         updated_at=question.updated_at,
     )
@@ -255,10 +321,10 @@ def _topics(values: Sequence[str]) -> list[str]:
     return list(dict.fromkeys(" ".join(v.split()) for v in values))
 
 
-async def _one_out(session: AsyncSession, question: Question) -> QuestionOut:
+async def _one(session: AsyncSession, question: Question) -> StaffQuestion:
     options = await repo.options_of(session, [question.id])
     languages = await repo.translation_languages(session, [question.id])
-    return question_out(question, options[question.id], languages[question.id])
+    return staff_question(question, options[question.id], languages[question.id])
 
 
 async def _staff_question(
@@ -273,8 +339,8 @@ async def _staff_question(
 
 
 async def create_question(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, body: QuestionIn
-) -> QuestionOut:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, body: QuestionDefinition
+) -> StaffQuestion:
     await access.course(session, course_id)
     await access.require_staff(session, principal, course_id)
     for i, option in enumerate(body.options or []):
@@ -299,12 +365,12 @@ async def create_question(
         created_by=principal.user_id,
     )
     await repo.add_question(session, question, options)
-    return question_out(question, options, [])
+    return staff_question(question, options, [])
 
 
 async def replace_question(
-    session: AsyncSession, principal: Principal, question_id: uuid.UUID, body: QuestionIn
-) -> QuestionOut:
+    session: AsyncSession, principal: Principal, question_id: uuid.UUID, body: QuestionDefinition
+) -> StaffQuestion:
     """Replace a question's definition. Options and items keep their ids where they continue
     an existing one; when what grading depends on changed (type, points, key, correct options),
     the submitted attempts holding the question are regraded by a job (``service.regrade``)."""
@@ -330,13 +396,13 @@ async def replace_question(
         await enqueue_job(
             session, events.REGRADE_JOB, {"questionId": str(question.id), "after": None}
         )
-    return await _one_out(session, question)
+    return await _one(session, question)
 
 
 async def get_question(
     session: AsyncSession, principal: Principal, question_id: uuid.UUID
-) -> QuestionOut:
-    return await _one_out(session, await _staff_question(session, principal, question_id))
+) -> StaffQuestion:
+    return await _one(session, await _staff_question(session, principal, question_id))
 
 
 async def archive_question(
@@ -357,7 +423,7 @@ async def list_questions(
     topic: str | None,
     difficulty: Difficulty | None,
     type_: QuestionType | None,
-) -> Page[QuestionOut]:
+) -> tuple[list[StaffQuestion], int]:
     await access.course(session, course_id)
     await access.require_staff(session, principal, course_id)
     rows, total = await repo.list_questions(
@@ -372,8 +438,7 @@ async def list_questions(
     ids = [q.id for q in rows]
     options = await repo.options_of(session, ids)
     languages = await repo.translation_languages(session, ids)
-    items = [question_out(q, options[q.id], languages[q.id]) for q in rows]
-    return Page[QuestionOut].build(items, total, params)
+    return [staff_question(q, options[q.id], languages[q.id]) for q in rows], total
 
 
 async def put_translation(
@@ -381,12 +446,17 @@ async def put_translation(
     principal: Principal,
     question_id: uuid.UUID,
     language: str,
-    body: QuestionTranslationIn,
-) -> QuestionOut:
+    *,
+    text: str,
+    explanation: str | None,
+    hint: str | None,
+    options: Mapping[uuid.UUID, str],
+) -> StaffQuestion:
+    """Add or replace the question's translation into ``language``; ``options`` are the
+    options' texts by option id."""
     question = await _staff_question(session, principal, question_id)
-    options = (await repo.options_of(session, [question.id]))[question.id]
-    known = {o.id for o in options}
-    if not set(body.options) <= known:
+    known = {o.id for o in (await repo.options_of(session, [question.id]))[question.id]}
+    if not set(options) <= known:
         raise field_error("options", "Translate options of this question only.")
     await repo.touch_quizzes_of(session, question.id, utcnow())
     await repo.upsert_translation(
@@ -394,10 +464,10 @@ async def put_translation(
         {
             "question_id": question.id,
             "language": language,
-            "text": body.text,
-            "explanation": body.explanation,
-            "hint": body.hint,
-            "options": {str(k): v for k, v in body.options.items()},
+            "text": text,
+            "explanation": explanation,
+            "hint": hint,
+            "options": {str(k): v for k, v in options.items()},
         },
     )
-    return await _one_out(session, question)
+    return await _one(session, question)

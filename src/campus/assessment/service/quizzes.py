@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,19 +15,13 @@ from campus.assessment.exceptions import QuizNotFound
 from campus.assessment.models import Quiz
 from campus.assessment.repository import attempts as attempts_repo
 from campus.assessment.repository import questions as repo
-from campus.assessment.schemas.quiz import (
-    QuizCreate,
-    QuizOut,
-    QuizQuestionsIn,
-    QuizStatisticsOut,
-    QuizUpdate,
-)
 from campus.assessment.service import access, statistics
+from campus.assessment.service.records import QuizRecord, QuizStatistics
 from campus.catalog import api as catalog
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 
 _DEFAULTS: dict[str, Any] = {
     "passing_score": 70,
@@ -60,15 +55,16 @@ _SETTINGS = (
 )
 
 
-def quiz_out(
+def quiz_record(
     quiz: Quiz,
     pool: list[uuid.UUID] | int,
     *,
     staff: bool,
     attempts_used: int | None = None,
-) -> QuizOut:
+) -> QuizRecord:
+    """The quiz as the caller sees it: the pool (``pool`` as ids) for staff only."""
     size = pool if isinstance(pool, int) else len(pool)
-    return QuizOut(
+    return QuizRecord(
         id=quiz.id,
         course_id=quiz.course_id,
         module_id=quiz.module_id,
@@ -90,7 +86,7 @@ def quiz_out(
         score_policy=ScorePolicy(quiz.score_policy),
         weight=quiz.weight,
         question_count=min(size, quiz.draw_count) if quiz.draw_count else size,
-        question_ids=list(pool) if staff and not isinstance(pool, int) else None,
+        question_ids=tuple(pool) if staff and not isinstance(pool, int) else None,
         attempts_used=attempts_used,
         created_at=quiz.created_at,
         updated_at=quiz.updated_at,
@@ -132,16 +128,22 @@ def _check_publishable(values: dict[str, Any], pool_size: int) -> None:
 
 
 async def create_quiz(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, body: QuizCreate
-) -> QuizOut:
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    settings: Mapping[str, Any],
+    question_ids: Sequence[uuid.UUID],
+) -> QuizRecord:
+    """``settings``: the quiz's settings that were given (by field name; the rest take their
+    defaults); ``question_ids``: the pool in display order."""
     await access.course(session, course_id)
     await access.require_staff(session, principal, course_id)
-    values = {**_DEFAULTS, **body.model_dump(exclude_unset=True, exclude={"question_ids"})}
+    values = {**_DEFAULTS, **settings}
     values = {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
     _check_window(values)
     if values.get("lesson_id"):
         await _check_lesson(session, course_id, values["lesson_id"])
-    pool = await _check_pool(session, course_id, list(body.question_ids))
+    pool = await _check_pool(session, course_id, list(question_ids))
     _check_publishable(values, len(pool))
     quiz = Quiz(course_id=course_id, created_by=principal.user_id, **values)
     session.add(quiz)
@@ -149,7 +151,7 @@ async def create_quiz(
     await repo.set_pool(session, quiz.id, pool)
     if quiz.lesson_id is not None:
         await _link_lesson(session, quiz)
-    return quiz_out(quiz, pool, staff=True)
+    return quiz_record(quiz, pool, staff=True)
 
 
 async def _link_lesson(session: AsyncSession, quiz: Quiz) -> None:
@@ -170,10 +172,10 @@ async def _staff_quiz(session: AsyncSession, principal: Principal, quiz_id: uuid
 
 
 async def update_quiz(
-    session: AsyncSession, principal: Principal, quiz_id: uuid.UUID, body: QuizUpdate
-) -> QuizOut:
+    session: AsyncSession, principal: Principal, quiz_id: uuid.UUID, changes: Mapping[str, Any]
+) -> QuizRecord:
+    """``changes``: the settings that were given, by field name (``None`` clears one)."""
     quiz = await _staff_quiz(session, principal, quiz_id)
-    changes = body.model_dump(exclude_unset=True)
     changes = {k: (v.value if hasattr(v, "value") else v) for k, v in changes.items()}
     for required in (
         "title",
@@ -201,19 +203,23 @@ async def update_quiz(
     await session.flush()
     if changes.get("lesson_id"):
         await _link_lesson(session, quiz)
-    return quiz_out(quiz, pool, staff=True)
+    return quiz_record(quiz, pool, staff=True)
 
 
 async def set_questions(
-    session: AsyncSession, principal: Principal, quiz_id: uuid.UUID, body: QuizQuestionsIn
-) -> QuizOut:
+    session: AsyncSession,
+    principal: Principal,
+    quiz_id: uuid.UUID,
+    question_ids: Sequence[uuid.UUID],
+) -> QuizRecord:
+    """Replace the quiz's pool with ``question_ids`` (in display order)."""
     quiz = await _staff_quiz(session, principal, quiz_id)
-    pool = await _check_pool(session, quiz.course_id, list(body.question_ids))
+    pool = await _check_pool(session, quiz.course_id, list(question_ids))
     _check_publishable({"status": quiz.status, "draw_count": quiz.draw_count}, len(pool))
     await repo.set_pool(session, quiz.id, pool)
     quiz.updated_at = utcnow()
     quiz.revision += 1
-    return quiz_out(quiz, pool, staff=True)
+    return quiz_record(quiz, pool, staff=True)
 
 
 async def visible_quiz(
@@ -233,7 +239,7 @@ async def visible_quiz(
     return quiz, False
 
 
-async def get_quiz(session: AsyncSession, principal: Principal, quiz_id: uuid.UUID) -> QuizOut:
+async def get_quiz(session: AsyncSession, principal: Principal, quiz_id: uuid.UUID) -> QuizRecord:
     quiz, staff = await visible_quiz(session, principal, quiz_id)
     pool = await repo.pool_ids(session, quiz.id)
     used = None
@@ -241,12 +247,12 @@ async def get_quiz(session: AsyncSession, principal: Principal, quiz_id: uuid.UU
         used = (await attempts_repo.started_counts(session, principal.user_id, [quiz.id])).get(
             quiz.id, 0
         )
-    return quiz_out(quiz, pool, staff=staff, attempts_used=used)
+    return quiz_record(quiz, pool, staff=staff, attempts_used=used)
 
 
 async def list_quizzes(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, params: PageParams
-) -> Page[QuizOut]:
+) -> tuple[list[QuizRecord], int]:
     await access.course(session, course_id)
     staff = await access.staff_or_enrolled(session, principal, course_id)
     quizzes, total = await repo.quiz_page(
@@ -259,17 +265,17 @@ async def list_quizzes(
             session, principal.user_id, [q.id for q in quizzes]
         )
     items = [
-        quiz_out(
+        quiz_record(
             q, sizes.get(q.id, 0), staff=staff, attempts_used=None if staff else used.get(q.id, 0)
         )
         for q in quizzes
     ]
-    return Page[QuizOut].build(items, total, params)
+    return items, total
 
 
 async def quiz_statistics(
     session: AsyncSession, principal: Principal, quiz_id: uuid.UUID
-) -> QuizStatisticsOut:
+) -> QuizStatistics:
     quiz = await repo.get_quiz(session, quiz_id)
     if quiz is None:
         raise QuizNotFound()

@@ -16,7 +16,7 @@ from typing import Any
 
 from campus.assessment.data import QuestionType
 from campus.assessment.models import Question, QuestionOption
-from campus.assessment.schemas.quiz import OptionStat, QuestionStat, QuizStatisticsOut
+from campus.assessment.service.records import ItemStatistics, OptionTally, QuizStatistics
 
 _Q = Decimal("0.0001")
 
@@ -37,7 +37,7 @@ def item_statistics(
     options: Mapping[uuid.UUID, Sequence[QuestionOption]],
     attempts: Sequence[Any],
     answers: Sequence[Any],
-) -> QuizStatisticsOut:
+) -> QuizStatistics:
     scores = {a.id: float(a.score_percent or 0) for a in attempts}
     ranked = sorted(scores, key=lambda k: scores[k])
     group = max(1, round(len(ranked) * 0.27)) if ranked else 0
@@ -45,7 +45,7 @@ def item_statistics(
     by_question: dict[uuid.UUID, list[Any]] = {}
     for answer in answers:
         by_question.setdefault(answer.question_id, []).append(answer)
-    out: list[QuestionStat] = []
+    out: list[ItemStatistics] = []
     for question in questions:
         rows = by_question.get(question.id, [])
         correct = [r for r in rows if r.fraction is not None and Decimal(r.fraction) == 1]
@@ -60,7 +60,7 @@ def item_statistics(
                 len(up & correct_ids) / len(up) - len(low & correct_ids) / len(low)
             )
         out.append(
-            QuestionStat(
+            ItemStatistics(
                 question_id=question.id,
                 text=question.text[:200],
                 type=QuestionType(question.type),
@@ -79,12 +79,12 @@ def item_statistics(
     total = len(attempts)
     passed = sum(1 for a in attempts if a.passed)
     average = _dec(sum(scores.values()) / total) if total else None
-    return QuizStatisticsOut(
+    return QuizStatistics(
         quiz_id=quiz_id,
         submitted_attempts=total,
         average_percent=average,
         pass_rate=_share(passed, total) if total else None,
-        questions=out,
+        questions=tuple(out),
     )
 
 
@@ -104,7 +104,7 @@ def _point_biserial(scores: Sequence[float], correct: Sequence[bool]) -> float |
 
 def _distribution(
     question: Question, options: Sequence[QuestionOption], rows: Sequence[Any]
-) -> list[OptionStat]:
+) -> tuple[OptionTally, ...]:
     total = len(rows)
     t = QuestionType(question.type)
     if t in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
@@ -114,28 +114,28 @@ def _distribution(
             for c in chosen:
                 if c in counts:
                     counts[c] += 1
-        return [
-            OptionStat(
+        return tuple(
+            OptionTally(
                 option_id=o.id,
                 label=o.text[:100],
                 count=counts[str(o.id)],
                 share=_share(counts[str(o.id)], total),
             )
             for o in options
-        ]
+        )
     if t is QuestionType.TRUE_FALSE:
         yes = sum(1 for r in rows if r.response.get("value") is True)
-        return [
-            OptionStat(option_id=None, label="true", count=yes, share=_share(yes, total)),
-            OptionStat(
+        return (
+            OptionTally(option_id=None, label="true", count=yes, share=_share(yes, total)),
+            OptionTally(
                 option_id=None, label="false", count=total - yes, share=_share(total - yes, total)
             ),
-        ]
+        )
     buckets = {"correct": 0, "partial": 0, "incorrect": 0}
     for r in rows:
         f = Decimal(r.fraction or 0)
         buckets["correct" if f == 1 else "partial" if f > 0 else "incorrect"] += 1
-    return [
-        OptionStat(option_id=None, label=k, count=v, share=_share(v, total))
+    return tuple(
+        OptionTally(option_id=None, label=k, count=v, share=_share(v, total))
         for k, v in buckets.items()
-    ]
+    )

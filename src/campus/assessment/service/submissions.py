@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,27 +45,29 @@ from campus.assessment.exceptions import (
 from campus.assessment.models import Assignment, StoredFile, Submission
 from campus.assessment.repository import assignments as repo
 from campus.assessment.repository import attempts as counters
-from campus.assessment.schemas.assignments import AssignmentSubmissionOut, GradeOut, SubmissionIn
 from campus.assessment.service import access, deadlines, storage
-from campus.assessment.service.assignments import file_out, visible
+from campus.assessment.service.assignments import file_record, visible
+from campus.assessment.service.records import GradeRecord, SubmissionRecord
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.events import publish
 from campus.kernel.ids import new_id
 from campus.kernel.outbox import enqueue_job
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 from campus.kernel.storage import LocalFileStorage
 
 _SHOWS_GRADE = {SubmissionStatus.GRADED.value, SubmissionStatus.REVISION_REQUIRED.value}
 
 
-def submission_out(
+def submission_record(
     submission: Submission, files: Sequence[StoredFile], *, staff: bool = False
-) -> AssignmentSubmissionOut:
+) -> SubmissionRecord:
+    """The submission as the caller sees it: the grade for staff always, for the learner once
+    it is graded or sent back for revision."""
     grade = None
     if staff or submission.status in _SHOWS_GRADE:
-        grade = GradeOut(
+        grade = GradeRecord(
             marks=submission.marks,
             penalty_percent=submission.penalty_percent,
             final_marks=submission.final_marks,
@@ -77,7 +79,7 @@ def submission_out(
             graded_by=submission.graded_by,
             graded_at=submission.graded_at,
         )
-    return AssignmentSubmissionOut(
+    return SubmissionRecord(
         id=submission.id,
         assignment_id=submission.assignment_id,
         kind=AssessmentKind(submission.kind),
@@ -93,14 +95,14 @@ def submission_out(
         auto_submitted=submission.auto_submitted,
         is_late=submission.is_late,
         days_late=submission.days_late,
-        files=[file_out(f) for f in files],
+        files=tuple(file_record(f) for f in files),
         grade=grade,
     )
 
 
-def _check_content(assignment: Assignment, body: SubmissionIn) -> dict[str, Any]:
+def _check_content(assignment: Assignment, content: Mapping[str, Any]) -> dict[str, Any]:
     types = set(assignment.submission_types)
-    values = body.model_dump(exclude_unset=True)
+    values = dict(content)
     if "text_answer" in values and SubmissionType.TEXT.value not in types:
         raise field_error("textAnswer", "This assignment does not take text answers.")
     if "link_url" in values and SubmissionType.LINK.value not in types:
@@ -113,11 +115,12 @@ async def start(
     principal: Principal,
     assignment_id: uuid.UUID,
     kind: AssessmentKind,
-    body: SubmissionIn | None,
+    content: Mapping[str, Any] | None,
     grace_seconds: int,
-) -> AssignmentSubmissionOut:
+) -> SubmissionRecord:
     """Open a new submission (assignment: a pending draft; exam: the timed attempt, closed
-    automatically at its deadline)."""
+    automatically at its deadline). ``content``: the ``text_answer`` and/or ``link_url``
+    given, if any."""
     principal.require_verified_email("submit")
     assignment, _ = await visible(session, principal, assignment_id, kind)
     if not await access.is_enrolled(session, principal.user_id, assignment.course_id):
@@ -130,7 +133,7 @@ async def start(
         and assignment.late_policy == LatePolicy.REFUSE.value
     ):
         raise LateSubmissionRefused()
-    values = _check_content(assignment, body) if body is not None else {}
+    values = _check_content(assignment, content) if content is not None else {}
     if kind is AssessmentKind.EXAM and assignment.due_at is not None and now >= assignment.due_at:
         raise DeadlinePassed("The exam closed at its due date.")
     number = await counters.bump_counter(session, principal.user_id, assignment.id)
@@ -172,7 +175,7 @@ async def start(
             {"submissionId": str(submission.id)},
             run_at=deadlines.auto_submit_at(deadline, grace_seconds),
         )
-    return submission_out(submission, [])
+    return submission_record(submission, [])
 
 
 async def _own_open(
@@ -273,17 +276,19 @@ async def update(
     session: AsyncSession,
     principal: Principal,
     submission_id: uuid.UUID,
-    body: SubmissionIn,
+    changes: Mapping[str, Any],
     grace_seconds: int,
-) -> AssignmentSubmissionOut:
+) -> SubmissionRecord:
+    """Change the ``text_answer`` and/or ``link_url`` of an open submission (``changes``: the
+    fields given)."""
     submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
     if _past_deadline(submission, grace_seconds):
         raise DeadlinePassed()
-    for key, value in _check_content(assignment, body).items():
+    for key, value in _check_content(assignment, changes).items():
         setattr(submission, key, value)
     await session.flush()
     files = await repo.files_of(session, [submission.id])
-    return submission_out(submission, files[submission.id])
+    return submission_record(submission, files[submission.id])
 
 
 async def upload(
@@ -295,7 +300,7 @@ async def upload(
     file_store: LocalFileStorage,
     upload_max: int,
     grace_seconds: int,
-) -> AssignmentSubmissionOut:
+) -> SubmissionRecord:
     submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
     if _past_deadline(submission, grace_seconds):
         raise DeadlinePassed()
@@ -327,12 +332,12 @@ async def upload(
         ),
     )
     files = await repo.files_of(session, [submission.id])
-    return submission_out(submission, files[submission.id])
+    return submission_record(submission, files[submission.id])
 
 
 async def hand_in(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, grace_seconds: int
-) -> AssignmentSubmissionOut:
+) -> SubmissionRecord:
     principal.require_verified_email("submit")
     submission, assignment = await _own_open(session, principal, submission_id, grace_seconds)
     files = (await repo.files_of(session, [submission.id]))[submission.id]
@@ -340,7 +345,7 @@ async def hand_in(
     if _expired(submission, grace_seconds, now):
         # Past the deadline the exam closes with what was saved, exactly as the job would.
         await _close(session, submission, assignment, auto=True)
-        return submission_out(submission, files)
+        return submission_record(submission, files)
     if not (submission.text_answer or submission.link_url or files):
         raise field_error("submission", "Add a text answer, a link or a file first.", "empty")
     late = False
@@ -351,7 +356,7 @@ async def hand_in(
         if assignment.late_policy == LatePolicy.REFUSE.value and submission.kind == "assignment":
             raise LateSubmissionRefused()
     await _close(session, submission, assignment, auto=False, late=late, days=days)
-    return submission_out(submission, files)
+    return submission_record(submission, files)
 
 
 async def visible_submission(
@@ -370,11 +375,11 @@ async def visible_submission(
 
 async def get(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID, grace_seconds: int
-) -> AssignmentSubmissionOut:
+) -> SubmissionRecord:
     submission, staff = await visible_submission(session, principal, submission_id)
     await expire_if_due(session, [submission], grace_seconds)
     files = await repo.files_of(session, [submission.id])
-    return submission_out(submission, files[submission.id], staff=staff)
+    return submission_record(submission, files[submission.id], staff=staff)
 
 
 async def list_for_assignment(
@@ -384,7 +389,7 @@ async def list_for_assignment(
     kind: AssessmentKind,
     params: PageParams,
     grace_seconds: int,
-) -> Page[AssignmentSubmissionOut]:
+) -> tuple[list[SubmissionRecord], int]:
     assignment, staff = await visible(session, principal, assignment_id, kind)
     rows, total = await repo.submissions_of(
         session,
@@ -395,8 +400,7 @@ async def list_for_assignment(
     )
     await expire_if_due(session, rows, grace_seconds)
     files = await repo.files_of(session, [s.id for s in rows])
-    items = [submission_out(s, files[s.id], staff=staff) for s in rows]
-    return Page[AssignmentSubmissionOut].build(items, total, params)
+    return [submission_record(s, files[s.id], staff=staff) for s in rows], total
 
 
 async def file_for_download(

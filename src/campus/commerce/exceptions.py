@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campus.kernel.errors import BadRequest, Conflict, Forbidden, NotFound, ValidationFailed
+from campus.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class CourseNotFound(NotFound):
@@ -101,10 +101,6 @@ class OrderNotCancellable(Conflict):
     code = "order_not_cancellable"
     message = "Only unpaid orders can be cancelled."
 
-
-class IdempotencyKeyRequired(BadRequest):
-    code = "idempotency_key_required"
-    message = "Send an Idempotency-Key header with this request."
 
 
 class PaymentUnavailable(Conflict):

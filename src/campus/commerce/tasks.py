@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce import events
-from campus.commerce.service import orders
+from campus.commerce.service import orders, payment_jobs
 from campus.config import Settings
 from campus.kernel import idempotency
 from campus.kernel.outbox import Delivery, HandlerRegistry
@@ -27,3 +27,5 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
 
     registry.periodic(events.EXPIRE_ORDERS_JOB, EXPIRE_EVERY, expire_orders)
     registry.periodic(events.SWEEP_IDEMPOTENCY_JOB, SWEEP_IDEMPOTENCY_EVERY, sweep_idempotency_keys)
+    # Payments: fulfilment, refunds, the reconciler and the sandbox gateway's jobs.
+    payment_jobs.register(registry, settings)

@@ -22,6 +22,7 @@ from campus.kernel.http import (
     CampusMiddleware,
     CampusRoute,
     install_error_handlers,
+    install_pre_route,
     operation_id,
 )
 from campus.kernel.inspection import shutdown_inspection
@@ -174,6 +175,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         for router in module.routers:
             app.include_router(router, prefix=API_PREFIX)
 
+    # Innermost first: answers given before routing still pass through CORS and CampusMiddleware.
+    install_pre_route(app)
     if settings.cors_origins:
         app.add_middleware(
             CampusCORSMiddleware,

@@ -11,6 +11,14 @@ flagged by ``service.access.mark_public_change`` (the flag is read from the sess
 ``track_changes`` remembers). A reader that races the bump can only cache fresh data under the
 old generation, never stale data under the new one.
 
+A page already in the cache is answered before routing (``answer_from_cache``, a kernel
+pre-route responder registered on the app by the first public read ``serve`` answers): no
+route matching, no dependency (no session, no principal), no validation. Its key holds exactly
+what the routed answer's does (path, query parameters, language preferences), the route being
+fixed by the method and path, so an entry exists only for a request the route validated and
+answered; the answer carries the same headers, and the metrics and access log name the same
+route (stored with the page). A request the cache cannot answer goes to the router as before.
+
 Misses are coalesced per process: when many requests miss the same page at once (a page that
 just expired, or every page right after a generation bump), one of them produces it and the
 others wait for that result instead of all running the same queries ("thundering herd": at
@@ -21,17 +29,21 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import re
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
 
+from campus.catalog import i18n
 from campus.catalog.service.access import PUBLIC_CHANGE
 from campus.kernel.auth import DbSession
 from campus.kernel.cache import Cache
+from campus.kernel.http import ROUTE_TEMPLATE_KEY, add_pre_route, route_template
 from campus.kernel.logging import get_logger
 
 log = get_logger("campus.catalog.cache")
@@ -41,6 +53,9 @@ TTL_SECONDS = 60
 CACHE_CONTROL = f"public, max-age={TTL_SECONDS}"
 _STATE_KEY = "catalog_session_info"
 _INFLIGHT = "catalog_pages_in_flight"
+_CACHED_PAGES = "catalog_cached_pages"
+#: The page keys' format version: entries of another format are never read as this one.
+_PAGE_KEY = "catalog:page:v2"
 
 #: Produces (the body: a wire model, or JSON bytes already serialised; Content-Language).
 Producer = Callable[[], Awaitable[tuple[BaseModel | bytes, str]]]
@@ -71,39 +86,69 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return False
 
 
-def _pack(etag: str, language: str, body: bytes) -> bytes:
-    return etag.encode() + b"\n" + language.encode() + b"\n" + body
+class Entry(NamedTuple):
+    """A cached page: its ETag, Content-Language, the template of the route that produced it
+    (the metrics label of an answer given before routing) and the JSON body."""
+
+    etag: str
+    language: str
+    route: str
+    body: bytes
 
 
-def _unpack(raw: bytes) -> tuple[str, str, bytes]:
-    etag, language, body = raw.split(b"\n", 2)
-    return etag.decode(), language.decode(), body
+def _pack(entry: Entry) -> bytes:
+    return b"\n".join(
+        (entry.etag.encode(), entry.language.encode(), entry.route.encode(), entry.body)
+    )
 
 
-Entry = tuple[str, str, bytes]
+def _unpack(raw: bytes) -> Entry:
+    etag, language, route, body = raw.split(b"\n", 3)
+    return Entry(etag.decode(), language.decode(), route.decode(), body)
 
 
-async def _produce(cache: Cache, key: str, produce: Producer) -> Entry:
+async def _page_key(cache: Cache, path: str, query: QueryParams, prefs: tuple[str, ...]) -> str:
+    """The cache key of a public page under the current generation. The method (GET) and the
+    path fix the route, so the key is the path, the query parameters (sorted) and the caller's
+    language preferences: the same for the routed answer and the one given before routing."""
+    items = "&".join(f"{k}={v}" for k, v in sorted(query.multi_items()))
+    source = f"{path}|{items}|{','.join(prefs)}"
+    digest = hashlib.sha256(source.encode()).hexdigest()
+    return f"{_PAGE_KEY}:{await generation(cache)}:{digest}"
+
+
+def _page_response(entry: Entry, if_none_match: str | None) -> Response:
+    headers = {"ETag": entry.etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Language"}
+    if entry.language:
+        headers["Content-Language"] = entry.language
+    if etag_matches(if_none_match, entry.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(entry.body, media_type="application/json", headers=headers)
+
+
+async def _produce(cache: Cache, key: str, route: str, produce: Producer) -> Entry:
     produced, language = await produce()
     body = (
         produced
         if isinstance(produced, bytes)
         else produced.__pydantic_serializer__.to_json(produced, by_alias=True)
     )
-    entry = (etag_of(body), language, body)
+    entry = Entry(etag_of(body), language, route, body)
     if key:
         try:
-            await cache.set(key, _pack(*entry), TTL_SECONDS)
+            await cache.set(key, _pack(entry), TTL_SECONDS)
         except Exception:
             log.warning("catalog_cache_unavailable", exc_info=True)
     return entry
 
 
-async def _produce_once(request: Request, cache: Cache, key: str, produce: Producer) -> Entry:
+async def _produce_once(
+    request: Request, cache: Cache, key: str, route: str, produce: Producer
+) -> Entry:
     """Produce the page, unless another request of this process is already producing the same
     one: then wait for its result. If that request fails, each waiter produces on its own."""
     if not key:
-        return await _produce(cache, key, produce)
+        return await _produce(cache, key, route, produce)
     inflight: dict[str, asyncio.Future[Entry | None]] | None = getattr(
         request.app.state, _INFLIGHT, None
     )
@@ -113,12 +158,12 @@ async def _produce_once(request: Request, cache: Cache, key: str, produce: Produ
     pending = inflight.get(key)
     if pending is not None:
         shared = await asyncio.shield(pending)
-        return shared if shared is not None else await _produce(cache, key, produce)
+        return shared if shared is not None else await _produce(cache, key, route, produce)
     future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
     inflight[key] = future
     entry: Entry | None = None
     try:
-        entry = await _produce(cache, key, produce)
+        entry = await _produce(cache, key, route, produce)
         return entry
     finally:
         inflight.pop(key, None)
@@ -126,29 +171,91 @@ async def _produce_once(request: Request, cache: Cache, key: str, produce: Produ
 
 
 async def serve(request: Request, kind: str, prefs: tuple[str, ...], produce: Producer) -> Response:
-    """Answer a public read from the cache, or produce, cache and answer it."""
+    """Answer a public read (``kind`` names it in logs) from the cache, or produce, cache and
+    answer it; from then on this app answers the same request before routing."""
     cache: Cache = request.app.state.cache
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.query_params.multi_items()))
-    source = f"{kind}|{request.url.path}|{query}|{','.join(prefs)}"
+    route = route_template(request.scope) or ""
+    _cached_pages(request.app).learn(route)
     entry: Entry | None = None
     key = ""
     try:
-        key = (
-            f"catalog:page:{await generation(cache)}:{hashlib.sha256(source.encode()).hexdigest()}"
-        )
+        key = await _page_key(cache, request.scope["path"], request.query_params, prefs)
         raw = await cache.get(key)
         entry = _unpack(raw) if raw else None
     except Exception:  # the cache is an optimisation: serve from the database without it
-        log.warning("catalog_cache_unavailable", exc_info=True)
+        log.warning("catalog_cache_unavailable", page=kind, exc_info=True)
     if entry is None:
-        entry = await _produce_once(request, cache, key, produce)
-    etag, language, body = entry
-    headers = {"ETag": etag, "Cache-Control": CACHE_CONTROL, "Vary": "Accept-Language"}
-    if language:
-        headers["Content-Language"] = language
-    if etag_matches(request.headers.get("if-none-match"), etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+        entry = await _produce_once(request, cache, key, route, produce)
+    return _page_response(entry, request.headers.get("if-none-match"))
+
+
+# --------------------------------------------------------------------------- before routing
+
+
+def _path_pattern(template: str) -> str:
+    """A route template's paths (``/api/v1/courses/{course_ref}``): each parameter one segment."""
+    parts = re.split(r"\{[^}]*\}", template)
+    return "[^/]+".join(re.escape(part) for part in parts)
+
+
+class CachedPages:
+    """An app's pre-route responder: answers a GET for a public page found in the cache.
+
+    It knows the route templates of the public reads this app has answered (``learn``), so a
+    request on any other path costs one regular expression and never a cache look-up. It
+    answers only a request without a body (one with a body goes to the route, which refuses
+    it); anything it cannot answer, or any failure (a malformed ``lang``, the cache down), goes
+    to the router, whose answer is the reference."""
+
+    def __init__(self) -> None:
+        self._routes: set[str] = set()
+        self._paths: re.Pattern[str] | None = None
+
+    def learn(self, route: str) -> None:
+        if route and route not in self._routes:
+            self._routes.add(route)
+            alternatives = "|".join(_path_pattern(r) for r in sorted(self._routes))
+            self._paths = re.compile(f"(?:{alternatives})")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        paths = self._paths
+        if paths is None or scope["method"] != "GET" or not paths.fullmatch(scope["path"]):
+            return False
+        accept_language: str | None = None
+        if_none_match: str | None = None
+        for name, value in scope["headers"]:
+            if name == b"accept-language":
+                if accept_language is None:
+                    accept_language = value.decode("latin-1")
+            elif name == b"if-none-match":
+                if if_none_match is None:
+                    if_none_match = value.decode("latin-1")
+            elif name == b"transfer-encoding" or (
+                name == b"content-length" and value.strip() not in (b"", b"0")
+            ):
+                return False
+        try:
+            query = QueryParams(scope["query_string"])
+            prefs = i18n.preferences(query.get("lang"), accept_language)
+            cache: Cache = scope["app"].state.cache
+            raw = await cache.get(await _page_key(cache, scope["path"], query, prefs))
+            entry = _unpack(raw) if raw else None
+        except Exception:
+            return False
+        if entry is None or not entry.route:
+            return False
+        scope[ROUTE_TEMPLATE_KEY] = entry.route
+        await _page_response(entry, if_none_match)(scope, receive, send)
+        return True
+
+
+def _cached_pages(app: Any) -> CachedPages:
+    pages: CachedPages | None = getattr(app.state, _CACHED_PAGES, None)
+    if pages is None:
+        pages = CachedPages()
+        setattr(app.state, _CACHED_PAGES, pages)
+        add_pre_route(app, pages)
+    return pages
 
 
 # --------------------------------------------------------------------------- invalidation

@@ -7,7 +7,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from contextvars import ContextVar
 from typing import Any, cast
 
@@ -318,8 +318,12 @@ def route_template(scope: Scope) -> str | None:
     """The matched route's path template with every include prefix (``/api/v1/users/{id}``).
 
     FastAPI puts the original ``APIRoute`` in ``scope["route"]``, whose path lacks the prefixes
-    given to ``include_router``; the effective route context has the full one.
+    given to ``include_router``; the effective route context has the full one. An answer given
+    before routing (``PreRouteMiddleware``) names the route it stands for in the scope.
     """
+    answered = scope.get(ROUTE_TEMPLATE_KEY)
+    if answered is not None:
+        return str(answered)
     fastapi_scope = scope.get("fastapi")
     if isinstance(fastapi_scope, dict):
         context = fastapi_scope.get("effective_route_context")
@@ -428,6 +432,53 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 # --------------------------------------------------------------------------- middleware
+
+#: Scope key where a pre-route responder names the route template its answer stands for (the
+#: metrics label and the access log's ``route``): no route was matched to say it.
+ROUTE_TEMPLATE_KEY = "campus.route_template"
+#: ``app.state`` attribute holding the pre-route responders (``add_pre_route``).
+_PRE_ROUTE_STATE = "pre_route_responders"
+
+#: Answers a request before routing and returns True, or returns False (having sent nothing)
+#: to let the router handle it. It must never raise: a failure is a False.
+PreRouteResponder = Callable[[Scope, Receive, Send], Awaitable[bool]]
+
+
+def add_pre_route(app: Any, responder: PreRouteResponder) -> None:
+    """Let ``responder`` answer this app's requests before routing, from the next request on
+    (idempotent). A context registers one when it has answers that need no route, no
+    dependency and no validation: a public page already in the response cache."""
+    responders: list[PreRouteResponder] | None = getattr(app.state, _PRE_ROUTE_STATE, None)
+    if responders is not None and responder not in responders:
+        responders.append(responder)
+
+
+class PreRouteMiddleware:
+    """The innermost middleware: asks each registered responder (``add_pre_route``) to answer
+    the request before the router sees it. Everything outside (request id, body limit, security
+    headers, CORS, metrics, the access log, the last-resort error envelope) applies to its
+    answers exactly as to a routed one; what it skips is route matching, dependency resolution
+    (the session, the principal) and validation. With no responder it costs one attribute
+    lookup per request."""
+
+    def __init__(self, app: ASGIApp, *, responders: list[PreRouteResponder]) -> None:
+        self.app = app
+        self.responders = responders
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.responders and scope["type"] == "http":
+            for responder in self.responders:
+                if await responder(scope, receive, send):
+                    return
+        await self.app(scope, receive, send)
+
+
+def install_pre_route(app: FastAPI) -> None:
+    """Add the (empty) pre-route stage; call before the other middleware, so it is innermost."""
+    responders: list[PreRouteResponder] = []
+    setattr(app.state, _PRE_ROUTE_STATE, responders)
+    app.add_middleware(PreRouteMiddleware, responders=responders)
+
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"x-content-type-options", b"nosniff"),

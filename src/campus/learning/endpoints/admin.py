@@ -37,7 +37,8 @@ async def bulk_enroll(
     file: UploadFile = File(..., description="The CSV file"),
 ) -> BulkBatchOut:
     raw = await file.read(rules.bulk_max_bytes + 1)
-    return await bulk.upload(session, principal, file.filename or "upload.csv", raw, rules)
+    batch = await bulk.upload(session, principal, file.filename or "upload.csv", raw, rules)
+    return BulkBatchOut.of(batch)
 
 
 @router.get(
@@ -52,4 +53,4 @@ async def bulk_status(
     principal: CurrentPrincipal,
     page: PageParams = Depends(page_params),
 ) -> BulkBatchOut:
-    return await bulk.batch_status(session, principal, batch_id, page)
+    return BulkBatchOut.of(await bulk.batch_status(session, principal, batch_id, page))

@@ -55,7 +55,7 @@ async def course_roster(
         json_schema_extra={"pattern": sort_pattern(roster.SORT_FIELDS)},
     ),
 ) -> Page[RosterEntryOut]:
-    return await roster.roster(
+    entries, total = await roster.roster(
         session,
         principal,
         course_id,
@@ -66,6 +66,7 @@ async def course_roster(
         sort=sort,
         page=page,
     )
+    return Page[RosterEntryOut].build([RosterEntryOut.of(e) for e in entries], total, page)
 
 
 @router.get(
@@ -104,7 +105,7 @@ async def course_roster_csv(
 async def course_roster_learner(
     course_id: uuid.UUID, user_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> RosterLearnerOut:
-    return await roster.learner(session, principal, course_id, user_id)
+    return RosterLearnerOut.of(await roster.learner(session, principal, course_id, user_id))
 
 
 @router.post(
@@ -117,7 +118,7 @@ async def course_roster_learner(
 async def request_roster_export(
     course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> RosterExportOut:
-    return await roster.request_export(session, principal, course_id)
+    return RosterExportOut.of(await roster.request_export(session, principal, course_id))
 
 
 @router.get(
@@ -129,7 +130,8 @@ async def request_roster_export(
 async def roster_export_status(
     course_id: uuid.UUID, export_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> RosterExportOut:
-    return await roster.export_status(session, principal, course_id, export_id)
+    export = await roster.export_status(session, principal, course_id, export_id)
+    return RosterExportOut.of(export)
 
 
 @router.get(
@@ -173,7 +175,16 @@ async def download_roster_export(
 async def grant_entitlement(
     course_id: uuid.UUID, body: GrantRequest, session: DbSession, principal: CurrentPrincipal
 ) -> EntitlementOut:
-    return await entitlements.grant_over_http(session, principal, course_id, body)
+    granted = await entitlements.grant_over_http(
+        session,
+        principal,
+        course_id,
+        user_id=body.user_id,
+        email=body.email,
+        tier=body.tier,
+        expires_at=body.expires_at,
+    )
+    return EntitlementOut.of(granted)
 
 
 @access_router.get(
@@ -188,7 +199,8 @@ async def list_entitlements(
     principal: CurrentPrincipal,
     page: PageParams = Depends(page_params),
 ) -> Page[EntitlementOut]:
-    return await entitlements.list_over_http(session, principal, course_id, page)
+    items, total = await entitlements.list_over_http(session, principal, course_id, page)
+    return Page[EntitlementOut].build([EntitlementOut.of(e) for e in items], total, page)
 
 
 @access_router.delete(
@@ -203,7 +215,8 @@ async def revoke_entitlement(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> EntitlementOut:
-    return await entitlements.revoke_over_http(session, principal, course_id, entitlement_id)
+    revoked = await entitlements.revoke_over_http(session, principal, course_id, entitlement_id)
+    return EntitlementOut.of(revoked)
 
 
 router.include_router(access_router)

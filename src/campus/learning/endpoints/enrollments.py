@@ -40,10 +40,10 @@ OBJECT_ERRORS = errors(401, 403, 404, 409, 422)
 async def enroll(
     body: EnrollRequest, session: DbSession, principal: CurrentPrincipal, response: Response
 ) -> EnrollResult:
-    result = await enrollments.enroll(session, principal, body.course_id, body.tier)
-    if result.outcome == "existing":
+    admission = await enrollments.enroll(session, principal, body.course_id, body.tier)
+    if admission.outcome == "existing":
         response.status_code = 200
-    return result
+    return EnrollResult.of_admission(admission)
 
 
 @router.get(
@@ -55,7 +55,7 @@ async def enroll(
 async def get_enrollment(
     enrollment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> EnrollmentOut:
-    return await enrollments.get_enrollment(session, principal, enrollment_id)
+    return EnrollmentOut.of(await enrollments.get_enrollment(session, principal, enrollment_id))
 
 
 @router.delete(
@@ -67,7 +67,7 @@ async def get_enrollment(
 async def unenroll(
     enrollment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> EnrollmentOut:
-    return await enrollments.cancel(session, principal, enrollment_id)
+    return EnrollmentOut.of(await enrollments.cancel(session, principal, enrollment_id))
 
 
 @router.post(
@@ -79,7 +79,7 @@ async def unenroll(
 async def cancel(
     enrollment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> EnrollmentOut:
-    return await enrollments.cancel(session, principal, enrollment_id)
+    return EnrollmentOut.of(await enrollments.cancel(session, principal, enrollment_id))
 
 
 @router.post(
@@ -95,7 +95,7 @@ async def revoke(
     body: RevokeRequest | None = None,
 ) -> EnrollmentOut:
     reason = body.reason if body is not None else None
-    return await enrollments.revoke(session, principal, enrollment_id, reason)
+    return EnrollmentOut.of(await enrollments.revoke(session, principal, enrollment_id, reason))
 
 
 @router.post(
@@ -107,7 +107,7 @@ async def revoke(
 async def upgrade(
     enrollment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> EnrollmentOut:
-    return await enrollments.upgrade(session, principal, enrollment_id)
+    return EnrollmentOut.of(await enrollments.upgrade(session, principal, enrollment_id))
 
 
 @router.get(
@@ -119,7 +119,8 @@ async def upgrade(
 async def progress_outline(
     enrollment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> ProgressOutline:
-    return await learner_reads.enrollment_outline(session, principal, enrollment_id)
+    outline = await learner_reads.enrollment_outline(session, principal, enrollment_id)
+    return ProgressOutline.of(outline)
 
 
 @router.get(
@@ -131,4 +132,4 @@ async def progress_outline(
 async def continue_learning(
     enrollment_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> ContinueOut:
-    return await learner_reads.continue_at(session, principal, enrollment_id)
+    return ContinueOut.of(await learner_reads.continue_at(session, principal, enrollment_id))

@@ -42,7 +42,7 @@ async def view_lesson(
     principal: CurrentPrincipal,
     lang: str | None = Query(None, max_length=35, description="Language to serve, e.g. 'fr'"),
 ) -> LessonView:
-    return await lessons.view_lesson(session, principal, lesson_id, lang)
+    return LessonView.of(await lessons.view_lesson(session, principal, lesson_id, lang))
 
 
 @router.post(
@@ -54,7 +54,7 @@ async def view_lesson(
 async def start_lesson(
     lesson_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> LessonProgressResult:
-    return await lessons.start_lesson(session, principal, lesson_id)
+    return LessonProgressResult.of(await lessons.start_lesson(session, principal, lesson_id))
 
 
 @router.post(
@@ -75,7 +75,15 @@ async def heartbeat(
     principal: CurrentPrincipal,
     rules: LearningRules,
 ) -> HeartbeatOut:
-    return await lessons.heartbeat(session, principal, lesson_id, body, rules)
+    credit = await lessons.heartbeat(
+        session,
+        principal,
+        lesson_id,
+        position_seconds=body.position_seconds,
+        watched_seconds=body.watched_seconds,
+        rules=rules,
+    )
+    return HeartbeatOut.of(credit)
 
 
 @router.post(
@@ -87,4 +95,4 @@ async def heartbeat(
 async def complete_lesson(
     lesson_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, rules: LearningRules
 ) -> LessonProgressResult:
-    return await lessons.complete(session, principal, lesson_id, rules)
+    return LessonProgressResult.of(await lessons.complete(session, principal, lesson_id, rules))

@@ -37,7 +37,8 @@ async def my_learning(
     ),
 ) -> Page[MyCourseOut]:
     statuses = [status.value] if status else sorted(s.value for s in ACCESS_STATUSES)
-    return await learner_reads.my_learning(session, principal, statuses, page)
+    items, total = await learner_reads.my_learning(session, principal, statuses, page)
+    return Page[MyCourseOut].build([MyCourseOut.of(i) for i in items], total, page)
 
 
 @router.get(
@@ -52,4 +53,7 @@ async def my_activity(
     cursor: str | None = Query(None, max_length=512, description="nextCursor of the last page"),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Page size"),
 ) -> CursorPage[ActivityOut]:
-    return await learner_reads.activity_feed(session, principal, cursor, limit)
+    feed = await learner_reads.activity_feed(session, principal, cursor, limit)
+    return CursorPage[ActivityOut](
+        items=[ActivityOut.of(i) for i in feed.items], next_cursor=feed.next_cursor, limit=limit
+    )

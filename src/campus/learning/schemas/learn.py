@@ -7,9 +7,15 @@ from datetime import datetime
 
 from pydantic import Field
 
-from campus.catalog.data import ContentUrlType, LessonType
+from campus.catalog.data import Attachment, ContentUrl, ContentUrlType, LessonType
 from campus.kernel.schemas import ApiModel, InputModel
 from campus.learning.data import CompletionSource, EnrollmentStatus, ProgressStatus
+from campus.learning.service.records import (
+    HeartbeatCredit,
+    LessonProgressRecord,
+    LessonProgressUpdate,
+    LessonReading,
+)
 
 
 class HeartbeatIn(InputModel):
@@ -34,10 +40,27 @@ class LessonProgressOut(ApiModel):
     completed_at: datetime | None
     completed_by: CompletionSource | None
 
+    @classmethod
+    def of(cls, record: LessonProgressRecord) -> LessonProgressOut:
+        return cls(
+            status=record.status,
+            view_count=record.view_count,
+            position_seconds=record.position_seconds,
+            watched_seconds=record.watched_seconds,
+            started_at=record.started_at,
+            last_viewed_at=record.last_viewed_at,
+            completed_at=record.completed_at,
+            completed_by=record.completed_by,
+        )
+
 
 class ContentUrlOut(ApiModel):
     type: ContentUrlType
     url: str
+
+    @classmethod
+    def of(cls, content_url: ContentUrl) -> ContentUrlOut:
+        return cls(type=content_url.type, url=content_url.url)
 
 
 class LessonAttachmentOut(ApiModel):
@@ -45,6 +68,15 @@ class LessonAttachmentOut(ApiModel):
     url: str
     size_bytes: int | None
     mime_type: str | None
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> LessonAttachmentOut:
+        return cls(
+            name=attachment.name,
+            url=attachment.url,
+            size_bytes=attachment.size_bytes,
+            mime_type=attachment.mime_type,
+        )
 
 
 class LessonView(ApiModel):
@@ -72,6 +104,32 @@ class LessonView(ApiModel):
     enrollment_id: uuid.UUID | None
     progress: LessonProgressOut | None
 
+    @classmethod
+    def of(cls, reading: LessonReading) -> LessonView:
+        content = reading.content
+        return cls(
+            id=content.id,
+            lineage_id=content.lineage_id,
+            course_id=content.course_id,
+            version_id=content.version_id,
+            module_id=content.module_id,
+            title=content.title,
+            type=content.type,
+            language=content.language,
+            body=content.body,
+            content_urls=[ContentUrlOut.of(u) for u in content.content_urls],
+            video_url=content.video_url,
+            video_duration_seconds=content.video_duration_seconds,
+            presentation_url=content.presentation_url,
+            attachments=[LessonAttachmentOut.of(a) for a in content.attachments],
+            quiz_id=content.quiz_id,
+            assignment_id=content.assignment_id,
+            is_required=content.is_required,
+            estimated_minutes=content.estimated_minutes,
+            enrollment_id=reading.enrollment_id,
+            progress=None if reading.progress is None else LessonProgressOut.of(reading.progress),
+        )
+
 
 class LessonProgressResult(ApiModel):
     """A lesson's progress after start/complete, with the course figures."""
@@ -85,6 +143,19 @@ class LessonProgressResult(ApiModel):
     total_items: int
     enrollment_status: EnrollmentStatus
 
+    @classmethod
+    def of(cls, update: LessonProgressUpdate) -> LessonProgressResult:
+        return cls(
+            lesson_id=update.lesson_id,
+            lineage_id=update.lineage_id,
+            enrollment_id=update.enrollment_id,
+            progress=LessonProgressOut.of(update.progress),
+            course_progress_percent=update.course_progress_percent,
+            completed_items=update.completed_items,
+            total_items=update.total_items,
+            enrollment_status=update.enrollment_status,
+        )
+
 
 class HeartbeatOut(ApiModel):
     lesson_id: uuid.UUID
@@ -94,3 +165,14 @@ class HeartbeatOut(ApiModel):
     #: Watched seconds that complete the video (the configured share of its duration).
     required_seconds: int
     completed: bool
+
+    @classmethod
+    def of(cls, credit: HeartbeatCredit) -> HeartbeatOut:
+        return cls(
+            lesson_id=credit.lesson_id,
+            position_seconds=credit.position_seconds,
+            watched_seconds=credit.watched_seconds,
+            duration_seconds=credit.duration_seconds,
+            required_seconds=credit.required_seconds,
+            completed=credit.completed,
+        )

@@ -27,7 +27,7 @@ from campus.kernel.errors import AppError
 from campus.kernel.ids import new_id, parse_id
 from campus.kernel.logging import get_logger
 from campus.kernel.outbox import enqueue_job
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 from campus.learning.data import (
     ENROLLMENT_GRANT,
     BulkRowResult,
@@ -38,8 +38,8 @@ from campus.learning.data import (
 from campus.learning.exceptions import BatchNotFound, CsvInvalid, CsvTooLarge, NotCsv
 from campus.learning.models import BulkBatch, BulkRow
 from campus.learning.repository import jobs as repo
-from campus.learning.schemas.admin import BulkBatchOut, BulkRowOut
 from campus.learning.service import enrollments, entitlements
+from campus.learning.service.records import BulkBatchRecord, BulkRowRecord
 from campus.learning.service.rules import Rules
 
 log = get_logger("campus.learning.bulk")
@@ -160,8 +160,9 @@ def _require_admin(principal: Principal) -> None:
 
 async def upload(
     session: AsyncSession, principal: Principal, file_name: str, raw: bytes, rules: Rules
-) -> BulkBatchOut:
-    """Store the batch and its rows and queue the job (202)."""
+) -> BulkBatchRecord:
+    """Store the batch and its rows and queue the job (202); returns the batch with its first
+    page of rows."""
     _require_admin(principal)
     now = utcnow()
     parsed = parse_csv(raw, rules, now)
@@ -196,11 +197,11 @@ async def upload(
     return await batch_status(session, principal, batch_id, PageParams(1, 20))
 
 
-def _row_out(row: BulkRow) -> BulkRowOut:
-    return BulkRowOut(
+def _row_record(row: BulkRow) -> BulkRowRecord:
+    return BulkRowRecord(
         row_number=row.row_number,
         email=row.email,
-        course=row.course_ref,
+        course_ref=row.course_ref,
         mode=row.mode,
         expires_at=row.expires_at,
         result=None if row.result is None else BulkRowResult(row.result),
@@ -211,14 +212,14 @@ def _row_out(row: BulkRow) -> BulkRowOut:
 
 async def batch_status(
     session: AsyncSession, principal: Principal, batch_id: uuid.UUID, page: PageParams
-) -> BulkBatchOut:
+) -> BulkBatchRecord:
     _require_admin(principal)
     batch = await repo.get_batch(session, batch_id)
     if batch is None:
         raise BatchNotFound()
     rows = await repo.batch_rows(session, batch_id, page.offset, page.limit)
     counts = await repo.result_counts(session, batch_id)
-    return BulkBatchOut(
+    return BulkBatchRecord(
         id=batch.id,
         status=JobStatus(batch.status),
         file_name=batch.file_name,
@@ -227,7 +228,8 @@ async def batch_status(
         created_at=batch.created_at,
         started_at=batch.started_at,
         finished_at=batch.finished_at,
-        rows=Page[BulkRowOut].build([_row_out(r) for r in rows], batch.total_rows, page),
+        rows=tuple(_row_record(r) for r in rows),
+        page=page,
     )
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,13 +42,12 @@ from campus.learning.exceptions import (
 )
 from campus.learning.models import Enrollment, Entitlement
 from campus.learning.repository import enrollments as repo
-from campus.learning.schemas.enrollments import EnrollmentOut, EnrollResult
 from campus.learning.service import progress
 from campus.learning.service.activity import record_activity
-from campus.learning.service.conversions import enrollment_out
+from campus.learning.service.conversions import enrollment_record
 from campus.learning.service.enrollment_status import effective_status
+from campus.learning.service.records import Admission, EnrollmentRecord, Outcome
 
-Outcome = Literal["created", "reactivated", "existing"]
 EXPIRE_JOB = "learning.expire_enrollments"
 
 #: Higher tiers include the lower ones.
@@ -212,7 +210,7 @@ async def _admitted(
 
 async def enroll(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, tier: PricingTier | None
-) -> EnrollResult:
+) -> Admission:
     """``POST /enrollments``: the caller enrolls themself in a published course."""
     principal.require_verified_email("enroll")
     now = utcnow()
@@ -226,7 +224,7 @@ async def enroll(
     )
     fresh = await repo.get(session, row.id)
     assert fresh is not None
-    return EnrollResult(**enrollment_out(fresh, now).model_dump(), outcome=outcome)
+    return Admission(enrollment_record(fresh, now), outcome)
 
 
 # --------------------------------------------------------------------------- one enrollment
@@ -249,9 +247,9 @@ async def visible(
 
 async def get_enrollment(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
-) -> EnrollmentOut:
+) -> EnrollmentRecord:
     row = await visible(session, principal, enrollment_id)
-    return enrollment_out(row, utcnow())
+    return enrollment_record(row, utcnow())
 
 
 async def end(
@@ -311,7 +309,7 @@ async def publish_unenrolled(
 
 async def cancel(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
-) -> EnrollmentOut:
+) -> EnrollmentRecord:
     """The learner leaves the course (progress is kept for a later re-enrollment)."""
     now = utcnow()
     row = await visible(session, principal, enrollment_id)
@@ -328,12 +326,12 @@ async def cancel(
         reason="cancelled_by_user",
         now=now,
     )
-    return enrollment_out(ended, now)
+    return enrollment_record(ended, now)
 
 
 async def revoke(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID, reason: str | None
-) -> EnrollmentOut:
+) -> EnrollmentRecord:
     """An administrator takes access away (``enrollment:manage_any``)."""
     now = utcnow()
     row = await visible(session, principal, enrollment_id)
@@ -348,12 +346,12 @@ async def revoke(
         reason=reason or "revoked_by_admin",
         now=now,
     )
-    return enrollment_out(ended, now)
+    return enrollment_record(ended, now)
 
 
 async def upgrade(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
-) -> EnrollmentOut:
+) -> EnrollmentRecord:
     """Move to the course's current version, keeping the progress whose lesson lineages the new
     version still has. Status and progress are measured against the new version's required
     items: a completed enrollment stays completed only when the new version is done too, else
@@ -387,4 +385,4 @@ async def upgrade(
         )
     fresh = await repo.get(session, row.id)
     assert fresh is not None
-    return enrollment_out(fresh, now)
+    return enrollment_record(fresh, now)

@@ -10,14 +10,14 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
-from campus.catalog.data import CourseStatus
+from campus.catalog.data import CourseStatus, PricingTier
 from campus.identity import api as identity
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Forbidden, field_error
 from campus.kernel.ids import new_id
 from campus.kernel.outbox import enqueue_job
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 from campus.learning import policies
 from campus.learning.data import (
     ACCESS_STATUSES,
@@ -29,40 +29,9 @@ from campus.learning.data import (
 from campus.learning.exceptions import CourseNotFound, EntitlementNotFound
 from campus.learning.models import Entitlement
 from campus.learning.repository import enrollments as repo
-from campus.learning.schemas.courses import EntitlementOut, GrantRequest
 from campus.learning.service import enrollments
+from campus.learning.service.conversions import entitlement_summary
 from campus.learning.service.enrollment_status import effective_status
-
-
-def to_summary(row: Entitlement) -> EntitlementSummary:
-    return EntitlementSummary(
-        id=row.id,
-        user_id=row.user_id,
-        course_id=row.course_id,
-        source=EntitlementSource(row.source),
-        tier=row.tier,
-        reference=row.reference or None,
-        status=EntitlementStatus(row.status),
-        granted_at=row.granted_at,
-        granted_by=row.granted_by,
-        expires_at=row.expires_at,
-    )
-
-
-def to_out(row: Entitlement) -> EntitlementOut:
-    s = to_summary(row)
-    return EntitlementOut(
-        id=s.id,
-        user_id=s.user_id,
-        course_id=s.course_id,
-        source=s.source,
-        tier=s.tier,
-        reference=s.reference,
-        status=s.status,
-        granted_at=s.granted_at,
-        granted_by=s.granted_by,
-        expires_at=s.expires_at,
-    )
 
 
 async def _follow_entitlements(
@@ -138,7 +107,7 @@ async def grant_entitlement(
         },
     )
     await _follow_entitlements(session, user_id, course_id, now, revoked_by=None, lost_source=None)
-    return to_summary(row)
+    return entitlement_summary(row)
 
 
 async def revoke_entitlement(
@@ -193,42 +162,52 @@ async def _granting_course(
 
 
 async def grant_over_http(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, body: GrantRequest
-) -> EntitlementOut:
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    *,
+    user_id: uuid.UUID | None,
+    email: str | None,
+    tier: PricingTier | None,
+    expires_at: datetime | None,
+) -> EntitlementSummary:
+    """Complimentary access for one learner, named by ``user_id`` or by ``email`` (exactly one;
+    the request model checks it)."""
     await _granting_course(session, principal, course_id)
     now = utcnow()
-    if body.expires_at is not None and body.expires_at <= now:
+    if expires_at is not None and expires_at <= now:
         raise field_error("expiresAt", "The expiry must be in the future.", code="in_the_past")
-    if body.email is not None:
-        found = await identity.find_user_ids_by_emails(session, [body.email])
-        user_id = next(iter(found.values()), None)
-        if user_id is None:
+    if email is not None:
+        found = await identity.find_user_ids_by_emails(session, [email])
+        learner_id = next(iter(found.values()), None)
+        if learner_id is None:
             raise field_error("email", "No account has this email address.", code="unknown_user")
     else:
-        assert body.user_id is not None
-        if await identity.get_user_summary(session, body.user_id) is None:
+        assert user_id is not None
+        if await identity.get_user_summary(session, user_id) is None:
             raise field_error("userId", "No account has this id.", code="unknown_user")
-        user_id = body.user_id
+        learner_id = user_id
     summary = await grant_entitlement(
         session,
-        user_id=user_id,
+        user_id=learner_id,
         course_id=course_id,
         source=EntitlementSource.GRANT,
-        tier=body.tier.value if body.tier else None,
-        expires_at=body.expires_at,
+        tier=tier.value if tier else None,
+        expires_at=expires_at,
         granted_by=principal.user_id,
     )
     row = await repo.get_entitlement(session, summary.id)
     assert row is not None
-    return to_out(row)
+    return entitlement_summary(row)
 
 
 async def list_over_http(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, page: PageParams
-) -> Page[EntitlementOut]:
+) -> tuple[list[EntitlementSummary], int]:
+    """One page of the course's entitlements (newest first) and how many there are."""
     await _granting_course(session, principal, course_id)
     rows, total = await repo.entitlements_page(session, course_id, page.offset, page.limit)
-    return Page[EntitlementOut].build([to_out(r) for r in rows], total, page)
+    return [entitlement_summary(r) for r in rows], total
 
 
 async def revoke_over_http(
@@ -236,7 +215,7 @@ async def revoke_over_http(
     principal: Principal,
     course_id: uuid.UUID,
     entitlement_id: uuid.UUID,
-) -> EntitlementOut:
+) -> EntitlementSummary:
     """Instructors revoke the complimentary access they may grant; purchases and subscriptions
     are revoked by administrators (refunds go through commerce)."""
     await _granting_course(session, principal, course_id)
@@ -256,4 +235,4 @@ async def revoke_over_http(
         )
     fresh = await repo.get_entitlement(session, entitlement_id)
     assert fresh is not None
-    return to_out(fresh)
+    return entitlement_summary(fresh)

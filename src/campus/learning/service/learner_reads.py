@@ -17,45 +17,35 @@ from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.ids import parse_id
-from campus.kernel.pagination import CursorPage, Page, PageParams, decode_cursor, encode_cursor
+from campus.kernel.pagination import PageParams, decode_cursor, encode_cursor
 from campus.learning.data import ActivityType, ProgressStatus
 from campus.learning.models import Enrollment
 from campus.learning.repository import progress as progress_repo
 from campus.learning.repository import reports as reports_repo
-from campus.learning.schemas.enrollments import (
-    ContinueOut,
-    LessonRef,
-    LessonStateOut,
-    LockOut,
-    ModuleStateOut,
-    ProgressOutline,
-)
-from campus.learning.schemas.me import ActivityOut, CourseRef, MyCourseOut
 from campus.learning.service import curricula, enrollments
-from campus.learning.service.conversions import enrollment_out
+from campus.learning.service.conversions import enrollment_record, summary
 from campus.learning.service.curricula import Curriculum
-from campus.learning.service.enrollment_status import effective_status
+from campus.learning.service.records import (
+    ActivityFeed,
+    ActivityItem,
+    EnrollmentOutline,
+    LessonPlace,
+    LessonState,
+    ModuleState,
+    MyCourse,
+    ResumePoint,
+)
 
 
-def lesson_ref(curriculum: Curriculum, lesson: LessonOutline | None) -> LessonRef | None:
-    if lesson is None:
-        return None
-    module = curriculum.module_of(lesson)
-    return LessonRef(
-        id=lesson.id,
-        lineage_id=lesson.lineage_id,
-        title=lesson.title,
-        type=lesson.type,
-        module_id=module.id,
-        module_title=module.title,
-        duration_seconds=lesson.duration_seconds,
-    )
+def place(curriculum: Curriculum, lesson: LessonOutline | None) -> LessonPlace | None:
+    return None if lesson is None else LessonPlace(lesson, curriculum.module_of(lesson))
 
 
 async def my_learning(
     session: AsyncSession, principal: Principal, statuses: Sequence[str], page: PageParams
-) -> Page[MyCourseOut]:
-    """The caller's courses with progress and the next lesson, most recent activity first."""
+) -> tuple[list[MyCourse], int]:
+    """The caller's courses with progress and the next lesson, most recent activity first; and
+    how many there are."""
     now = utcnow()
     rows, total = await reports_repo.my_enrollments(
         session, principal.user_id, statuses, page.offset, page.limit
@@ -78,32 +68,19 @@ async def my_learning(
         following = None
         if curriculum is not None:
             lesson, _ = curriculum.next_lesson(done[row.course_id], row.last_lesson_lineage_id)
-            following = lesson_ref(curriculum, lesson)
+            following = place(curriculum, lesson)
         items.append(
-            MyCourseOut(
-                enrollment_id=row.id,
-                course=CourseRef(
-                    id=course.id,
-                    slug=course.slug,
-                    title=course.title,
-                    thumbnail_url=course.thumbnail_url,
-                ),
-                status=effective_status(row, now),
-                progress_percent=row.progress_percent,
-                completed_items=row.completed_items,
-                total_items=row.total_items,
-                enrolled_at=row.enrolled_at,
-                completed_at=row.completed_at,
-                expires_at=row.expires_at,
-                last_activity_at=row.last_activity_at,
+            MyCourse(
+                enrollment=summary(row, now),
+                course=course,
                 next_lesson=following,
                 upgrade_available=course.current_version_id not in (None, row.version_id),
             )
         )
-    return Page[MyCourseOut].build(items, total, page)
+    return items, total
 
 
-async def outline(session: AsyncSession, row: Enrollment) -> ProgressOutline:
+async def outline(session: AsyncSession, row: Enrollment) -> EnrollmentOutline:
     """The enrolled version with the learner's progress, locks and next lesson."""
     now = utcnow()
     curriculum = await curricula.curriculum(session, row.version_id)
@@ -117,42 +94,30 @@ async def outline(session: AsyncSession, row: Enrollment) -> ProgressOutline:
     }
     current = await catalog.get_current_version_id(session, row.course_id)
     if curriculum is None:
-        return ProgressOutline(
-            enrollment=enrollment_out(row, now),
+        return EnrollmentOutline(
+            enrollment=enrollment_record(row, now),
             version_number=0,
             upgrade_available=False,
             next_lesson=None,
-            modules=[],
+            modules=(),
         )
     done = {k for k, v in lessons.items() if v.completed_at is not None}
     figures = curriculum.figures(done, set(lessons))
-    out_modules = []
+    states: list[ModuleState] = []
     for mf in figures.modules:
         stored = modules.get(mf.module.lineage_id)
-        states = []
+        lesson_states = []
         for lesson in mf.module.lessons:
             p = lessons.get(lesson.lineage_id)
             lock = curriculum.lock_of(lesson, done)
             status = ProgressStatus.NOT_STARTED
             if p is not None:
                 status = ProgressStatus.COMPLETED if p.completed_at else ProgressStatus.IN_PROGRESS
-            states.append(
-                LessonStateOut(
-                    id=lesson.id,
-                    lineage_id=lesson.lineage_id,
-                    title=lesson.title,
-                    type=lesson.type,
-                    position=lesson.position,
-                    duration_seconds=lesson.duration_seconds,
-                    is_required=lesson.is_required,
+            lesson_states.append(
+                LessonState(
+                    lesson=lesson,
                     status=status,
-                    lock=None
-                    if lock is None
-                    else LockOut(
-                        reason=lock.reason,
-                        blocking_lesson_id=lock.blocking_lesson_id,
-                        blocking_module_id=lock.blocking_module_id,
-                    ),
+                    lock=lock,
                     view_count=0 if p is None else p.view_count,
                     position_seconds=0 if p is None else p.position_seconds,
                     watched_seconds=0 if p is None else p.watched_seconds,
@@ -160,44 +125,35 @@ async def outline(session: AsyncSession, row: Enrollment) -> ProgressOutline:
                     completed_at=None if p is None else p.completed_at,
                 )
             )
-        out_modules.append(
-            ModuleStateOut(
-                id=mf.module.id,
-                lineage_id=mf.module.lineage_id,
-                title=mf.module.title,
-                position=mf.module.position,
-                is_locked=mf.module.is_locked,
-                is_sequential=mf.module.is_sequential,
-                status=mf.status,
-                progress_percent=mf.percent,
-                completed_items=mf.completed,
-                total_items=mf.total,
+        states.append(
+            ModuleState(
+                figures=mf,
                 started_at=None if stored is None else stored.started_at,
                 completed_at=None if stored is None else stored.completed_at,
                 last_accessed_at=None if stored is None else stored.last_accessed_at,
-                lessons=states,
+                lessons=tuple(lesson_states),
             )
         )
     following, _ = curriculum.next_lesson(done, row.last_lesson_lineage_id)
-    return ProgressOutline(
-        enrollment=enrollment_out(row, now),
+    return EnrollmentOutline(
+        enrollment=enrollment_record(row, now),
         version_number=curriculum.structure.number,
         upgrade_available=current not in (None, row.version_id),
-        next_lesson=lesson_ref(curriculum, following),
-        modules=out_modules,
+        next_lesson=place(curriculum, following),
+        modules=tuple(states),
     )
 
 
 async def enrollment_outline(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
-) -> ProgressOutline:
+) -> EnrollmentOutline:
     row = await enrollments.visible(session, principal, enrollment_id)
     return await outline(session, row)
 
 
 async def continue_at(
     session: AsyncSession, principal: Principal, enrollment_id: uuid.UUID
-) -> ContinueOut:
+) -> ResumePoint:
     """The resume point: the lesson to open next, and where in it."""
     row = await enrollments.visible(session, principal, enrollment_id)
     curriculum = await curricula.curriculum(session, row.version_id)
@@ -206,7 +162,7 @@ async def continue_at(
         for r in await progress_repo.lesson_rows(session, row.user_id, row.course_id)
     }
     if curriculum is None:
-        return ContinueOut(
+        return ResumePoint(
             enrollment_id=row.id, reason="completed", lesson=None, position_seconds=0
         )
     done = {k for k, v in lessons.items() if v.completed_at is not None}
@@ -214,10 +170,10 @@ async def continue_at(
     position = 0
     if lesson is not None and reason == "resume" and lesson.lineage_id in lessons:
         position = lessons[lesson.lineage_id].position_seconds
-    return ContinueOut(
+    return ResumePoint(
         enrollment_id=row.id,
         reason="resume" if reason == "resume" else "next" if lesson else "completed",
-        lesson=lesson_ref(curriculum, lesson),
+        lesson=place(curriculum, lesson),
         position_seconds=position,
     )
 
@@ -243,14 +199,14 @@ def _before(cursor: str | None) -> tuple[datetime, uuid.UUID] | None:
 
 async def activity_feed(
     session: AsyncSession, principal: Principal, cursor: str | None, limit: int
-) -> CursorPage[ActivityOut]:
+) -> ActivityFeed:
     """The caller's learning events, newest first (cursor pagination)."""
     rows = await reports_repo.activity_page(session, principal.user_id, _before(cursor), limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     courses = await catalog.get_course_summaries(session, {r.course_id for r in rows})
-    items = [
-        ActivityOut(
+    items = tuple(
+        ActivityItem(
             id=r.id,
             type=ActivityType(r.type),
             occurred_at=r.occurred_at,
@@ -261,9 +217,9 @@ async def activity_feed(
             data=dict(r.data or {}),
         )
         for r in rows
-    ]
+    )
     next_cursor = None
     if more and rows:
         last = rows[-1]
         next_cursor = encode_cursor({"at": last.occurred_at.isoformat(), "id": str(last.id)})
-    return CursorPage[ActivityOut](items=items, next_cursor=next_cursor, limit=limit)
+    return ActivityFeed(items, next_cursor)

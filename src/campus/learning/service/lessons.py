@@ -38,19 +38,12 @@ from campus.learning.exceptions import (
 from campus.learning.models import Enrollment, LessonProgress
 from campus.learning.repository import enrollments as enrollment_repo
 from campus.learning.repository import progress as progress_repo
-from campus.learning.schemas.learn import (
-    ContentUrlOut,
-    HeartbeatIn,
-    HeartbeatOut,
-    LessonAttachmentOut,
-    LessonProgressResult,
-    LessonView,
-)
 from campus.learning.service import curricula, progress
 from campus.learning.service.activity import record_activity
-from campus.learning.service.conversions import lesson_progress_out
+from campus.learning.service.conversions import lesson_progress
 from campus.learning.service.curricula import ASSESSED_TYPES, Curriculum
 from campus.learning.service.enrollment_status import effective_status
+from campus.learning.service.records import HeartbeatCredit, LessonProgressUpdate, LessonReading
 from campus.learning.service.rules import Rules
 
 
@@ -146,41 +139,16 @@ async def staff_of(session: AsyncSession, principal: Principal, course_id: uuid.
     return await policies.is_course_staff(session, principal, course_id)
 
 
-def _view(
+def _reading(
     content: LessonContent, enrollment_id: uuid.UUID | None, row: LessonProgress | None
-) -> LessonView:
-    return LessonView(
-        id=content.id,
-        lineage_id=content.lineage_id,
-        course_id=content.course_id,
-        version_id=content.version_id,
-        module_id=content.module_id,
-        title=content.title,
-        type=content.type,
-        language=content.language,
-        body=content.body,
-        content_urls=[ContentUrlOut(type=u.type, url=u.url) for u in content.content_urls],
-        video_url=content.video_url,
-        video_duration_seconds=content.video_duration_seconds,
-        presentation_url=content.presentation_url,
-        attachments=[
-            LessonAttachmentOut(
-                name=a.name, url=a.url, size_bytes=a.size_bytes, mime_type=a.mime_type
-            )
-            for a in content.attachments
-        ],
-        quiz_id=content.quiz_id,
-        assignment_id=content.assignment_id,
-        is_required=content.is_required,
-        estimated_minutes=content.estimated_minutes,
-        enrollment_id=enrollment_id,
-        progress=None if enrollment_id is None else lesson_progress_out(row),
-    )
+) -> LessonReading:
+    progress = None if enrollment_id is None else lesson_progress(row)
+    return LessonReading(content, enrollment_id, progress)
 
 
 async def view_lesson(
     session: AsyncSession, principal: Principal, lesson_id: uuid.UUID, language: str | None
-) -> LessonView:
+) -> LessonReading:
     """The lesson's full content for the learner (counted as a view; the first view starts the
     lesson), or for the course's instructors and administrators."""
     now = utcnow()
@@ -189,7 +157,7 @@ async def view_lesson(
     except (Forbidden, LessonNotFound):
         content = await catalog.get_lesson_content(session, lesson_id, language=language)
         if content is not None and await staff_of(session, principal, content.course_id):
-            return _view(content, None, None)
+            return _reading(content, None, None)
         raise
     try:
         await _check_open(session, r)
@@ -200,18 +168,18 @@ async def view_lesson(
     content = await catalog.get_lesson_content(session, r.lesson.id, language=language)
     if content is None:  # pragma: no cover - published lessons are never deleted
         raise LessonNotFound()
-    return _view(content, r.enrollment.id, row)
+    return _reading(content, r.enrollment.id, row)
 
 
-async def _result(session: AsyncSession, r: Resolved, now: datetime) -> LessonProgressResult:
+async def _result(session: AsyncSession, r: Resolved, now: datetime) -> LessonProgressUpdate:
     row = await progress_repo.get_lesson_row(session, r.enrollment.user_id, r.lesson.lineage_id)
     fresh = await enrollment_repo.get(session, r.enrollment.id)
     assert fresh is not None
-    return LessonProgressResult(
+    return LessonProgressUpdate(
         lesson_id=r.lesson.id,
         lineage_id=r.lesson.lineage_id,
         enrollment_id=fresh.id,
-        progress=lesson_progress_out(row),
+        progress=lesson_progress(row),
         course_progress_percent=fresh.progress_percent,
         completed_items=fresh.completed_items,
         total_items=fresh.total_items,
@@ -221,7 +189,7 @@ async def _result(session: AsyncSession, r: Resolved, now: datetime) -> LessonPr
 
 async def start_lesson(
     session: AsyncSession, principal: Principal, lesson_id: uuid.UUID
-) -> LessonProgressResult:
+) -> LessonProgressUpdate:
     """Start (idempotent): the lesson must be open; heartbeats are credited from now on."""
     now = utcnow()
     r = await _resolve(session, principal, lesson_id, now)
@@ -234,10 +202,13 @@ async def heartbeat(
     session: AsyncSession,
     principal: Principal,
     lesson_id: uuid.UUID,
-    body: HeartbeatIn,
+    *,
+    position_seconds: float,
+    watched_seconds: float,
     rules: Rules,
-) -> HeartbeatOut:
-    """Credit watched time (see ``progress_repo.heartbeat``) and complete the video once the
+) -> HeartbeatCredit:
+    """Credit the ``watched_seconds`` played since the previous heartbeat and record the
+    playback position (see ``progress_repo.heartbeat``), and complete the video once the
     configured share was watched. The hot path is one UPDATE (it checks access itself) and, at
     most once a minute, the enrollment's last activity; the curriculum comes from the cache.
     When the UPDATE finds nothing, the full resolution says why (404/403/409)."""
@@ -254,8 +225,8 @@ async def heartbeat(
         user_id=principal.user_id,
         course_id=found.course_id,
         lineage_id=lesson.lineage_id,
-        watched=int(body.watched_seconds),
-        position=min(int(body.position_seconds), duration),
+        watched=int(watched_seconds),
+        position=min(int(position_seconds), duration),
         duration=duration,
         epoch=progress.epoch(now),
         tolerance=rules.heartbeat_tolerance_seconds,
@@ -276,7 +247,7 @@ async def heartbeat(
         await enrollment_repo.touch_activity_for(
             session, principal.user_id, found.course_id, now, lesson.lineage_id
         )
-    return HeartbeatOut(
+    return HeartbeatCredit(
         lesson_id=lesson.id,
         position_seconds=row.position_seconds,
         watched_seconds=row.watched_seconds,
@@ -288,7 +259,7 @@ async def heartbeat(
 
 async def complete(
     session: AsyncSession, principal: Principal, lesson_id: uuid.UUID, rules: Rules
-) -> LessonProgressResult:
+) -> LessonProgressUpdate:
     """Explicit completion of text, document, code and interactive lessons (idempotent); a
     video completes by being watched, quiz and assignment lessons by their assessment."""
     now = utcnow()

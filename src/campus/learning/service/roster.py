@@ -29,9 +29,9 @@ from campus.kernel.db import Database
 from campus.kernel.errors import Forbidden, field_error
 from campus.kernel.ids import new_id
 from campus.kernel.outbox import enqueue_job
-from campus.kernel.pagination import Page, PageParams, parse_sort
+from campus.kernel.pagination import PageParams, parse_sort
 from campus.learning import policies
-from campus.learning.data import EnrollmentSource, JobStatus
+from campus.learning.data import JobStatus
 from campus.learning.exceptions import (
     CourseNotFound,
     EnrollmentNotFound,
@@ -43,9 +43,9 @@ from campus.learning.repository import enrollments as enrollment_repo
 from campus.learning.repository import jobs as jobs_repo
 from campus.learning.repository import reports as reports_repo
 from campus.learning.repository.reports import ROSTER_SORTS, RosterFilter
-from campus.learning.schemas.courses import RosterEntryOut, RosterExportOut, RosterLearnerOut
 from campus.learning.service import learner_reads
-from campus.learning.service.enrollment_status import effective_status
+from campus.learning.service.conversions import roster_export, summary
+from campus.learning.service.records import RosterEntry, RosterExportRecord, RosterLearner
 
 EXPORT_JOB = "learning.roster_export"
 #: What ``sort`` may name (the roster endpoint documents it).
@@ -87,23 +87,11 @@ async def authorize(session: AsyncSession, principal: Principal, course_id: uuid
     raise CourseNotFound()
 
 
-def _entry(row: Enrollment, user: UserSummary | None) -> RosterEntryOut:
-    now = utcnow()
-    return RosterEntryOut(
-        enrollment_id=row.id,
-        user_id=row.user_id,
+def _entry(row: Enrollment, user: UserSummary | None) -> RosterEntry:
+    return RosterEntry(
+        enrollment=summary(row, utcnow()),
         name=None if user is None else user.display_name,
         email=None if user is None else user.email,
-        status=effective_status(row, now),
-        source=EnrollmentSource(row.source),
-        tier=row.tier,
-        progress_percent=row.progress_percent,
-        completed_items=row.completed_items,
-        total_items=row.total_items,
-        enrolled_at=row.enrolled_at,
-        last_activity_at=row.last_activity_at,
-        completed_at=row.completed_at,
-        expires_at=row.expires_at,
     )
 
 
@@ -132,7 +120,8 @@ async def roster(
     search: str | None,
     sort: str | None,
     page: PageParams,
-) -> Page[RosterEntryOut]:
+) -> tuple[list[RosterEntry], int]:
+    """One page of the course's learners (filtered, searched, sorted) and how many match."""
     await authorize(session, principal, course_id)
     specs = parse_sort(sort, ROSTER_SORTS, DEFAULT_SORT)
     if progress_min is not None and progress_max is not None and progress_min > progress_max:
@@ -146,20 +135,20 @@ async def roster(
         session, course_id, flt, specs, page.offset, page.limit
     )
     users = await identity.get_user_summaries(session, {r.user_id for r in rows})
-    return Page[RosterEntryOut].build([_entry(r, users.get(r.user_id)) for r in rows], total, page)
+    return [_entry(r, users.get(r.user_id)) for r in rows], total
 
 
 async def learner(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, user_id: uuid.UUID
-) -> RosterLearnerOut:
+) -> RosterLearner:
     """One learner of the course with their progress outline."""
     await authorize(session, principal, course_id)
     row = await enrollment_repo.get_for(session, user_id, course_id)
     if row is None:
         raise EnrollmentNotFound()
     users = await identity.get_user_summaries(session, [user_id])
-    return RosterLearnerOut(
-        learner=_entry(row, users.get(user_id)), outline=await learner_reads.outline(session, row)
+    return RosterLearner(
+        entry=_entry(row, users.get(user_id)), outline=await learner_reads.outline(session, row)
     )
 
 
@@ -244,26 +233,9 @@ def export_path(data_dir: Path, export_id: uuid.UUID) -> Path:
     return exports_dir(data_dir) / f"{export_id}.csv"
 
 
-def _export_out(row: RosterExport) -> RosterExportOut:
-    done = row.status == JobStatus.DONE
-    return RosterExportOut(
-        id=row.id,
-        course_id=row.course_id,
-        status=JobStatus(row.status),
-        row_count=row.row_count,
-        byte_size=row.byte_size,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
-        error=row.error,
-        download_url=(
-            f"/api/v1/courses/{row.course_id}/roster-exports/{row.id}/download" if done else None
-        ),
-    )
-
-
 async def request_export(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> RosterExportOut:
+) -> RosterExportRecord:
     await authorize(session, principal, course_id)
     export_id = new_id()
     await jobs_repo.insert_export(
@@ -279,7 +251,7 @@ async def request_export(
     await enqueue_job(session, EXPORT_JOB, {"exportId": str(export_id)})
     row = await jobs_repo.get_export(session, export_id)
     assert row is not None
-    return _export_out(row)
+    return roster_export(row)
 
 
 async def _visible_export(
@@ -294,8 +266,8 @@ async def _visible_export(
 
 async def export_status(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, export_id: uuid.UUID
-) -> RosterExportOut:
-    return _export_out(await _visible_export(session, principal, course_id, export_id))
+) -> RosterExportRecord:
+    return roster_export(await _visible_export(session, principal, course_id, export_id))
 
 
 async def export_file(

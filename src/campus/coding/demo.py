@@ -248,7 +248,7 @@ async def seed_demo(
         )
         session.add(exercise)
         await session.flush()
-        rows = test_rows([TestCaseIn.model_validate(t) for t in spec["tests"]])
+        rows = test_rows([TestCaseIn.model_validate(t).spec() for t in spec["tests"]])
         for row in rows:
             row.exercise_id = exercise.id
             session.add(row)

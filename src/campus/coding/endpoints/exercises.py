@@ -40,7 +40,11 @@ async def create_exercise(
     engine: Engine,
     settings: AppSettings,
 ) -> ExerciseOut:
-    return await exercises.create_exercise(session, principal, course_id, body, engine, settings)
+    return ExerciseOut.of(
+        await exercises.create_exercise(
+            session, principal, course_id, body.draft(), engine, settings
+        )
+    )
 
 
 @router.get(
@@ -53,7 +57,8 @@ async def create_exercise(
 async def list_exercises(
     course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, page: Paging
 ) -> Page[ExerciseListItem]:
-    return await exercises.list_exercises(session, principal, course_id, page)
+    items, total = await exercises.list_exercises(session, principal, course_id, page)
+    return Page[ExerciseListItem].build([ExerciseListItem.of(i) for i in items], total, page)
 
 
 @router.get(
@@ -66,7 +71,7 @@ async def list_exercises(
 async def get_exercise(
     exercise_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> ExerciseOut:
-    return await exercises.get_exercise(session, principal, exercise_id)
+    return ExerciseOut.of(await exercises.get_exercise(session, principal, exercise_id))
 
 
 @router.patch(
@@ -84,7 +89,11 @@ async def update_exercise(
     engine: Engine,
     settings: AppSettings,
 ) -> ExerciseOut:
-    return await exercises.update_exercise(session, principal, exercise_id, body, engine, settings)
+    return ExerciseOut.of(
+        await exercises.update_exercise(
+            session, principal, exercise_id, body.changes(), engine, settings
+        )
+    )
 
 
 @router.put(
@@ -101,7 +110,9 @@ async def replace_tests(
     principal: CurrentPrincipal,
     engine: Engine,
 ) -> ExerciseOut:
-    return await exercises.replace_tests(session, principal, exercise_id, body, engine)
+    return ExerciseOut.of(
+        await exercises.replace_tests(session, principal, exercise_id, body.specs(), engine)
+    )
 
 
 @router.post(
@@ -114,7 +125,7 @@ async def replace_tests(
 async def validate(
     exercise_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, engine: Engine
 ) -> ValidationOut:
-    return await exercises.validate(session, principal, exercise_id, engine)
+    return ValidationOut.of(await exercises.validate(session, principal, exercise_id, engine))
 
 
 @router.post(
@@ -127,7 +138,7 @@ async def validate(
 async def publish(
     exercise_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal, engine: Engine
 ) -> ExerciseOut:
-    return await exercises.publish(session, principal, exercise_id, engine)
+    return ExerciseOut.of(await exercises.publish(session, principal, exercise_id, engine))
 
 
 @router.post(
@@ -141,4 +152,4 @@ async def publish(
 async def regrade(
     exercise_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> RegradeOut:
-    return await exercises.request_regrade(session, principal, exercise_id)
+    return RegradeOut.of(await exercises.request_regrade(session, principal, exercise_id))

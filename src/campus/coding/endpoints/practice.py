@@ -28,7 +28,7 @@ router = api_router()
 async def my_hints(
     exercise_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> HintsOut:
-    return await submissions.hints(session, principal, exercise_id)
+    return HintsOut.of(await submissions.hints(session, principal, exercise_id))
 
 
 @router.post(
@@ -41,7 +41,7 @@ async def my_hints(
 async def reveal_hint(
     exercise_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> HintsOut:
-    return await submissions.reveal_next_hint(session, principal, exercise_id)
+    return HintsOut.of(await submissions.reveal_next_hint(session, principal, exercise_id))
 
 
 @router.post(
@@ -62,7 +62,7 @@ async def run(
     settings: AppSettings,
 ) -> RunOut:
     result, rate = await submissions.run_visible(
-        session, principal, exercise_id, body, engine, limiter, settings
+        session, principal, exercise_id, body.code, engine, limiter, settings
     )
     set_rate_limit_headers(response, rate)
-    return result
+    return RunOut.of(result)

@@ -20,4 +20,4 @@ router = api_router()
     responses=errors(401, 403, 422),
 )
 async def sandbox_status(principal: CurrentPrincipal, engine: Engine) -> SandboxStatusOut:
-    return await runner_status.sandbox_status(principal, engine)
+    return SandboxStatusOut.of(await runner_status.sandbox_status(principal, engine))

@@ -48,7 +48,7 @@ async def submit(
         session, principal, exercise_id, body, engine, limiter, settings
     )
     set_rate_limit_headers(response, rate)
-    return result
+    return SubmissionOut.of(result)
 
 
 @router.get(
@@ -66,9 +66,10 @@ async def list_submissions(
     user_id: Annotated[uuid.UUID | None, Query(alias="userId")] = None,
     status: Annotated[CodeSubmissionStatus | None, Query()] = None,
 ) -> Page[SubmissionSummary]:
-    return await submissions.list_submissions(
+    items, total = await submissions.list_submissions(
         session, principal, exercise_id, page, user_id=user_id, status=status
     )
+    return Page[SubmissionSummary].build([SubmissionSummary.of(i) for i in items], total, page)
 
 
 @router.get(
@@ -81,7 +82,7 @@ async def list_submissions(
 async def get_submission(
     submission_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> SubmissionOut:
-    return await submissions.get_submission(session, principal, submission_id)
+    return SubmissionOut.of(await submissions.get_submission(session, principal, submission_id))
 
 
 @router.put(
@@ -94,4 +95,6 @@ async def get_submission(
 async def give_feedback(
     submission_id: uuid.UUID, body: FeedbackIn, session: DbSession, principal: CurrentPrincipal
 ) -> SubmissionOut:
-    return await submissions.give_feedback(session, principal, submission_id, body)
+    return SubmissionOut.of(
+        await submissions.give_feedback(session, principal, submission_id, body.record())
+    )

@@ -17,6 +17,18 @@ from pydantic import Field, StringConstraints, model_validator
 from campus.coding.data import CodeLanguage, Comparison, ExerciseStatus, TestKind
 from campus.coding.schemas.fields import Code, Difficulty, Hint, Markdown, Title
 from campus.coding.schemas.submissions import TestResultOut
+from campus.coding.service.records import (
+    ExerciseDraft,
+    ExerciseListRecord,
+    ExerciseRecord,
+    ExerciseStaffRecord,
+    HintsRecord,
+    LastValidation,
+    RegradeRecord,
+    TestCaseRecord,
+    TestCaseSpec,
+    ValidationRecord,
+)
 from campus.kernel.schemas import ApiModel, InputModel
 from campus.sandbox import TestCase as SandboxTestCase
 from campus.sandbox.models import TestKind as SandboxKind
@@ -64,6 +76,19 @@ class TestCaseIn(InputModel):
             rel_tolerance=self.rel_tolerance,
         )
 
+    def spec(self) -> TestCaseSpec:
+        return TestCaseSpec(
+            name=self.name,
+            kind=self.kind,
+            input=self.input,
+            expected=self.expected,
+            hidden=self.hidden,
+            weight=self.weight,
+            comparison=self.comparison,
+            tolerance=self.tolerance,
+            rel_tolerance=self.rel_tolerance,
+        )
+
 
 def _check_tests(tests: list[TestCaseIn]) -> None:
     if tests and sum(t.weight for t in tests) <= 0:
@@ -90,6 +115,23 @@ class ExerciseCreate(InputModel):
         _check_tests(self.tests)
         return self
 
+    def draft(self) -> ExerciseDraft:
+        return ExerciseDraft(
+            title=self.title,
+            description=self.description,
+            difficulty=self.difficulty,
+            language=self.language,
+            starter_code=self.starter_code,
+            reference_solution=self.reference_solution,
+            hints=tuple(self.hints),
+            max_score=self.max_score,
+            time_limit_ms=self.time_limit_ms,
+            memory_limit_mb=self.memory_limit_mb,
+            module_id=self.module_id,
+            lesson_id=self.lesson_id,
+            tests=tuple(t.spec() for t in self.tests),
+        )
+
 
 class ExerciseUpdate(InputModel):
     """Every field optional; changing a grading input (language, reference solution, limits,
@@ -108,6 +150,10 @@ class ExerciseUpdate(InputModel):
     module_id: uuid.UUID | None = None
     lesson_id: uuid.UUID | None = None
 
+    def changes(self) -> dict[str, Any]:
+        """The fields the caller sent (snake_case names; ``None`` asks to clear one)."""
+        return self.model_dump(exclude_unset=True)
+
 
 class TestsReplace(InputModel):
     __test__ = False
@@ -118,6 +164,9 @@ class TestsReplace(InputModel):
     def _weights(self) -> TestsReplace:
         _check_tests(self.tests)
         return self
+
+    def specs(self) -> tuple[TestCaseSpec, ...]:
+        return tuple(t.spec() for t in self.tests)
 
 
 class TestCaseOut(ApiModel):
@@ -135,11 +184,33 @@ class TestCaseOut(ApiModel):
     input: Any
     expected: Any
 
+    @classmethod
+    def of(cls, test: TestCaseRecord) -> TestCaseOut:
+        return cls(
+            id=test.id,
+            position=test.position,
+            name=test.name,
+            kind=test.kind,
+            hidden=test.hidden,
+            weight=test.weight,
+            comparison=test.comparison,
+            tolerance=test.tolerance,
+            rel_tolerance=test.rel_tolerance,
+            input=test.input,
+            expected=test.expected,
+        )
+
 
 class ValidationState(ApiModel):
     tests_version: int
     passed: bool | None
     at: datetime | None
+
+    @classmethod
+    def of(cls, validation: LastValidation) -> ValidationState:
+        return cls(
+            tests_version=validation.tests_version, passed=validation.passed, at=validation.at
+        )
 
 
 class ExerciseStaffView(ApiModel):
@@ -149,6 +220,18 @@ class ExerciseStaffView(ApiModel):
     tests_version: int
     validation: ValidationState | None
     regrade_version: int | None
+
+    @classmethod
+    def of(cls, staff: ExerciseStaffRecord) -> ExerciseStaffView:
+        validation = staff.validation
+        return cls(
+            reference_solution=staff.reference_solution,
+            hints=list(staff.hints),
+            tests=[TestCaseOut.of(t) for t in staff.tests],
+            tests_version=staff.tests_version,
+            validation=ValidationState.of(validation) if validation is not None else None,
+            regrade_version=staff.regrade_version,
+        )
 
 
 class ExerciseOut(ApiModel):
@@ -177,6 +260,34 @@ class ExerciseOut(ApiModel):
     #: Only for the course's instructors and administrators.
     staff: ExerciseStaffView | None = None
 
+    @classmethod
+    def of(cls, exercise: ExerciseRecord) -> ExerciseOut:
+        """The visible test cases only; the staff part when the record has one."""
+        staff = exercise.staff
+        return cls(
+            id=exercise.id,
+            course_id=exercise.course_id,
+            module_id=exercise.module_id,
+            lesson_id=exercise.lesson_id,
+            title=exercise.title,
+            description=exercise.description,
+            difficulty=exercise.difficulty,
+            language=exercise.language,
+            starter_code=exercise.starter_code,
+            max_score=exercise.max_score,
+            time_limit_ms=exercise.time_limit_ms,
+            memory_limit_mb=exercise.memory_limit_mb,
+            status=exercise.status,
+            published_at=exercise.published_at,
+            created_at=exercise.created_at,
+            updated_at=exercise.updated_at,
+            visible_tests=[TestCaseOut.of(t) for t in exercise.visible_tests],
+            hidden_test_count=exercise.hidden_test_count,
+            hint_count=exercise.hint_count,
+            revealed_hints=list(exercise.revealed_hints),
+            staff=ExerciseStaffView.of(staff) if staff is not None else None,
+        )
+
 
 class ExerciseListItem(ApiModel):
     id: uuid.UUID
@@ -191,6 +302,22 @@ class ExerciseListItem(ApiModel):
     test_count: int
     hidden_test_count: int
 
+    @classmethod
+    def of(cls, exercise: ExerciseListRecord) -> ExerciseListItem:
+        return cls(
+            id=exercise.id,
+            course_id=exercise.course_id,
+            module_id=exercise.module_id,
+            lesson_id=exercise.lesson_id,
+            title=exercise.title,
+            difficulty=exercise.difficulty,
+            language=exercise.language,
+            max_score=exercise.max_score,
+            status=exercise.status,
+            test_count=exercise.test_count,
+            hidden_test_count=exercise.hidden_test_count,
+        )
+
 
 class ValidationOut(ApiModel):
     """The reference solution against every test case (instructors see hidden ones too)."""
@@ -201,13 +328,36 @@ class ValidationOut(ApiModel):
     results: list[TestResultOut]
     error: str | None = None
 
+    @classmethod
+    def of(cls, validation: ValidationRecord) -> ValidationOut:
+        return cls(
+            passed=validation.passed,
+            tests_version=validation.tests_version,
+            failing_test_ids=list(validation.failing_test_ids),
+            results=[TestResultOut.of(r) for r in validation.results],
+            error=validation.error,
+        )
+
 
 class HintsOut(ApiModel):
     hint_count: int
     revealed: list[str]
+
+    @classmethod
+    def of(cls, hints: HintsRecord) -> HintsOut:
+        return cls(hint_count=hints.hint_count, revealed=list(hints.revealed))
 
 
 class RegradeOut(ApiModel):
     tests_version: int
     queued: bool
     message: str
+
+    @classmethod
+    def of(cls, regrade: RegradeRecord) -> RegradeOut:
+        message = (
+            "Submissions graded against older tests will be graded again."
+            if regrade.queued
+            else "A regrade for this version of the tests was already requested."
+        )
+        return cls(tests_version=regrade.tests_version, queued=regrade.queued, message=message)

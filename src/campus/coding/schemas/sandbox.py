@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from campus.coding.service.records import RunnerStatus
 from campus.kernel.schemas import ApiModel
+from campus.sandbox import SandboxLayers
 
 
 class LayersOut(ApiModel):
@@ -34,6 +36,32 @@ class LayersOut(ApiModel):
     lint: str | None
     notes: list[str]
 
+    @classmethod
+    def of(cls, layers: SandboxLayers) -> LayersOut:
+        return cls(
+            rlimits=layers.rlimits,
+            uid_switch=layers.uid_switch,
+            bubblewrap=layers.bubblewrap,
+            pid_namespace=layers.pid_namespace,
+            network_isolated=layers.network_isolated,
+            subreaper=layers.subreaper,
+            no_new_privs=layers.no_new_privs,
+            seccomp=layers.seccomp,
+            namespaces=layers.namespaces,
+            mount_namespace=layers.mount_namespace,
+            ipc_namespace=layers.ipc_namespace,
+            uts_namespace=layers.uts_namespace,
+            private_filesystem=layers.private_filesystem,
+            isolation=layers.isolation,
+            job_limits=layers.job_limits,
+            weak=layers.weak,
+            active=list(layers.active()),
+            python=layers.python,
+            python_version=layers.python_version,
+            lint=layers.ruff,
+            notes=list(layers.notes),
+        )
+
 
 class SandboxStatusOut(ApiModel):
     runner: str
@@ -46,3 +74,17 @@ class SandboxStatusOut(ApiModel):
     uid_pool_in_use: int
     #: Set when jobs are not isolated: grading refused, or the weak sandbox accepted
     banner: str | None = None
+
+    @classmethod
+    def of(cls, status: RunnerStatus) -> SandboxStatusOut:
+        return cls(
+            runner=status.runner,
+            judge0_host=status.judge0_host,
+            languages=list(status.languages),
+            analysis=status.analysis,
+            layers=LayersOut.of(status.layers) if status.layers is not None else None,
+            probed_at=status.probed_at,
+            uid_pool_size=status.uid_pool_size,
+            uid_pool_in_use=status.uid_pool_in_use,
+            banner=status.banner,
+        )

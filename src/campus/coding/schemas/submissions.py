@@ -6,11 +6,20 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field
 
 from campus.coding.data import CodeLanguage, CodeSubmissionStatus
 from campus.coding.schemas.fields import Code, ListItem, Markdown
+from campus.coding.service.records import (
+    AnalysisRecord,
+    Feedback,
+    RunRecord,
+    SubmissionRecord,
+    SubmissionSummaryRecord,
+    TestResultRecord,
+)
 from campus.kernel.schemas import ApiModel, InputModel
 
 
@@ -24,6 +33,15 @@ class FeedbackIn(InputModel):
     weaknesses: list[ListItem] = Field(default_factory=list, max_length=20)
     suggestions: list[ListItem] = Field(default_factory=list, max_length=20)
     overall_score: int | None = Field(default=None, ge=0, le=100)
+
+    def record(self) -> Feedback:
+        return Feedback(
+            feedback=self.feedback,
+            strengths=tuple(self.strengths),
+            weaknesses=tuple(self.weaknesses),
+            suggestions=tuple(self.suggestions),
+            overall_score=self.overall_score,
+        )
 
 
 class TestResultOut(ApiModel):
@@ -43,6 +61,23 @@ class TestResultOut(ApiModel):
     output: str | None = None
     diff: str | None = None
     error: str | None = None
+
+    @classmethod
+    def of(cls, result: TestResultRecord) -> TestResultOut:
+        return cls(
+            test_id=result.test_id,
+            position=result.position,
+            name=result.name,
+            hidden=result.hidden,
+            passed=result.passed,
+            status=result.status,
+            weight=result.weight,
+            time_ms=result.time_ms,
+            memory_kb=result.memory_kb,
+            output=result.output,
+            diff=result.diff,
+            error=result.error,
+        )
 
 
 class LintFinding(ApiModel):
@@ -82,8 +117,39 @@ class AnalysisOut(ApiModel):
     analyzed_by: uuid.UUID | None
     updated_at: datetime
 
+    @classmethod
+    def of(cls, analysis: AnalysisRecord) -> AnalysisOut:
+        return cls(
+            analysis_type=analysis.analysis_type,
+            automated_status=analysis.automated_status,
+            automated_note=analysis.automated_note,
+            lines_of_code=analysis.lines_of_code,
+            comment_lines=analysis.comment_lines,
+            blank_lines=analysis.blank_lines,
+            max_complexity=analysis.max_complexity,
+            functions=[
+                FunctionMetric(name=f.name, line=f.line, complexity=f.complexity)
+                for f in analysis.functions
+            ],
+            lint_findings=[
+                LintFinding(code=f.code, message=f.message, line=f.line, column=f.column)
+                for f in analysis.lint_findings
+            ],
+            lint_total=analysis.lint_total,
+            tool=analysis.tool,
+            feedback=analysis.feedback,
+            strengths=list(analysis.strengths),
+            weaknesses=list(analysis.weaknesses),
+            suggestions=list(analysis.suggestions),
+            overall_score=analysis.overall_score,
+            analyzed_by=analysis.analyzed_by,
+            updated_at=analysis.updated_at,
+        )
 
-class SubmissionSummary(ApiModel):
+
+class _SubmissionFields(ApiModel):
+    """What a submission's summary and its detail share (the summary's fields, in order)."""
+
     id: uuid.UUID
     exercise_id: uuid.UUID
     course_id: uuid.UUID
@@ -100,13 +166,51 @@ class SubmissionSummary(ApiModel):
     graded_at: datetime | None
 
 
-class SubmissionOut(SubmissionSummary):
+def _summary_fields(summary: SubmissionSummaryRecord) -> dict[str, Any]:
+    return {
+        "id": summary.id,
+        "exercise_id": summary.exercise_id,
+        "course_id": summary.course_id,
+        "user_id": summary.user_id,
+        "language": summary.language,
+        "status": summary.status,
+        "score": summary.score,
+        "max_score": summary.max_score,
+        "tests_passed": summary.tests_passed,
+        "tests_total": summary.tests_total,
+        "tests_version": summary.tests_version,
+        "hints_used": summary.hints_used,
+        "submitted_at": summary.submitted_at,
+        "graded_at": summary.graded_at,
+    }
+
+
+class SubmissionSummary(_SubmissionFields):
+    @classmethod
+    def of(cls, summary: SubmissionSummaryRecord) -> SubmissionSummary:
+        return cls(**_summary_fields(summary))
+
+
+class SubmissionOut(_SubmissionFields):
     code: str
     started_at: datetime | None
     error: str | None
     regrades: int
     results: list[TestResultOut]
     analysis: AnalysisOut | None
+
+    @classmethod
+    def of(cls, submission: SubmissionRecord) -> SubmissionOut:
+        analysis = submission.analysis
+        return cls(
+            **_summary_fields(submission.summary),
+            code=submission.code,
+            started_at=submission.started_at,
+            error=submission.error,
+            regrades=submission.regrades,
+            results=[TestResultOut.of(r) for r in submission.results],
+            analysis=AnalysisOut.of(analysis) if analysis is not None else None,
+        )
 
 
 class RunOut(ApiModel):
@@ -118,3 +222,14 @@ class RunOut(ApiModel):
     hidden_tests_not_run: int
     results: list[TestResultOut]
     error: str | None = None
+
+    @classmethod
+    def of(cls, run: RunRecord) -> RunOut:
+        return cls(
+            status=run.status,
+            tests_passed=run.tests_passed,
+            tests_total=run.tests_total,
+            hidden_tests_not_run=run.hidden_tests_not_run,
+            results=[TestResultOut.of(r) for r in run.results],
+            error=run.error,
+        )

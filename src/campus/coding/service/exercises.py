@@ -12,6 +12,7 @@ the write) and are refused with the failing test ids.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pydantic.alias_generators import to_camel
@@ -31,32 +32,30 @@ from campus.coding.exceptions import (
 from campus.coding.models import CodeExercise, CodeTestCase
 from campus.coding.repository import exercises as exercises_repo
 from campus.coding.runners.engine import GradingEngine
-from campus.coding.schemas.exercises import (
-    ExerciseCreate,
-    ExerciseListItem,
-    ExerciseOut,
-    ExerciseUpdate,
-    RegradeOut,
-    TestCaseIn,
-    TestsReplace,
-    ValidationOut,
+from campus.coding.service.records import (
+    ExerciseDraft,
+    ExerciseListRecord,
+    ExerciseRecord,
+    RegradeRecord,
+    TestCaseSpec,
+    TestResultRecord,
+    ValidationRecord,
 )
 from campus.coding.service.test_runs import Verdict, limits_for, pause, run_tests
-from campus.coding.service.wire import exercise_out, list_item, live_result_out
 from campus.coding.settings import CodingSettings
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.ids import new_id
 from campus.kernel.outbox import enqueue_job
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 from campus.learning import api as learning
 
 #: Fields whose change can change a verdict (they bump ``tests_version``).
 GRADING_FIELDS = ("language", "reference_solution", "time_limit_ms", "memory_limit_mb")
 
 
-def test_rows(tests: list[TestCaseIn]) -> list[CodeTestCase]:
+def test_rows(tests: Sequence[TestCaseSpec]) -> list[CodeTestCase]:
     """Transient rows (fresh ids, positions from 1) for new test cases."""
     return [
         CodeTestCase(
@@ -135,18 +134,19 @@ def _check_limits(time_limit_ms: int, memory_limit_mb: int, settings: Any) -> No
 
 async def get_exercise(
     session: AsyncSession, principal: Principal, exercise_id: uuid.UUID
-) -> ExerciseOut:
+) -> ExerciseRecord:
     exercise, staff = await policies.visible_exercise(session, principal, exercise_id)
     if not staff and not await learning.is_enrolled(session, principal.user_id, exercise.course_id):
         raise NotEnrolled()
     tests = await exercises_repo.tests_of(session, exercise.id)
     revealed = await exercises_repo.revealed_hints(session, exercise.id, principal.user_id)
-    return exercise_out(exercise, tests, staff=staff, revealed=revealed)
+    return ExerciseRecord.of(exercise, tests, staff=staff, revealed=revealed)
 
 
 async def list_exercises(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, page: PageParams
-) -> Page[ExerciseListItem]:
+) -> tuple[list[ExerciseListRecord], int]:
+    """A page of the course's exercises (learners: published ones) and their total."""
     await policies.require_course(session, course_id)
     staff = await policies.is_staff(session, principal, course_id)
     if not staff and not await learning.is_enrolled(session, principal.user_id, course_id):
@@ -155,8 +155,7 @@ async def list_exercises(
         session, course_id, published_only=not staff, page=page
     )
     counts = await exercises_repo.test_counts(session, [r.id for r in rows])
-    items = [list_item(r, counts.get(r.id, (0, 0))) for r in rows]
-    return Page[ExerciseListItem].build(items, total, page)
+    return [ExerciseListRecord.of(r, counts.get(r.id, (0, 0))) for r in rows], total
 
 
 # --------------------------------------------------------------------------- authoring
@@ -166,38 +165,38 @@ async def create_exercise(
     session: AsyncSession,
     principal: Principal,
     course_id: uuid.UUID,
-    body: ExerciseCreate,
+    draft: ExerciseDraft,
     engine: GradingEngine,
     settings: Any,
-) -> ExerciseOut:
+) -> ExerciseRecord:
     await policies.require_course_staff(session, principal, course_id)
-    _check_limits(body.time_limit_ms, body.memory_limit_mb, settings)
-    await _check_language(engine, body.language.value)
-    module_id, lesson_id = await _placement(session, course_id, body.module_id, body.lesson_id)
+    _check_limits(draft.time_limit_ms, draft.memory_limit_mb, settings)
+    await _check_language(engine, draft.language.value)
+    module_id, lesson_id = await _placement(session, course_id, draft.module_id, draft.lesson_id)
     exercise = CodeExercise(
         id=new_id(),
         course_id=course_id,
         module_id=module_id,
         lesson_id=lesson_id,
-        title=body.title,
-        description=body.description,
-        difficulty=body.difficulty,
-        language=body.language.value,
-        starter_code=body.starter_code,
-        reference_solution=body.reference_solution,
-        hints=list(body.hints),
-        max_score=body.max_score,
-        time_limit_ms=body.time_limit_ms,
-        memory_limit_mb=body.memory_limit_mb,
+        title=draft.title,
+        description=draft.description,
+        difficulty=draft.difficulty,
+        language=draft.language.value,
+        starter_code=draft.starter_code,
+        reference_solution=draft.reference_solution,
+        hints=list(draft.hints),
+        max_score=draft.max_score,
+        time_limit_ms=draft.time_limit_ms,
+        memory_limit_mb=draft.memory_limit_mb,
         status=ExerciseStatus.DRAFT.value,
         tests_version=1,
         created_by=principal.user_id,
     )
     session.add(exercise)
     await session.flush()
-    rows = test_rows(body.tests)
+    rows = test_rows(draft.tests)
     await exercises_repo.replace_tests(session, exercise.id, [_row_values(r) for r in rows])
-    return exercise_out(exercise, rows, staff=True, revealed=0)
+    return ExerciseRecord.of(exercise, rows, staff=True, revealed=0)
 
 
 async def _reference_verdict(
@@ -231,12 +230,13 @@ async def update_exercise(
     session: AsyncSession,
     principal: Principal,
     exercise_id: uuid.UUID,
-    body: ExerciseUpdate,
+    sent: Mapping[str, Any],
     engine: GradingEngine,
     settings: Any,
-) -> ExerciseOut:
+) -> ExerciseRecord:
+    """``sent``: the fields to change (snake_case names; ``None`` asks to clear one)."""
     exercise = await policies.authored_exercise(session, principal, exercise_id)
-    changes = body.model_dump(exclude_unset=True)
+    changes = dict(sent)
     if "module_id" in changes or "lesson_id" in changes:
         module_id, lesson_id = await _placement(
             session,
@@ -273,7 +273,7 @@ async def update_exercise(
         raise ExerciseChanged()
     fresh = await exercises_repo.get_exercise(session, exercise.id)
     assert fresh is not None
-    return exercise_out(fresh, tests, staff=True, revealed=0)
+    return ExerciseRecord.of(fresh, tests, staff=True, revealed=0)
 
 
 def _candidate(exercise: CodeExercise, changes: dict[str, Any]) -> CodeExercise:
@@ -292,11 +292,11 @@ async def replace_tests(
     session: AsyncSession,
     principal: Principal,
     exercise_id: uuid.UUID,
-    body: TestsReplace,
+    tests: Sequence[TestCaseSpec],
     engine: GradingEngine,
-) -> ExerciseOut:
+) -> ExerciseRecord:
     exercise = await policies.authored_exercise(session, principal, exercise_id)
-    rows = test_rows(body.tests)
+    rows = test_rows(tests)
     if exercise.status == ExerciseStatus.PUBLISHED:
         await pause(session)
         verdict = await _reference_verdict(engine, exercise, rows)
@@ -310,12 +310,12 @@ async def replace_tests(
     await exercises_repo.replace_tests(session, exercise.id, [_row_values(r) for r in rows])
     fresh = await exercises_repo.get_exercise(session, exercise.id)
     assert fresh is not None
-    return exercise_out(fresh, rows, staff=True, revealed=0)
+    return ExerciseRecord.of(fresh, rows, staff=True, revealed=0)
 
 
 async def validate(
     session: AsyncSession, principal: Principal, exercise_id: uuid.UUID, engine: GradingEngine
-) -> ValidationOut:
+) -> ValidationRecord:
     """Run the reference solution against every test and remember the verdict."""
     exercise = await policies.authored_exercise(session, principal, exercise_id)
     tests = await exercises_repo.tests_of(session, exercise.id)
@@ -333,18 +333,20 @@ async def validate(
         },
     )
     by_id = {str(t.id): t for t in tests}
-    return ValidationOut(
+    return ValidationRecord(
         passed=verdict.passed,
         tests_version=version,
-        failing_test_ids=[uuid.UUID(f["testId"]) for f in _failing(verdict, tests)],
-        results=[live_result_out(r, by_id[r.id], reveal_hidden=True) for r in verdict.results],
+        failing_test_ids=tuple(uuid.UUID(f["testId"]) for f in _failing(verdict, tests)),
+        results=tuple(
+            TestResultRecord.live(r, by_id[r.id], reveal_hidden=True) for r in verdict.results
+        ),
         error=verdict.error,
     )
 
 
 async def publish(
     session: AsyncSession, principal: Principal, exercise_id: uuid.UUID, engine: GradingEngine
-) -> ExerciseOut:
+) -> ExerciseRecord:
     """Publish after the reference solution passed every test (409 with the failing ids)."""
     exercise = await policies.authored_exercise(session, principal, exercise_id)
     tests = await exercises_repo.tests_of(session, exercise.id)
@@ -367,27 +369,19 @@ async def publish(
         raise ExerciseChanged()
     fresh = await exercises_repo.get_exercise(session, exercise.id)
     assert fresh is not None
-    return exercise_out(fresh, tests, staff=True, revealed=0)
+    return ExerciseRecord.of(fresh, tests, staff=True, revealed=0)
 
 
 async def request_regrade(
     session: AsyncSession, principal: Principal, exercise_id: uuid.UUID
-) -> RegradeOut:
+) -> RegradeRecord:
     """Queue one regrade of the submissions graded against older tests (idempotent per tests
     version: asking again before the tests change queues nothing)."""
     exercise = await policies.authored_exercise(session, principal, exercise_id)
     version = await exercises_repo.request_regrade(session, exercise.id)
     if version is None:
-        return RegradeOut(
-            tests_version=exercise.tests_version,
-            queued=False,
-            message="A regrade for this version of the tests was already requested.",
-        )
+        return RegradeRecord(tests_version=exercise.tests_version, queued=False)
     await enqueue_job(
         session, REGRADE_JOB, {"exerciseId": str(exercise.id), "testsVersion": version}
     )
-    return RegradeOut(
-        tests_version=version,
-        queued=True,
-        message="Submissions graded against older tests will be graded again.",
-    )
+    return RegradeRecord(tests_version=version, queued=True)

@@ -9,7 +9,7 @@ runs are rate limited per learner (429 with ``Retry-After``).
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,27 +28,33 @@ from campus.coding.models import CodeExercise, CodeSubmission
 from campus.coding.repository import exercises as exercises_repo
 from campus.coding.repository import submissions as submissions_repo
 from campus.coding.runners.engine import GradingEngine
-from campus.coding.schemas.exercises import HintsOut
-from campus.coding.schemas.submissions import (
-    CodeIn,
-    FeedbackIn,
-    RunOut,
-    SubmissionOut,
-    SubmissionSummary,
+from campus.coding.service.records import (
+    Feedback,
+    HintsRecord,
+    RunRecord,
+    SubmissionRecord,
+    SubmissionSummaryRecord,
+    TestResultRecord,
 )
 from campus.coding.service.test_runs import GRADER_FAILURE, limits_for, pause, run_tests
-from campus.coding.service.wire import live_result_out, submission_out, summary_out
 from campus.coding.settings import CodingSettings
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.ids import new_id
 from campus.kernel.outbox import enqueue_job
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 from campus.kernel.ratelimit import RateLimiter, RateLimitStatus
 from campus.learning import api as learning
 
 SUBMIT_SCOPE = "coding.submit"
 RUN_SCOPE = "coding.run"
+
+
+class SubmittedCode(Protocol):
+    """What a learner hands in (the request body is one)."""
+
+    @property
+    def code(self) -> str: ...
 
 
 async def _workable(
@@ -61,10 +67,11 @@ async def _workable(
     return exercise
 
 
-async def _checked_code(
-    body: CodeIn, exercise: CodeExercise, engine: GradingEngine, settings: Any
-) -> str:
-    size = len(body.code.encode("utf-8", "surrogatepass"))
+async def _check_code(
+    code: str, exercise: CodeExercise, engine: GradingEngine, settings: Any
+) -> None:
+    """413 over the size limit; 409 when no runner on this server takes the language."""
+    size = len(code.encode("utf-8", "surrogatepass"))
     if size > CodingSettings.of(settings).code_max_bytes:
         raise CodeTooLarge(
             details={"maxBytes": CodingSettings.of(settings).code_max_bytes, "bytes": size}
@@ -72,22 +79,21 @@ async def _checked_code(
     await engine.start()
     if exercise.language not in engine.languages:
         raise LanguageUnavailable(details={"available": list(engine.languages)})
-    return body.code
 
 
 # --------------------------------------------------------------------------- hints
 
 
-async def hints(session: AsyncSession, principal: Principal, exercise_id: uuid.UUID) -> HintsOut:
+async def hints(session: AsyncSession, principal: Principal, exercise_id: uuid.UUID) -> HintsRecord:
     exercise = await _workable(session, principal, exercise_id)
     revealed = await exercises_repo.revealed_hints(session, exercise.id, principal.user_id)
     all_hints = list(exercise.hints or [])
-    return HintsOut(hint_count=len(all_hints), revealed=all_hints[:revealed])
+    return HintsRecord(hint_count=len(all_hints), revealed=tuple(all_hints[:revealed]))
 
 
 async def reveal_next_hint(
     session: AsyncSession, principal: Principal, exercise_id: uuid.UUID
-) -> HintsOut:
+) -> HintsRecord:
     """Reveal the next hint (one atomic upsert: two clicks reveal two hints, never more than
     there are)."""
     exercise = await _workable(session, principal, exercise_id)
@@ -97,7 +103,7 @@ async def reveal_next_hint(
     )
     if count is None:
         raise NoMoreHints(details={"hintCount": len(all_hints)})
-    return HintsOut(hint_count=len(all_hints), revealed=all_hints[:count])
+    return HintsRecord(hint_count=len(all_hints), revealed=tuple(all_hints[:count]))
 
 
 # --------------------------------------------------------------------------- run and submit
@@ -107,14 +113,14 @@ async def run_visible(
     session: AsyncSession,
     principal: Principal,
     exercise_id: uuid.UUID,
-    body: CodeIn,
+    code: str,
     engine: GradingEngine,
     limiter: RateLimiter,
     settings: Any,
-) -> tuple[RunOut, RateLimitStatus]:
+) -> tuple[RunRecord, RateLimitStatus]:
     """Run the code against the visible tests only; nothing is recorded."""
     exercise = await _workable(session, principal, exercise_id)
-    code = await _checked_code(body, exercise, engine, settings)
+    await _check_code(code, exercise, engine, settings)
     rate = await limiter.hit(
         RUN_SCOPE,
         str(principal.user_id),
@@ -124,20 +130,25 @@ async def run_visible(
     visible = [t for t in tests if not t.hidden]
     hidden = len(tests) - len(visible)
     if not visible:
-        return RunOut(
-            status="FAILED", tests_passed=0, tests_total=0, hidden_tests_not_run=hidden, results=[]
+        return RunRecord(
+            status="FAILED",
+            tests_passed=0,
+            tests_total=0,
+            hidden_tests_not_run=hidden,
+            results=(),
+            error=None,
         ), rate
     await pause(session)
     verdict = await run_tests(engine, exercise.language, code, visible, limits_for(exercise))
     by_id = {str(t.id): t for t in visible}
     error = GRADER_FAILURE if verdict.status == CodeSubmissionStatus.ERROR.value else None
     return (
-        RunOut(
+        RunRecord(
             status=verdict.status,
             tests_passed=verdict.tests_passed,
             tests_total=len(visible),
             hidden_tests_not_run=hidden,
-            results=[live_result_out(r, by_id[r.id]) for r in verdict.results],
+            results=tuple(TestResultRecord.live(r, by_id[r.id]) for r in verdict.results),
             error=error,
         ),
         rate,
@@ -148,15 +159,16 @@ async def submit(
     session: AsyncSession,
     principal: Principal,
     exercise_id: uuid.UUID,
-    body: CodeIn,
+    source: SubmittedCode,
     engine: GradingEngine,
     limiter: RateLimiter,
     settings: Any,
-) -> tuple[SubmissionOut, RateLimitStatus]:
+) -> tuple[SubmissionRecord, RateLimitStatus]:
     """Record a PENDING submission and queue its grading job in the same transaction."""
     principal.require_verified_email("submit")
     exercise = await _workable(session, principal, exercise_id)
-    code = await _checked_code(body, exercise, engine, settings)
+    code = source.code
+    await _check_code(code, exercise, engine, settings)
     rate = await limiter.hit(
         SUBMIT_SCOPE,
         str(principal.user_id),
@@ -179,7 +191,7 @@ async def submit(
     session.add(submission)
     await session.flush()
     await enqueue_job(session, GRADE_JOB, {"submissionId": str(submission.id)})
-    return submission_out(submission, [], None), rate
+    return SubmissionRecord.of(submission, [], None), rate
 
 
 # --------------------------------------------------------------------------- reading
@@ -187,11 +199,11 @@ async def submit(
 
 async def get_submission(
     session: AsyncSession, principal: Principal, submission_id: uuid.UUID
-) -> SubmissionOut:
+) -> SubmissionRecord:
     submission, _grader = await policies.readable_submission(session, principal, submission_id)
     results = await submissions_repo.results_of(session, submission.id)
     analysis = await submissions_repo.analysis_of(session, submission.id)
-    return submission_out(submission, results, analysis)
+    return SubmissionRecord.of(submission, results, analysis)
 
 
 async def list_submissions(
@@ -202,8 +214,9 @@ async def list_submissions(
     *,
     user_id: uuid.UUID | None,
     status: CodeSubmissionStatus | None,
-) -> Page[SubmissionSummary]:
-    """Staff: everyone's submissions (optionally one learner's); learners: their own."""
+) -> tuple[list[SubmissionSummaryRecord], int]:
+    """Staff: everyone's submissions (optionally one learner's); learners: their own. A page
+    of them and their total."""
     exercise, _staff = await policies.visible_exercise(session, principal, exercise_id)
     grader = await policies.is_staff(session, principal, exercise.course_id, grading=True)
     if not grader:
@@ -213,26 +226,26 @@ async def list_submissions(
     rows, total = await submissions_repo.list_submissions(
         session, exercise.id, page, user_id=user_id, status=status.value if status else None
     )
-    return Page[SubmissionSummary].build([summary_out(r) for r in rows], total, page)
+    return [SubmissionSummaryRecord.of(r) for r in rows], total
 
 
 async def give_feedback(
-    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, body: FeedbackIn
-) -> SubmissionOut:
+    session: AsyncSession, principal: Principal, submission_id: uuid.UUID, feedback: Feedback
+) -> SubmissionRecord:
     """Instructor feedback on a submission: the analysis becomes ``HYBRID`` (with the
     machine-made metrics) or ``MANUAL``."""
     submission, grader = await policies.readable_submission(session, principal, submission_id)
     if not grader:
         raise NotCourseStaff()
     values = {
-        "feedback": body.feedback,
-        "strengths": list(body.strengths),
-        "weaknesses": list(body.weaknesses),
-        "suggestions": list(body.suggestions),
-        "overall_score": body.overall_score,
+        "feedback": feedback.feedback,
+        "strengths": list(feedback.strengths),
+        "weaknesses": list(feedback.weaknesses),
+        "suggestions": list(feedback.suggestions),
+        "overall_score": feedback.overall_score,
         "analyzed_by": principal.user_id,
     }
     await submissions_repo.save_feedback(session, submission.id, values, utcnow())
     results = await submissions_repo.results_of(session, submission.id)
     analysis = await submissions_repo.analysis_of(session, submission.id)
-    return submission_out(submission, results, analysis)
+    return SubmissionRecord.of(submission, results, analysis)

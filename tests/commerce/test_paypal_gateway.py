@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator
 from decimal import Decimal
 
 import pytest
+from pydantic import SecretStr
 
+from campus.commerce.gateways import build_gateway
 from campus.commerce.gateways.paypal import PayPalGateway, from_paypal_value, to_paypal_value
 from campus.commerce.gateways.port import (
     GatewayError,
@@ -15,6 +17,7 @@ from campus.commerce.gateways.port import (
     GatewayRefundStatus,
     PaymentRequest,
 )
+from campus.config import Settings
 from campus.kernel.clock import Clock
 
 from .doubles.paypal_double import CLIENT_ID, CLIENT_SECRET, WEBHOOK_ID, PayPalDouble
@@ -486,3 +489,22 @@ async def test_an_id_that_is_not_a_paypal_id_is_refused_before_any_request(
     with pytest.raises(GatewayError):
         await gateway.get_payment("../v1/oauth2/token")
     assert double.requests == []
+
+
+async def test_the_deployment_settings_build_the_paypal_adapter(
+    double: PayPalDouble, settings: Settings
+) -> None:
+    configured = settings.replace(
+        commerce_gateway="paypal",
+        commerce_paypal_client_id=CLIENT_ID,
+        commerce_paypal_client_secret=SecretStr(CLIENT_SECRET),
+        commerce_paypal_webhook_id=WEBHOOK_ID,
+        commerce_paypal_api_base=double.url,
+    )
+    gateway = build_gateway(configured)
+    assert isinstance(gateway, PayPalGateway)
+    try:
+        payment = await gateway.create_payment(payment_request())
+    finally:
+        await gateway.aclose()
+    assert payment.gateway_payment_id in double.orders

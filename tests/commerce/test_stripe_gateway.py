@@ -6,7 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from pydantic import SecretStr
 
+from campus.commerce.gateways import build_gateway
 from campus.commerce.gateways.port import (
     CardDetails,
     GatewayError,
@@ -15,6 +17,7 @@ from campus.commerce.gateways.port import (
     PaymentRequest,
 )
 from campus.commerce.gateways.stripe import StripeGateway, from_stripe_amount, to_stripe_amount
+from campus.config import Settings
 
 from .doubles.server import serve
 from .doubles.stripe_double import API_KEY, StripeDouble
@@ -440,3 +443,21 @@ async def test_an_unknown_payment_is_a_non_retryable_error(gateway: StripeGatewa
     with pytest.raises(GatewayError) as caught:
         await gateway.get_payment("pi_unknown")
     assert caught.value.retryable is False
+
+
+async def test_the_deployment_settings_build_the_stripe_adapter(
+    double: StripeDouble, settings: Settings
+) -> None:
+    configured = settings.replace(
+        commerce_gateway="stripe",
+        commerce_stripe_api_key=SecretStr(API_KEY),
+        commerce_stripe_webhook_secret=SecretStr("whsec_test"),
+        commerce_stripe_api_base=double.url,
+    )
+    gateway = build_gateway(configured)
+    assert isinstance(gateway, StripeGateway)
+    try:
+        payment = await gateway.create_payment(payment_request())
+    finally:
+        await gateway.aclose()
+    assert payment.gateway_payment_id in double.intents

@@ -26,6 +26,14 @@ def build_gateway(settings: Settings, db: Database | None = None) -> PaymentGate
         from campus.commerce.gateways.sandbox import SandboxGateway
 
         return SandboxGateway(settings, db)
+    if name == "stripe":
+        from campus.commerce.gateways.stripe import StripeGateway
+
+        return StripeGateway.from_settings(CommerceSettings.of(settings))
+    if name == "paypal":
+        from campus.commerce.gateways.paypal import PayPalGateway
+
+        return PayPalGateway.from_settings(CommerceSettings.of(settings))
     raise ValueError(f"the {name!r} gateway is not available in this build")
 
 

@@ -12,7 +12,9 @@ import uuid
 from collections.abc import Collection
 from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from campus.catalog import i18n, policies
 from campus.catalog.data import (
@@ -27,6 +29,8 @@ from campus.catalog.data import (
     LessonStatus,
     LessonType,
     ModuleOutline,
+    PricingTier,
+    PurchasePrice,
     VersionStatus,
     VersionStructure,
 )
@@ -49,6 +53,7 @@ __all__ = [
     "get_course_summary",
     "get_current_version_id",
     "get_lesson_content",
+    "get_purchase_prices",
     "get_version_structure",
     "get_version_structures",
     "is_course_module",
@@ -365,3 +370,35 @@ async def counted_course_ids(
 async def count_counted_courses(session: AsyncSession) -> int:
     """How many courses have an enrollment count above zero."""
     return await repo.count_counted_courses(session)
+
+
+async def get_purchase_prices(
+    session: AsyncSession, course_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, PurchasePrice]:
+    """The current prices of the live courses among ``course_ids`` (any status: the caller
+    refuses what is not published), with their active tiers and instructors; three queries."""
+    if not course_ids:
+        return {}
+    rows = await session.scalars(
+        sa.select(Course)
+        .where(Course.id.in_(list(set(course_ids))), Course.deleted_at.is_(None))
+        .options(selectinload(Course.instructors), selectinload(Course.pricing_tiers))
+    )
+    out: dict[uuid.UUID, PurchasePrice] = {}
+    for course in rows:
+        out[course.id] = PurchasePrice(
+            course_id=course.id,
+            title=course.title,
+            status=CourseStatus(course.status),
+            is_free=course.is_free,
+            price=None if course.is_free else Money(course.price_minor, course.currency),
+            tier_prices={
+                PricingTier(tier.tier): Money(tier.price_minor, course.currency)
+                for tier in course.pricing_tiers
+                if tier.is_active
+            },
+            instructor_ids=tuple(course.instructor_ids),
+            primary_instructor_id=course.primary_instructor_id,
+            category_id=course.category_id,
+        )
+    return out

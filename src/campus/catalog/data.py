@@ -231,3 +231,23 @@ class LessonContent:
     is_preview: bool
     is_required: bool
     estimated_minutes: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class PurchasePrice:
+    """What a course costs now, as commerce prices a cart: the base ``price`` (``None`` for
+    free courses) and the active pricing tiers' prices, all in the course's currency."""
+
+    course_id: uuid.UUID
+    title: str
+    status: CourseStatus
+    is_free: bool
+    price: Money | None
+    tier_prices: dict[PricingTier, Money]
+    instructor_ids: tuple[uuid.UUID, ...]
+    primary_instructor_id: uuid.UUID
+    category_id: uuid.UUID | None
+
+    @property
+    def is_published(self) -> bool:
+        return self.status is CourseStatus.PUBLISHED

@@ -10,12 +10,9 @@ from campus.commerce.endpoints import (
     sandbox_pages,
     webhooks,
 )
-from campus.commerce.endpoints import cart
 from campus.kernel.http import api_router
 
 router = api_router()
-# Orders: cart, checkout, orders, coupons, tax rates, admin orders.
-router.include_router(cart.router)
 # Orders: cart, checkout, orders, coupons, tax rates, admin orders.
 router.include_router(cart.router)
 # Payments: the return URL, refunds, saved methods, webhooks and the sandbox's pages.

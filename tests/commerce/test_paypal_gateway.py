@@ -196,10 +196,6 @@ async def test_approved_order_is_processing_until_captured(
     assert (captured.amount_minor, captured.currency) == (1999, "USD")
     assert again == captured
     assert len(double.captures) == 1
-    capture_headers = [h for m, p, h, _ in double.requests if p.endswith("/capture")]
-    assert {h["paypal-request-id"] for h in capture_headers} == {
-        f"capture:{created.gateway_payment_id}"
-    }
 
 
 async def test_capture_before_approval_returns_the_order_awaiting_the_buyer(
@@ -223,6 +219,32 @@ async def test_declined_funding_sends_the_buyer_back_to_choose_another(
     assert payment.failure_code == "instrument_declined"
     assert payment.failure_message is not None
     assert payment.next_action_url == created.next_action_url
+
+
+async def test_after_a_decline_the_buyer_approves_again_and_the_capture_succeeds(
+    double: PayPalDouble, gateway: PayPalGateway
+) -> None:
+    created = await gateway.create_payment(payment_request())
+    double.approve(created.gateway_payment_id, funding="declined")
+    declined = await gateway.capture_payment(created.gateway_payment_id)
+    double.approve(created.gateway_payment_id)
+
+    payment = await gateway.capture_payment(created.gateway_payment_id)
+
+    assert declined.failure_code == "instrument_declined"
+    assert payment.status is GatewayPaymentStatus.SUCCEEDED
+    assert payment.failure_code is None
+
+
+async def test_a_capture_refusal_that_is_not_the_buyers_is_a_non_retryable_error(
+    double: PayPalDouble, gateway: PayPalGateway
+) -> None:
+    created = await gateway.create_payment(payment_request())
+    double.approve(created.gateway_payment_id, funding="payee_blocked")
+    with pytest.raises(GatewayError) as caught:
+        await gateway.capture_payment(created.gateway_payment_id)
+    assert caught.value.retryable is False
+    assert "PAYEE_BLOCKED_TRANSACTION" in str(caught.value)
 
 
 async def test_pending_capture_is_processing(double: PayPalDouble, gateway: PayPalGateway) -> None:

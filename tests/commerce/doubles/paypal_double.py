@@ -13,7 +13,8 @@ shapes and checking what PayPal checks.
   body it is a 422 ``PAYPAL_REQUEST_ID_PREVIOUSLY_USED``;
 - the buyer's part happens on PayPal's pages: ``approve(order_id)`` approves an order,
   ``approve(order_id, funding="declined")`` approves with a funding source the capture then
-  declines (422 ``INSTRUMENT_DECLINED``), ``funding="pending"`` gives a ``PENDING`` capture;
+  declines (422 ``INSTRUMENT_DECLINED``), ``funding="pending"`` gives a ``PENDING`` capture,
+  ``funding="payee_blocked"`` a 422 ``PAYEE_BLOCKED_TRANSACTION``;
 - webhook deliveries are signed by ``deliver(event)``: PayPal signs
   ``<transmission id>|<time>|<webhook id>|<CRC32 of the body>`` with its certificate's key; the
   double signs the same string with a key of its own (HMAC-SHA256), and
@@ -458,6 +459,12 @@ class PayPalDouble:
                 "The instrument presented was either declined by the processor or bank, or "
                 "it can't be used for this payment.",
                 links=[{"href": approval, "rel": "redirect", "method": "GET"}],
+            )
+        if funding == "payee_blocked":
+            raise failure(
+                422,
+                "PAYEE_BLOCKED_TRANSACTION",
+                "The Fraud settings for this seller are such that this payment cannot be executed.",
             )
         self._complete(order, funding)
         return 201, self._order_view(order)

@@ -78,6 +78,26 @@ _TRANSMISSION_HEADERS = {
 
 _CAPTURED = frozenset({"COMPLETED", "PARTIALLY_REFUNDED", "REFUNDED"})
 
+#: Capture refusals that leave the order as it is (read it and report that).
+_CAPTURE_AS_IT_IS = frozenset(
+    {"ORDER_ALREADY_CAPTURED", "ORDER_NOT_APPROVED", "ORDER_COMPLETION_IN_PROGRESS"}
+)
+
+#: Capture refusals that are the buyer's funding source: they may approve again with another.
+_CAPTURE_DECLINED = frozenset(
+    {
+        "INSTRUMENT_DECLINED",
+        "PAYER_ACTION_REQUIRED",
+        "PAYER_CANNOT_PAY",
+        "PAYER_ACCOUNT_RESTRICTED",
+        "PAYER_ACCOUNT_LOCKED_OR_CLOSED",
+        "REDIRECT_PAYER_FOR_ALTERNATE_FUNDING",
+        "TRANSACTION_REFUSED",
+        "TRANSACTION_LIMIT_EXCEEDED",
+        "DECLINED_DUE_TO_RELATED_TXN",
+    }
+)
+
 _REFUND_STATUSES = {
     "COMPLETED": GatewayRefundStatus.SUCCEEDED,
     "PENDING": GatewayRefundStatus.PENDING,
@@ -441,24 +461,21 @@ class PayPalGateway:
         return self._payment(await self._order(gateway_payment_id))
 
     async def capture_payment(self, gateway_payment_id: str) -> GatewayPayment:
-        """Capture an approved order (idempotent: a repeated capture returns the same one). An
-        order not approved yet is returned as it is; a declined funding source sends the buyer
-        back to the approval page with PayPal's issue as ``failure_code``."""
+        """Capture an approved order. An order already captured (a repeated call, or one racing
+        another) or not approved yet is returned as it is; a declined funding source sends the
+        buyer back to the approval page with PayPal's issue as ``failure_code``.
+
+        No ``PayPal-Request-Id``: PayPal captures an order once at most, and a capture after
+        the buyer re-approved with another funding source must not replay the first decline."""
         response = await self._request(
-            "POST",
-            f"/v2/checkout/orders/{_path_id(gateway_payment_id)}/capture",
-            content="{}",
-            request_id=f"capture:{gateway_payment_id}",
+            "POST", f"/v2/checkout/orders/{_path_id(gateway_payment_id)}/capture", content="{}"
         )
         if response.status_code in {200, 201}:
             return self._payment(_body(response))
         issue, description = _issue(_body(response))
-        if response.status_code == 422 and issue in {
-            "ORDER_ALREADY_CAPTURED",
-            "ORDER_NOT_APPROVED",
-        }:
+        if response.status_code == 422 and issue in _CAPTURE_AS_IT_IS:
             return await self.get_payment(gateway_payment_id)
-        if response.status_code == 422 and issue is not None:
+        if response.status_code == 422 and issue in _CAPTURE_DECLINED:
             payment = await self.get_payment(gateway_payment_id)
             if payment.status is GatewayPaymentStatus.SUCCEEDED:
                 return payment

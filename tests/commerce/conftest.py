@@ -4,12 +4,18 @@ comment line with small edits."""
 
 from __future__ import annotations
 
+import asyncio
+import socket
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from httpx import AsyncClient
 
@@ -18,6 +24,8 @@ from campus.commerce.models import Coupon, TaxRate
 from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from campus.kernel.ids import new_id
+from campus.main import create_app
+from tests.conftest import _default_settings, _reset_state
 from tests.fixtures.catalog import API, catalog, direct_course, principal
 from tests.fixtures.identity import AppUser, IdentityFactory, identity
 
@@ -177,3 +185,52 @@ class CommerceFactory:
 @pytest.fixture
 def commerce(app: FastAPI, client: AsyncClient, identity: IdentityFactory) -> CommerceFactory:
     return CommerceFactory(app, client, identity)
+
+
+# --------------------------------------------------------------------------- payments
+# A Campus app served over real HTTP on 127.0.0.1 (a free port), so the sandbox gateway's
+# webhook deliveries travel through httpx and uvicorn like a provider's. One per test process
+# (like ``shared_app``); a payments test module uses it by overriding ``app`` with
+# ``served_app``.
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+async def live_app(
+    database_url: str, data_dir: Path, session_namespace: str
+) -> AsyncIterator[FastAPI]:
+    port = _free_port()
+    settings = _default_settings(database_url, data_dir, session_namespace).replace(
+        base_url=f"http://127.0.0.1:{port}"
+    )
+    application = create_app(settings)
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
+        config = uvicorn.Config(
+            application, host="127.0.0.1", port=port, lifespan="off", log_level="warning"
+        )
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        while not server.started:
+            if serving.done():
+                serving.result()
+            await asyncio.sleep(0.01)
+        try:
+            yield application
+        finally:
+            server.should_exit = True
+            await serving
+
+
+@pytest.fixture
+async def served_app(live_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The app under test, reachable over HTTP at its ``CAMPUS_BASE_URL``."""
+    await live_app.state.limiter.reset_all()
+    try:
+        yield live_app
+    finally:
+        await _reset_state(live_app)

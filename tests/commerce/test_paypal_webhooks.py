@@ -311,12 +311,16 @@ async def test_order_events_map_to_the_port(
 async def test_payment_approval_reversed_is_a_failed_payment(
     double: PayPalDouble, gateway: PayPalGateway
 ) -> None:
-    resource = {"order_id": "5O190127TN364715T", "purchase_units": []}
+    resource = {
+        "order_id": "5O190127TN364715T",
+        "purchase_units": [{"amount": {"currency_code": "USD", "value": "49.99"}}],
+    }
     body = paypal_event("CHECKOUT.PAYMENT-APPROVAL.REVERSED", resource, resource_type="checkout")
     event = await gateway.verify_webhook(body, double.sign(body))
     assert event.type is WebhookEventType.PAYMENT_FAILED
     assert event.gateway_payment_id == "5O190127TN364715T"
     assert event.failure_code == "payment_approval_reversed"
+    assert (event.amount_minor, event.currency) == (4999, "USD")
 
 
 async def test_capture_refunded_names_the_refund_and_finds_its_order(

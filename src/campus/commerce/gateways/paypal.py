@@ -672,9 +672,17 @@ class PayPalGateway:
                 )
             if provider_type == "CHECKOUT.PAYMENT-APPROVAL.REVERSED":
                 order_id = resource.get("order_id") or resource.get("id")
+                units = resource.get("purchase_units")
+                reversed_amount: tuple[int | None, str | None] = (
+                    _money(_purchase_unit(resource).get("amount"))
+                    if isinstance(units, list) and units
+                    else (None, None)
+                )
                 return WebhookEvent(
                     type=WebhookEventType.PAYMENT_FAILED,
                     gateway_payment_id=str(order_id) if order_id else None,
+                    amount_minor=reversed_amount[0],
+                    currency=reversed_amount[1],
                     failure_code="payment_approval_reversed",
                     **base,
                 )

@@ -23,6 +23,7 @@ from campus.catalog.data import LessonType
 from campus.catalog.httpcache import bump_generation
 from campus.catalog.schemas.courses import (
     ApproveRequest,
+    AuthoringCourse,
     CourseCreate,
     CourseTranslationIn,
     InstructorsUpdate,
@@ -36,7 +37,13 @@ from campus.catalog.schemas.structure import (
     ModuleCreate,
     ModuleTranslationIn,
 )
-from campus.catalog.schemas.taxonomy import CategoryCreate, CategoryTranslationIn, TagCreate
+from campus.catalog.schemas.taxonomy import (
+    CategoryCreate,
+    CategoryOut,
+    CategoryTranslationIn,
+    TagCreate,
+    TagOut,
+)
 from campus.catalog.service import authoring, publication, structure, taxonomy
 from campus.kernel.db import Database
 from tests.fixtures.catalog import API, Cast, CatalogFactory, ok, principal
@@ -309,13 +316,13 @@ async def build_world(db: Database, cast: Cast) -> World:
         )
         tag = await taxonomy.create_tag(s, admin, TagCreate(label=f"Matrix {track}"))
     return World(
-        course=published.model_dump(mode="json", by_alias=True),
-        draft=draft_view.model_dump(mode="json", by_alias=True),
+        course=AuthoringCourse.of(published).model_dump(mode="json", by_alias=True),
+        draft=AuthoringCourse.of(draft_view).model_dump(mode="json", by_alias=True),
         version_id=str(published.current_version.id) if published.current_version else "",
         modules=modules,
         lessons=lessons,
-        category=category.model_dump(mode="json", by_alias=True),
-        tag=tag.model_dump(mode="json", by_alias=True),
+        category=CategoryOut.of(category).model_dump(mode="json", by_alias=True),
+        tag=TagOut.of(tag).model_dump(mode="json", by_alias=True),
         track=track,
     )
 

@@ -38,7 +38,7 @@ from campus.catalog.exceptions import CourseNotFound
 from campus.catalog.models import Course, LessonTranslation
 from campus.catalog.repository import courses as repo
 from campus.catalog.repository import structure as structure_repo
-from campus.catalog.service.wire import seconds_of
+from campus.catalog.service.records import seconds_of
 from campus.kernel.auth import Principal
 from campus.kernel.errors import field_error
 from campus.kernel.money import Money

@@ -51,7 +51,7 @@ class VersionList(ApiModel):
 async def create_course(
     body: CourseCreate, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringCourse:
-    return await authoring.create_course(session, principal, body)
+    return AuthoringCourse.of(await authoring.create_course(session, principal, body))
 
 
 @router.get(
@@ -67,9 +67,10 @@ async def my_courses(
     status: CourseStatus | None = Query(None),
     mine: bool = Query(False, description="Staff: only the courses I teach"),
 ) -> Page[AuthoringCourseCard]:
-    return await authoring.authoring_courses(
+    cards, total = await authoring.authoring_courses(
         session, principal, status=status, mine=mine, page=page
     )
+    return Page[AuthoringCourseCard].build([AuthoringCourseCard.of(c) for c in cards], total, page)
 
 
 @router.get(
@@ -81,7 +82,7 @@ async def my_courses(
 async def authoring_course(
     course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringCourse:
-    return await authoring.authoring_course(session, principal, course_id)
+    return AuthoringCourse.of(await authoring.authoring_course(session, principal, course_id))
 
 
 @router.patch(
@@ -93,7 +94,7 @@ async def authoring_course(
 async def update_course(
     course_id: uuid.UUID, body: CourseUpdate, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringCourse:
-    return await authoring.update_course(session, principal, course_id, body)
+    return AuthoringCourse.of(await authoring.update_course(session, principal, course_id, body))
 
 
 @router.delete(
@@ -122,7 +123,8 @@ async def submit(
     principal: CurrentPrincipal,
     body: SubmitRequest | None = None,
 ) -> AuthoringCourse:
-    return await publication.submit(session, principal, course_id, body or SubmitRequest())
+    course = await publication.submit(session, principal, course_id, body or SubmitRequest())
+    return AuthoringCourse.of(course)
 
 
 @router.post(
@@ -137,7 +139,8 @@ async def approve(
     principal: CurrentPrincipal,
     body: ApproveRequest | None = None,
 ) -> AuthoringCourse:
-    return await publication.approve(session, principal, course_id, body or ApproveRequest())
+    course = await publication.approve(session, principal, course_id, body or ApproveRequest())
+    return AuthoringCourse.of(course)
 
 
 @router.post(
@@ -149,7 +152,9 @@ async def approve(
 async def send_back(
     course_id: uuid.UUID, body: SendBackRequest, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringCourse:
-    return await publication.send_back(session, principal, course_id, body)
+    return AuthoringCourse.of(
+        await publication.send_back(session, principal, course_id, body.notes)
+    )
 
 
 @router.post(
@@ -161,7 +166,7 @@ async def send_back(
 async def archive(
     course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringCourse:
-    return await publication.archive(session, principal, course_id)
+    return AuthoringCourse.of(await publication.archive(session, principal, course_id))
 
 
 @router.post(
@@ -173,7 +178,7 @@ async def archive(
 async def restore(
     course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringCourse:
-    return await publication.restore(session, principal, course_id)
+    return AuthoringCourse.of(await publication.restore(session, principal, course_id))
 
 
 @router.get(
@@ -185,7 +190,8 @@ async def restore(
 async def versions(
     course_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> VersionList:
-    return VersionList(items=await publication.versions(session, principal, course_id))
+    versions = await publication.versions(session, principal, course_id)
+    return VersionList(items=[VersionSummaryOut.of(v) for v in versions])
 
 
 @router.get(
@@ -197,7 +203,8 @@ async def versions(
 async def version_detail(
     course_id: uuid.UUID, version_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> VersionDetailOut:
-    return await publication.version_detail(session, principal, course_id, version_id)
+    detail = await publication.version_detail(session, principal, course_id, version_id)
+    return VersionDetailOut.of(detail.version, detail.modules)
 
 
 @router.put(
@@ -209,7 +216,9 @@ async def version_detail(
 async def set_instructors(
     course_id: uuid.UUID, body: InstructorsUpdate, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringCourse:
-    return await authoring.set_co_instructors(session, principal, course_id, body)
+    return AuthoringCourse.of(
+        await authoring.set_co_instructors(session, principal, course_id, body)
+    )
 
 
 @router.post(
@@ -221,7 +230,14 @@ async def set_instructors(
 async def transfer_ownership(
     course_id: uuid.UUID, body: TransferOwnership, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringCourse:
-    return await authoring.transfer_ownership(session, principal, course_id, body)
+    course = await authoring.transfer_ownership(
+        session,
+        principal,
+        course_id,
+        body.new_primary_instructor_id,
+        keep_previous=body.keep_previous_as_co_instructor,
+    )
+    return AuthoringCourse.of(course)
 
 
 @router.put(
@@ -237,7 +253,9 @@ async def put_translation(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> CourseTranslationOut:
-    return await authoring.put_translation(session, principal, course_id, language, body)
+    return CourseTranslationOut.of(
+        await authoring.put_translation(session, principal, course_id, language, body)
+    )
 
 
 @router.delete(

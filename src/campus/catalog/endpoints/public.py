@@ -135,7 +135,8 @@ async def course_detail(
 )
 async def category_tree(request: Request, session: DbSession, prefs: LanguagePrefs) -> Response:
     async def produce() -> tuple[CategoryTree, str]:
-        return await taxonomy.category_tree(session, prefs)
+        forest = await taxonomy.category_tree(session, prefs)
+        return CategoryTree.of(forest), forest.languages
 
     return await httpcache.serve(request, "categories", prefs, produce)
 
@@ -154,7 +155,7 @@ async def category_detail(
 ) -> Response:
     async def produce() -> tuple[CategoryDetail, str]:
         detail = await taxonomy.category_detail(session, category_ref, prefs)
-        return detail, detail.language
+        return CategoryDetail.of(detail.node, detail.ancestors), detail.node.language
 
     return await httpcache.serve(request, "category", prefs, produce)
 
@@ -173,7 +174,8 @@ async def list_tags(
     q: str | None = Query(None, max_length=50, description="Label prefix"),
 ) -> Response:
     async def produce() -> tuple[Page[TagOut], str]:
-        return await taxonomy.list_tags(session, q, page), ""
+        tags, total = await taxonomy.list_tags(session, q, page)
+        return Page[TagOut].build([TagOut.of(t) for t in tags], total, page), ""
 
     return await httpcache.serve(request, "tags", prefs, produce)
 

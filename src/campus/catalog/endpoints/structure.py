@@ -42,7 +42,7 @@ DELETE_ERRORS = errors(401, 403, 404, 409, 422)
 async def create_module(
     course_id: uuid.UUID, body: ModuleCreate, session: DbSession, principal: CurrentPrincipal
 ) -> AuthoringModuleOut:
-    return await structure.create_module(session, principal, course_id, body)
+    return AuthoringModuleOut.of(await structure.create_module(session, principal, course_id, body))
 
 
 @router.post(
@@ -54,7 +54,7 @@ async def create_module(
 async def reorder_modules(
     course_id: uuid.UUID, body: ReorderRequest, session: DbSession, principal: CurrentPrincipal
 ) -> OrderOut:
-    return await structure.reorder_modules(session, principal, course_id, body)
+    return OrderOut.of(await structure.reorder_modules(session, principal, course_id, body.ids))
 
 
 @router.patch(
@@ -70,7 +70,8 @@ async def update_module(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> AuthoringModuleOut:
-    return await structure.update_module(session, principal, course_id, module_id, body)
+    module = await structure.update_module(session, principal, course_id, module_id, body)
+    return AuthoringModuleOut.of(module)
 
 
 @router.delete(
@@ -101,9 +102,10 @@ async def put_module_translation(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> AuthoringModuleOut:
-    return await structure.put_module_translation(
+    module = await structure.put_module_translation(
         session, principal, course_id, module_id, language, body
     )
+    return AuthoringModuleOut.of(module)
 
 
 @router.delete(
@@ -138,7 +140,8 @@ async def create_lesson(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> AuthoringLessonOut:
-    return await structure.create_lesson(session, principal, course_id, module_id, body)
+    lesson = await structure.create_lesson(session, principal, course_id, module_id, body)
+    return AuthoringLessonOut.of(lesson)
 
 
 @router.post(
@@ -154,7 +157,8 @@ async def reorder_lessons(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> OrderOut:
-    return await structure.reorder_lessons(session, principal, course_id, module_id, body)
+    order = await structure.reorder_lessons(session, principal, course_id, module_id, body.ids)
+    return OrderOut.of(order)
 
 
 @router.patch(
@@ -170,7 +174,8 @@ async def update_lesson(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> AuthoringLessonOut:
-    return await structure.update_lesson(session, principal, course_id, lesson_id, body)
+    lesson = await structure.update_lesson(session, principal, course_id, lesson_id, body)
+    return AuthoringLessonOut.of(lesson)
 
 
 @router.delete(
@@ -200,7 +205,10 @@ async def move_lesson(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> MoveOut:
-    return await structure.move_lesson(session, principal, course_id, lesson_id, body)
+    move = await structure.move_lesson(
+        session, principal, course_id, lesson_id, body.target_module_id, body.position
+    )
+    return MoveOut.of(move)
 
 
 @router.put(
@@ -217,9 +225,10 @@ async def put_lesson_translation(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> AuthoringLessonOut:
-    return await structure.put_lesson_translation(
+    lesson = await structure.put_lesson_translation(
         session, principal, course_id, lesson_id, language, body
     )
+    return AuthoringLessonOut.of(lesson)
 
 
 @router.delete(

@@ -33,7 +33,7 @@ DELETE_ERRORS = errors(401, 403, 404, 409, 422)
 async def create_category(
     body: CategoryCreate, session: DbSession, principal: CurrentPrincipal
 ) -> CategoryOut:
-    return await taxonomy.create_category(session, principal, body)
+    return CategoryOut.of(await taxonomy.create_category(session, principal, body))
 
 
 @router.patch(
@@ -45,7 +45,7 @@ async def create_category(
 async def update_category(
     category_id: uuid.UUID, body: CategoryUpdate, session: DbSession, principal: CurrentPrincipal
 ) -> CategoryOut:
-    return await taxonomy.update_category(session, principal, category_id, body)
+    return CategoryOut.of(await taxonomy.update_category(session, principal, category_id, body))
 
 
 @router.delete(
@@ -75,7 +75,10 @@ async def put_category_translation(
     session: DbSession,
     principal: CurrentPrincipal,
 ) -> CategoryOut:
-    return await taxonomy.put_category_translation(session, principal, category_id, language, body)
+    category = await taxonomy.put_category_translation(
+        session, principal, category_id, language, body
+    )
+    return CategoryOut.of(category)
 
 
 @router.delete(
@@ -99,7 +102,7 @@ tag_router = write_router(tags=["tags"])
     "/tags", status_code=201, summary="Create a tag", response_model=TagOut, responses=WRITE_ERRORS
 )
 async def create_tag(body: TagCreate, session: DbSession, principal: CurrentPrincipal) -> TagOut:
-    return await taxonomy.create_tag(session, principal, body)
+    return TagOut.of(await taxonomy.create_tag(session, principal, body))
 
 
 @tag_router.patch(
@@ -108,7 +111,7 @@ async def create_tag(body: TagCreate, session: DbSession, principal: CurrentPrin
 async def update_tag(
     tag_id: uuid.UUID, body: TagUpdate, session: DbSession, principal: CurrentPrincipal
 ) -> TagOut:
-    return await taxonomy.update_tag(session, principal, tag_id, body)
+    return TagOut.of(await taxonomy.update_tag(session, principal, tag_id, body.label))
 
 
 @tag_router.delete(

@@ -1,10 +1,13 @@
-"""Course wire models: authoring inputs, public cards and details, versions."""
+"""Course wire models: authoring inputs, public cards and details, versions (responses built
+from the service's records with ``XOut.of(record)``)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from pydantic import Field, field_validator, model_validator
 
@@ -19,6 +22,19 @@ from campus.catalog.schemas.fields import (
     Title,
 )
 from campus.catalog.schemas.structure import AuthoringModuleOut, ModuleOutlineOut
+from campus.catalog.service.records import (
+    AuthoringCardRecord,
+    AuthoringCourseRecord,
+    CategoryLabel,
+    CourseTranslationRecord,
+    InstructorCredit,
+    ModuleRecord,
+    TagLabel,
+    TierPrice,
+    TrackCardRecord,
+    TrackInfo,
+    VersionRecord,
+)
 from campus.catalog.text import is_slug
 from campus.kernel.money import Money
 from campus.kernel.pagination import Page
@@ -40,8 +56,8 @@ class MoneyWire(ApiModel):
         return cls(amount=str(money.amount), currency=money.currency)
 
     @classmethod
-    def parts(cls, minor: int, currency: str) -> MoneyWire:
-        return cls.of(Money(minor, currency))
+    def of_optional(cls, money: Money | None) -> MoneyWire | None:
+        return None if money is None else cls.of(money)
 
 
 class CourseInstructorOut(ApiModel):
@@ -51,16 +67,34 @@ class CourseInstructorOut(ApiModel):
     avatar_url: str | None = None
     is_primary: bool
 
+    @classmethod
+    def of(cls, credit: InstructorCredit) -> CourseInstructorOut:
+        return cls(
+            user_id=credit.user_id,
+            display_name=credit.display_name,
+            headline=credit.headline,
+            avatar_url=credit.avatar_url,
+            is_primary=credit.is_primary,
+        )
+
 
 class CategoryRef(ApiModel):
     id: uuid.UUID
     slug: str
     name: str
 
+    @classmethod
+    def of(cls, label: CategoryLabel) -> CategoryRef:
+        return cls(id=label.id, slug=label.slug, name=label.name)
+
 
 class TagRef(ApiModel):
     slug: str
     label: str
+
+    @classmethod
+    def of(cls, tag: TagLabel) -> TagRef:
+        return cls(slug=tag.slug, label=tag.label)
 
 
 class TrackOut(ApiModel):
@@ -68,6 +102,10 @@ class TrackOut(ApiModel):
     name: str
     icon: str | None = None
     difficulty: str | None = None
+
+    @classmethod
+    def of(cls, track: TrackInfo) -> TrackOut:
+        return cls(slug=track.slug, name=track.name, icon=track.icon, difficulty=track.difficulty)
 
 
 class TrackIn(InputModel):
@@ -191,6 +229,16 @@ class PricingTierOut(ApiModel):
     features: list[str]
     is_active: bool
 
+    @classmethod
+    def of(cls, tier: TierPrice) -> PricingTierOut:
+        return cls(
+            tier=tier.tier,
+            price=MoneyWire.of(tier.price),
+            original_price=MoneyWire.of_optional(tier.original_price),
+            features=list(tier.features),
+            is_active=tier.is_active,
+        )
+
 
 class CourseCard(ApiModel):
     """A course in lists. ``language`` is the language its texts are served in."""
@@ -264,9 +312,36 @@ class VersionSummaryOut(ApiModel):
     lesson_count: int
     created_at: datetime
 
+    @classmethod
+    def of(cls, version: VersionRecord) -> VersionSummaryOut:
+        return cls(**_version_fields(version))
+
+
+def _version_fields(version: VersionRecord) -> dict[str, Any]:
+    return {
+        "id": version.id,
+        "number": version.number,
+        "status": version.status,
+        "is_current": version.is_current,
+        "changelog": version.changelog,
+        "min_quiz_score_for_certificate": version.min_quiz_score_for_certificate,
+        "submitted_at": version.submitted_at,
+        "reviewed_at": version.reviewed_at,
+        "review_notes": version.review_notes,
+        "published_at": version.published_at,
+        "duration_seconds": version.duration_seconds,
+        "module_count": version.module_count,
+        "lesson_count": version.lesson_count,
+        "created_at": version.created_at,
+    }
+
 
 class VersionDetailOut(VersionSummaryOut):
     modules: list[AuthoringModuleOut]
+
+    @classmethod
+    def of(cls, version: VersionRecord, modules: Sequence[ModuleRecord] = ()) -> VersionDetailOut:
+        return cls(**_version_fields(version), modules=[AuthoringModuleOut.of(m) for m in modules])
 
 
 class CourseTranslationOut(ApiModel):
@@ -274,6 +349,15 @@ class CourseTranslationOut(ApiModel):
     title: str
     subtitle: str | None = None
     description: str | None = None
+
+    @classmethod
+    def of(cls, translation: CourseTranslationRecord) -> CourseTranslationOut:
+        return cls(
+            language=translation.language,
+            title=translation.title,
+            subtitle=translation.subtitle,
+            description=translation.description,
+        )
 
 
 class AuthoringCourse(ApiModel):
@@ -315,6 +399,48 @@ class AuthoringCourse(ApiModel):
     created_at: datetime
     updated_at: datetime
 
+    @classmethod
+    def of(cls, course: AuthoringCourseRecord) -> AuthoringCourse:
+        return cls(
+            id=course.id,
+            slug=course.slug,
+            title=course.title,
+            subtitle=course.subtitle,
+            description=course.description,
+            status=course.status,
+            language=course.language,
+            level=course.level,
+            category=None if course.category is None else CategoryRef.of(course.category),
+            tags=[TagRef.of(t) for t in course.tags],
+            thumbnail_url=course.thumbnail_url,
+            trailer_url=course.trailer_url,
+            requirements=list(course.requirements),
+            objectives=list(course.objectives),
+            has_certificate=course.has_certificate,
+            is_free=course.is_free,
+            price=MoneyWire.of_optional(course.price),
+            pricing_tiers=[PricingTierOut.of(t) for t in course.pricing_tiers],
+            track=None if course.track is None else TrackOut.of(course.track),
+            primary_instructor_id=course.primary_instructor_id,
+            instructors=[CourseInstructorOut.of(i) for i in course.instructors],
+            enrollment_count=course.enrollment_count,
+            rating_average=course.rating_average,
+            rating_count=course.rating_count,
+            duration_seconds=course.duration_seconds,
+            published_at=course.published_at,
+            archived_at=course.archived_at,
+            current_version=None
+            if course.current_version is None
+            else VersionSummaryOut.of(course.current_version),
+            draft_version=None
+            if course.draft_version is None
+            else VersionSummaryOut.of(course.draft_version),
+            curriculum=[AuthoringModuleOut.of(m) for m in course.curriculum],
+            translations=[CourseTranslationOut.of(t) for t in course.translations],
+            created_at=course.created_at,
+            updated_at=course.updated_at,
+        )
+
 
 class AuthoringCourseCard(ApiModel):
     id: uuid.UUID
@@ -331,6 +457,24 @@ class AuthoringCourseCard(ApiModel):
     published_at: datetime | None = None
     updated_at: datetime
 
+    @classmethod
+    def of(cls, card: AuthoringCardRecord) -> AuthoringCourseCard:
+        return cls(
+            id=card.id,
+            slug=card.slug,
+            title=card.title,
+            status=card.status,
+            language=card.language,
+            level=card.level,
+            primary_instructor_id=card.primary_instructor_id,
+            is_primary_instructor=card.is_primary_instructor,
+            draft_version_status=card.draft_version_status,
+            review_notes=card.review_notes,
+            enrollment_count=card.enrollment_count,
+            published_at=card.published_at,
+            updated_at=card.updated_at,
+        )
+
 
 class TrackCard(ApiModel):
     """A programming-language track (seed 003 ``ProgrammingLanguage``) over its course."""
@@ -346,6 +490,22 @@ class TrackCard(ApiModel):
     module_count: int
     lesson_count: int
     enrollment_count: int
+
+    @classmethod
+    def of(cls, card: TrackCardRecord) -> TrackCard:
+        return cls(
+            slug=card.track.slug,
+            name=card.track.name,
+            icon=card.track.icon,
+            difficulty=card.track.difficulty,
+            course_id=card.course_id,
+            course_slug=card.course_slug,
+            title=card.title,
+            language=card.language,
+            module_count=card.module_count,
+            lesson_count=card.lesson_count,
+            enrollment_count=card.enrollment_count,
+        )
 
 
 class TrackDetail(TrackCard):

@@ -1,4 +1,5 @@
-"""Module and lesson wire models."""
+"""Module and lesson wire models (responses built from the service's records with
+``XOut.of(record)``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,15 @@ import uuid
 
 from pydantic import Field, field_validator
 
-from campus.catalog.data import ContentUrlType, LessonStatus, LessonType
+from campus.catalog.data import Attachment, ContentUrl, ContentUrlType, LessonStatus, LessonType
 from campus.catalog.schemas.fields import LongText, Markdown, Minutes, Title
+from campus.catalog.service.records import (
+    LessonRecord,
+    ModuleRecord,
+    MoveRecord,
+    OrderRecord,
+    TranslationLabel,
+)
 from campus.kernel.schemas import ApiModel, InputModel, WebUrl
 
 MAX_CHILDREN = 500
@@ -101,12 +109,25 @@ class ContentUrlOut(ApiModel):
     type: ContentUrlType
     url: str
 
+    @classmethod
+    def of(cls, content: ContentUrl) -> ContentUrlOut:
+        return cls(type=content.type, url=content.url)
+
 
 class AuthoringAttachmentOut(ApiModel):
     name: str
     url: str
     size_bytes: int | None = None
     mime_type: str | None = None
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> AuthoringAttachmentOut:
+        return cls(
+            name=attachment.name,
+            url=attachment.url,
+            size_bytes=attachment.size_bytes,
+            mime_type=attachment.mime_type,
+        )
 
 
 class LessonOutlineOut(ApiModel):
@@ -144,6 +165,10 @@ class TranslationRef(ApiModel):
     language: str
     title: str
 
+    @classmethod
+    def of(cls, label: TranslationLabel) -> TranslationRef:
+        return cls(language=label.language, title=label.title)
+
 
 class AuthoringLessonOut(ApiModel):
     id: uuid.UUID
@@ -168,6 +193,32 @@ class AuthoringLessonOut(ApiModel):
     duration_seconds: int
     translations: list[TranslationRef]
 
+    @classmethod
+    def of(cls, lesson: LessonRecord) -> AuthoringLessonOut:
+        return cls(
+            id=lesson.id,
+            lineage_id=lesson.lineage_id,
+            module_id=lesson.module_id,
+            version_id=lesson.version_id,
+            position=lesson.position,
+            title=lesson.title,
+            type=lesson.type,
+            status=lesson.status,
+            body=lesson.body,
+            content_urls=[ContentUrlOut.of(u) for u in lesson.content_urls],
+            video_url=lesson.video_url,
+            video_duration_seconds=lesson.video_duration_seconds,
+            presentation_url=lesson.presentation_url,
+            attachments=[AuthoringAttachmentOut.of(a) for a in lesson.attachments],
+            quiz_id=lesson.quiz_id,
+            assignment_id=lesson.assignment_id,
+            is_preview=lesson.is_preview,
+            is_required=lesson.is_required,
+            estimated_minutes=lesson.estimated_minutes,
+            duration_seconds=lesson.duration_seconds,
+            translations=[TranslationRef.of(t) for t in lesson.translations],
+        )
+
 
 class AuthoringModuleOut(ApiModel):
     id: uuid.UUID
@@ -183,6 +234,23 @@ class AuthoringModuleOut(ApiModel):
     translations: list[TranslationRef]
     lessons: list[AuthoringLessonOut]
 
+    @classmethod
+    def of(cls, module: ModuleRecord) -> AuthoringModuleOut:
+        return cls(
+            id=module.id,
+            lineage_id=module.lineage_id,
+            version_id=module.version_id,
+            position=module.position,
+            title=module.title,
+            description=module.description,
+            estimated_minutes=module.estimated_minutes,
+            is_locked=module.is_locked,
+            is_sequential=module.is_sequential,
+            duration_seconds=module.duration_seconds,
+            translations=[TranslationRef.of(t) for t in module.translations],
+            lessons=[AuthoringLessonOut.of(x) for x in module.lessons],
+        )
+
 
 class OrderOut(ApiModel):
     """The resulting order after a reorder or move."""
@@ -190,8 +258,20 @@ class OrderOut(ApiModel):
     version_id: uuid.UUID
     ids: list[uuid.UUID]
 
+    @classmethod
+    def of(cls, order: OrderRecord) -> OrderOut:
+        return cls(version_id=order.version_id, ids=list(order.ids))
+
 
 class MoveOut(ApiModel):
     lesson: AuthoringLessonOut
     source_module_order: list[uuid.UUID]
     target_module_order: list[uuid.UUID]
+
+    @classmethod
+    def of(cls, move: MoveRecord) -> MoveOut:
+        return cls(
+            lesson=AuthoringLessonOut.of(move.lesson),
+            source_module_order=list(move.source_module_order),
+            target_module_order=list(move.target_module_order),
+        )

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -27,29 +29,30 @@ from campus.catalog.policies import (
 from campus.catalog.repository import courses as repo
 from campus.catalog.repository import taxonomy as taxonomy_repo
 from campus.catalog.repository.base import violates
-from campus.catalog.schemas.courses import (
-    AuthoringCourse,
-    AuthoringCourseCard,
-    CourseCreate,
-    CourseTranslationIn,
-    CourseTranslationOut,
-    CourseUpdate,
-    InstructorsUpdate,
-    PricingTierIn,
-    TransferOwnership,
-)
-from campus.catalog.schemas.fields import PriceIn
-from campus.catalog.service import access, people, search, taxonomy, wire
+from campus.catalog.service import access, assemble, people, search, taxonomy
 from campus.catalog.service.access import mark_public_change
 from campus.catalog.service.assemble import authoring_view, authoring_view_of
+from campus.catalog.service.inputs import (
+    CoInstructors,
+    CourseChanges,
+    CourseTexts,
+    NewCourse,
+    PricingTierFields,
+    TrackFields,
+)
+from campus.catalog.service.records import (
+    AuthoringCardRecord,
+    AuthoringCourseRecord,
+    CourseTranslationRecord,
+)
 from campus.catalog.text import slugify, title_sort_key, with_suffix
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Conflict, ValidationFailed, field_error
 from campus.kernel.events import publish
 from campus.kernel.ids import new_id
-from campus.kernel.money import Money, minor_digits
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.money import Money, MoneyIn, minor_digits
+from campus.kernel.pagination import PageParams
 
 SLUG_ATTEMPTS = 40
 
@@ -76,7 +79,9 @@ def _pricing(is_free: bool, price: Money | None, currency: str) -> dict[str, Any
     }
 
 
-def _tier_rows(tiers: list[PricingTierIn], currency: str, is_free: bool) -> list[dict[str, Any]]:
+def _tier_rows(
+    tiers: Sequence[PricingTierFields], currency: str, is_free: bool
+) -> list[dict[str, Any]]:
     if tiers and is_free:
         raise field_error("pricingTiers", "A free course has no pricing tiers.")
     rows = []
@@ -100,11 +105,11 @@ def _tier_rows(tiers: list[PricingTierIn], currency: str, is_free: bool) -> list
     return rows
 
 
-def _money(price: PriceIn | None) -> Money | None:
+def _money(price: MoneyIn | None) -> Money | None:
     return None if price is None else price.to_money()
 
 
-def _track_values(track: Any) -> dict[str, Any]:
+def _track_values(track: TrackFields | None) -> dict[str, Any]:
     if track is None:
         return {
             "track_slug": None,
@@ -146,8 +151,8 @@ def _next_slug(base: str, taken: set[str], attempt: int) -> str:
 
 
 async def create_course(
-    session: AsyncSession, principal: Principal, data: CourseCreate
-) -> AuthoringCourse:
+    session: AsyncSession, principal: Principal, data: NewCourse
+) -> AuthoringCourseRecord:
     principal.require(COURSE_CREATE)
     await _check_category(session, data.category_id)
     price = _money(data.price)
@@ -212,7 +217,7 @@ async def create_course(
     return await _fresh_view(session, course_id)
 
 
-async def _fresh_view(session: AsyncSession, course_id: uuid.UUID) -> AuthoringCourse:
+async def _fresh_view(session: AsyncSession, course_id: uuid.UUID) -> AuthoringCourseRecord:
     return await authoring_view(session, course_id)
 
 
@@ -232,8 +237,8 @@ _NOT_NULL = {
 
 
 async def update_course(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: CourseUpdate
-) -> AuthoringCourse:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: CourseChanges
+) -> AuthoringCourseRecord:
     course = await access.course_for(session, principal, course_id, Action.EDIT, lock=True)
     sent = data.model_fields_set
     for key, field_name in _NOT_NULL.items():
@@ -331,7 +336,8 @@ async def update_course(
 
 
 def _wire_names(fields: set[str]) -> list[str]:
-    return [CourseUpdate.model_fields[f].alias or f for f in fields]
+    """The changed fields as clients name them (camelCase), for the event."""
+    return [to_camel(f) for f in fields]
 
 
 async def _regenerate_slug(session: AsyncSession, course_id: uuid.UUID, base: str) -> None:
@@ -377,7 +383,7 @@ async def delete_course(session: AsyncSession, principal: Principal, course_id: 
 
 async def authoring_course(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> AuthoringCourse:
+) -> AuthoringCourseRecord:
     course = await access.course_for(session, principal, course_id, Action.VIEW_AUTHORING)
     return await authoring_view_of(session, course)
 
@@ -389,11 +395,13 @@ async def authoring_courses(
     status: CourseStatus | None,
     mine: bool,
     page: PageParams,
-) -> Page[AuthoringCourseCard]:
+) -> tuple[list[AuthoringCardRecord], int]:
+    """A page of the courses the principal teaches (every course for catalog staff, unless
+    ``mine``), and how many there are."""
     everyone = sees_every_course(principal) and not mine
     if not everyone and not holds_teaching_role(principal):
         # Membership without the instructor role gives no staff power (catalog.policies).
-        return Page[AuthoringCourseCard].build([], 0, page)
+        return [], 0
     courses, total = await repo.authoring_page(
         session,
         teacher_id=None if everyone else principal.user_id,
@@ -408,12 +416,12 @@ async def authoring_courses(
         )
     }
     items = [
-        wire.authoring_card(
+        assemble.authoring_card(
             c, principal.user_id, drafts.get(c.draft_version_id) if c.draft_version_id else None
         )
         for c in courses
     ]
-    return Page[AuthoringCourseCard].build(items, total, page)
+    return items, total
 
 
 # --------------------------------------------------------------------------- instructors
@@ -437,8 +445,8 @@ async def _require_instructors(session: AsyncSession, field: str, ids: list[uuid
 
 
 async def set_co_instructors(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: InstructorsUpdate
-) -> AuthoringCourse:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: CoInstructors
+) -> AuthoringCourseRecord:
     course = await access.course_for(
         session, principal, course_id, Action.MANAGE_INSTRUCTORS, lock=True
     )
@@ -454,14 +462,20 @@ async def set_co_instructors(
 
 
 async def transfer_ownership(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: TransferOwnership
-) -> AuthoringCourse:
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    new_owner: uuid.UUID,
+    *,
+    keep_previous: bool,
+) -> AuthoringCourseRecord:
+    """Make ``new_owner`` the primary instructor; ``keep_previous`` keeps the former one as
+    the first co-instructor."""
     course = await access.course_for(session, principal, course_id, Action.TRANSFER, lock=True)
-    new_owner = data.new_primary_instructor_id
     if new_owner != course.primary_instructor_id:
         await _require_instructors(session, "newPrimaryInstructorId", [new_owner])
         co_ids = [uid for uid in course.instructor_ids[1:] if uid != new_owner]
-        if data.keep_previous_as_co_instructor:
+        if keep_previous:
             co_ids.insert(0, course.primary_instructor_id)
         exc = await repo.try_update_course(session, course.id, {"primary_instructor_id": new_owner})
         if exc is not None:
@@ -481,8 +495,8 @@ async def put_translation(
     principal: Principal,
     course_id: uuid.UUID,
     language: str,
-    data: CourseTranslationIn,
-) -> CourseTranslationOut:
+    data: CourseTexts,
+) -> CourseTranslationRecord:
     course = await access.course_for(session, principal, course_id, Action.EDIT, lock=True)
     if language == course.language:
         raise field_error("lang", "This is the course's own language; edit the course instead.")
@@ -491,7 +505,9 @@ async def put_translation(
     if course.status == CourseStatus.PUBLISHED:
         mark_public_change(session)
     await _updated_event(session, principal, course, [f"translations.{language}"])
-    return CourseTranslationOut(language=language, **values)
+    return CourseTranslationRecord(
+        language=language, title=data.title, subtitle=data.subtitle, description=data.description
+    )
 
 
 async def delete_translation(

@@ -19,7 +19,7 @@ from typing import Any
 import pydantic_core
 
 from campus.catalog import i18n
-from campus.catalog.service.wire import seconds_of
+from campus.catalog.service.records import seconds_of
 from campus.identity.data import InstructorSummary
 from campus.kernel.money import Money
 

@@ -16,16 +16,14 @@ from campus.catalog.exceptions import CourseIncomplete, InvalidTransition, Versi
 from campus.catalog.models import Course, CourseVersion
 from campus.catalog.policies import Action
 from campus.catalog.repository import courses as repo
-from campus.catalog.schemas.courses import (
-    ApproveRequest,
-    AuthoringCourse,
-    SendBackRequest,
-    SubmitRequest,
-    VersionDetailOut,
-    VersionSummaryOut,
-)
-from campus.catalog.service import access, assemble, search, wire
+from campus.catalog.service import access, assemble, search
 from campus.catalog.service.access import mark_public_change
+from campus.catalog.service.inputs import Approval, Submission
+from campus.catalog.service.records import (
+    AuthoringCourseRecord,
+    VersionDetailRecord,
+    VersionRecord,
+)
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.events import publish
@@ -43,8 +41,8 @@ async def _draft(session: AsyncSession, course: Course, action: str) -> CourseVe
 
 
 async def submit(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: SubmitRequest
-) -> AuthoringCourse:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: Submission
+) -> AuthoringCourseRecord:
     course = await access.course_for(session, principal, course_id, Action.SUBMIT, lock=True)
     if course.status not in {CourseStatus.DRAFT, CourseStatus.PUBLISHED}:
         raise InvalidTransition("submit", course.status)
@@ -91,8 +89,8 @@ async def submit(
 
 
 async def approve(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: ApproveRequest
-) -> AuthoringCourse:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: Approval
+) -> AuthoringCourseRecord:
     """Freeze the version under review and make it current (first publication included)."""
     course = await access.course_for(session, principal, course_id, Action.REVIEW, lock=True)
     if course.status not in {CourseStatus.PENDING_REVIEW, CourseStatus.PUBLISHED}:
@@ -155,8 +153,8 @@ async def approve(
 
 
 async def send_back(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: SendBackRequest
-) -> AuthoringCourse:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, notes: str
+) -> AuthoringCourseRecord:
     """Return the version under review to its authors, with the reviewer's notes."""
     course = await access.course_for(session, principal, course_id, Action.REVIEW, lock=True)
     if course.status not in {CourseStatus.PENDING_REVIEW, CourseStatus.PUBLISHED}:
@@ -171,7 +169,7 @@ async def send_back(
             "status": VersionStatus.DRAFT.value,
             "reviewed_at": now,
             "reviewed_by": principal.user_id,
-            "review_notes": data.notes,
+            "review_notes": notes,
         },
     ):
         raise InvalidTransition("send_back", course.status, "The curriculum is not under review.")
@@ -189,7 +187,7 @@ async def send_back(
             version_id=version.id,
             version_number=version.number,
             reviewer_id=principal.user_id,
-            notes=data.notes,
+            notes=notes,
             sent_back_at=now,
         ),
     )
@@ -198,7 +196,7 @@ async def send_back(
 
 async def archive(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> AuthoringCourse:
+) -> AuthoringCourseRecord:
     """Hide a published course from the catalog; enrolled learners keep their version."""
     course = await access.course_for(session, principal, course_id, Action.ARCHIVE, lock=True)
     now = utcnow()
@@ -224,7 +222,7 @@ async def archive(
 
 async def restore(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> AuthoringCourse:
+) -> AuthoringCourseRecord:
     """Put an archived course back in the catalog with its current version."""
     course = await access.course_for(session, principal, course_id, Action.ARCHIVE, lock=True)
     if not await repo.transition_course(
@@ -253,22 +251,22 @@ async def restore(
 
 async def versions(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID
-) -> list[VersionSummaryOut]:
+) -> list[VersionRecord]:
     course = await access.course_for(session, principal, course_id, Action.VIEW_AUTHORING)
     return [
-        wire.version_summary(v, course.current_version_id)
+        assemble.version_record(v, course.current_version_id)
         for v in await repo.list_versions(session, course.id)
     ]
 
 
 async def version_detail(
     session: AsyncSession, principal: Principal, course_id: uuid.UUID, version_id: uuid.UUID
-) -> VersionDetailOut:
+) -> VersionDetailRecord:
     course = await access.course_for(session, principal, course_id, Action.VIEW_AUTHORING)
     version = await repo.get_version(session, version_id)
     if version is None or version.course_id != course.id:
         raise VersionNotFound()
-    summary = wire.version_summary(version, course.current_version_id)
-    return VersionDetailOut(
-        **summary.model_dump(), modules=await assemble.version_modules(session, version.id)
+    return VersionDetailRecord(
+        version=assemble.version_record(version, course.current_version_id),
+        modules=tuple(await assemble.version_modules(session, version.id)),
     )

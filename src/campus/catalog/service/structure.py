@@ -24,21 +24,9 @@ from campus.catalog.models import Course, CourseVersion, Lesson, Module
 from campus.catalog.policies import Action
 from campus.catalog.repository import courses as courses_repo
 from campus.catalog.repository import structure as repo
-from campus.catalog.schemas.structure import (
-    AuthoringLessonOut,
-    AuthoringModuleOut,
-    LessonCreate,
-    LessonTranslationIn,
-    LessonUpdate,
-    ModuleCreate,
-    ModuleTranslationIn,
-    ModuleUpdate,
-    MoveLessonRequest,
-    MoveOut,
-    OrderOut,
-    ReorderRequest,
-)
-from campus.catalog.service import access, wire
+from campus.catalog.service import access, assemble
+from campus.catalog.service.inputs import LessonTexts, ModuleTexts, NewModule, SentFields
+from campus.catalog.service.records import LessonRecord, ModuleRecord, MoveRecord, OrderRecord
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
@@ -70,29 +58,29 @@ async def _lesson(session: AsyncSession, version: CourseVersion, ref: uuid.UUID)
     return lesson
 
 
-async def _module_out(session: AsyncSession, module_id: uuid.UUID) -> AuthoringModuleOut:
+async def _module_out(session: AsyncSession, module_id: uuid.UUID) -> ModuleRecord:
     module = await repo.get_module(session, module_id)
     assert module is not None
     lessons = await repo.lessons_of_module(session, module.id)
     module_tr = await repo.module_translations(session, [module.id])
     lesson_tr = await repo.lesson_translations(session, [x.id for x in lessons], bodies="none")
-    return wire.authoring_modules([module], lessons, module_tr, lesson_tr)[0]
+    return assemble.module_records([module], lessons, module_tr, lesson_tr)[0]
 
 
-async def _lesson_out(session: AsyncSession, lesson_id: uuid.UUID) -> AuthoringLessonOut:
+async def _lesson_out(session: AsyncSession, lesson_id: uuid.UUID) -> LessonRecord:
     loaded = await repo.get_lesson(session, lesson_id)
     assert loaded is not None
     lesson = loaded[0]
     refs = await repo.lesson_translations(session, [lesson.id], bodies="none")
-    return wire.authoring_lesson(lesson, sorted(refs, key=lambda r: r.language))
+    return assemble.lesson_record(lesson, sorted(refs, key=lambda r: r.language))
 
 
 # --------------------------------------------------------------------------- modules
 
 
 async def create_module(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: ModuleCreate
-) -> AuthoringModuleOut:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: NewModule
+) -> ModuleRecord:
     _, version = await _editable(session, principal, course_id)
     siblings = await repo.module_ids_in_order(session, version.id)
     if len(siblings) >= MAX_MODULES:
@@ -125,8 +113,8 @@ async def update_module(
     principal: Principal,
     course_id: uuid.UUID,
     module_ref: uuid.UUID,
-    data: ModuleUpdate,
-) -> AuthoringModuleOut:
+    data: SentFields,
+) -> ModuleRecord:
     _, version = await _editable(session, principal, course_id)
     module = await _module(session, version, module_ref)
     values = {key: getattr(data, key) for key in data.model_fields_set}
@@ -170,25 +158,31 @@ def _resolve_order(
 
 
 async def reorder_modules(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, data: ReorderRequest
-) -> OrderOut:
+    session: AsyncSession, principal: Principal, course_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> OrderRecord:
+    """``ids``: every module once (ids or lineage ids), in the new order."""
     _, version = await _editable(session, principal, course_id)
-    order = _resolve_order(await repo.module_refs(session, version.id), data.ids)
+    order = _resolve_order(await repo.module_refs(session, version.id), ids)
     await repo.rewrite_module_positions(session, version.id, order)
-    return OrderOut(version_id=version.id, ids=await repo.module_ids_in_order(session, version.id))
+    return OrderRecord(
+        version_id=version.id, ids=tuple(await repo.module_ids_in_order(session, version.id))
+    )
 
 
 # --------------------------------------------------------------------------- lessons
 
 
-def _lesson_values(data: LessonCreate | LessonUpdate) -> dict[str, Any]:
+def _lesson_values(data: SentFields) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key in data.model_fields_set:
         value = getattr(data, key)
         if key == "content_urls":
             value = [{"type": u.type.value, "url": u.url} for u in value or []]
         elif key == "attachments":
-            value = [a.model_dump() for a in value or []]
+            value = [
+                {"name": a.name, "url": a.url, "size_bytes": a.size_bytes, "mime_type": a.mime_type}
+                for a in value or []
+            ]
         elif key in {"type", "status"} and value is not None:
             value = value.value
         values[key] = value
@@ -209,8 +203,8 @@ async def create_lesson(
     principal: Principal,
     course_id: uuid.UUID,
     module_ref: uuid.UUID,
-    data: LessonCreate,
-) -> AuthoringLessonOut:
+    data: SentFields,
+) -> LessonRecord:
     _, version = await _editable(session, principal, course_id)
     module = await _module(session, version, module_ref)
     siblings = await repo.lesson_ids_in_order(session, module.id)
@@ -242,8 +236,8 @@ async def update_lesson(
     principal: Principal,
     course_id: uuid.UUID,
     lesson_ref: uuid.UUID,
-    data: LessonUpdate,
-) -> AuthoringLessonOut:
+    data: SentFields,
+) -> LessonRecord:
     _, version = await _editable(session, principal, course_id)
     lesson = await _lesson(session, version, lesson_ref)
     values = _lesson_values(data)
@@ -269,13 +263,16 @@ async def reorder_lessons(
     principal: Principal,
     course_id: uuid.UUID,
     module_ref: uuid.UUID,
-    data: ReorderRequest,
-) -> OrderOut:
+    ids: Sequence[uuid.UUID],
+) -> OrderRecord:
+    """``ids``: every lesson of the module once (ids or lineage ids), in the new order."""
     _, version = await _editable(session, principal, course_id)
     module = await _module(session, version, module_ref)
-    order = _resolve_order(await repo.lesson_refs(session, module.id), data.ids)
+    order = _resolve_order(await repo.lesson_refs(session, module.id), ids)
     await repo.rewrite_lesson_positions(session, {module.id: order})
-    return OrderOut(version_id=version.id, ids=await repo.lesson_ids_in_order(session, module.id))
+    return OrderRecord(
+        version_id=version.id, ids=tuple(await repo.lesson_ids_in_order(session, module.id))
+    )
 
 
 async def move_lesson(
@@ -283,13 +280,14 @@ async def move_lesson(
     principal: Principal,
     course_id: uuid.UUID,
     lesson_ref: uuid.UUID,
-    data: MoveLessonRequest,
-) -> MoveOut:
-    """Move a lesson to another module of the same version (or within its own), keeping both
-    sequences gap-free."""
+    target_module_ref: uuid.UUID,
+    position: int | None = None,
+) -> MoveRecord:
+    """Move a lesson to another module of the same version (or within its own) at
+    ``position`` (0-based; ``None``: at the end), keeping both sequences gap-free."""
     _, version = await _editable(session, principal, course_id)
     lesson = await _lesson(session, version, lesson_ref)
-    target = await _module(session, version, data.target_module_id)
+    target = await _module(session, version, target_module_ref)
     source_id = lesson.module_id
     source_ids = [x for x in await repo.lesson_ids_in_order(session, source_id) if x != lesson.id]
     if target.id == source_id:
@@ -298,16 +296,16 @@ async def move_lesson(
         target_ids = await repo.lesson_ids_in_order(session, target.id)
         if len(target_ids) >= MAX_LESSONS_PER_MODULE:
             raise field_error("targetModuleId", "The module is full.", code="too_many")
-    position = len(target_ids) if data.position is None else min(data.position, len(target_ids))
+    position = len(target_ids) if position is None else min(position, len(target_ids))
     target_ids = [*target_ids[:position], lesson.id, *target_ids[position:]]
     orders: dict[uuid.UUID, Sequence[uuid.UUID]] = {target.id: target_ids}
     if target.id != source_id:
         orders[source_id] = source_ids
     await repo.rewrite_lesson_positions(session, orders)
-    return MoveOut(
+    return MoveRecord(
         lesson=await _lesson_out(session, lesson.id),
-        source_module_order=await repo.lesson_ids_in_order(session, source_id),
-        target_module_order=await repo.lesson_ids_in_order(session, target.id),
+        source_module_order=tuple(await repo.lesson_ids_in_order(session, source_id)),
+        target_module_order=tuple(await repo.lesson_ids_in_order(session, target.id)),
     )
 
 
@@ -320,8 +318,8 @@ async def put_module_translation(
     course_id: uuid.UUID,
     module_ref: uuid.UUID,
     language: str,
-    data: ModuleTranslationIn,
-) -> AuthoringModuleOut:
+    data: ModuleTexts,
+) -> ModuleRecord:
     _, version = await _editable(session, principal, course_id)
     module = await _module(session, version, module_ref)
     await repo.upsert_module_translation(
@@ -349,8 +347,8 @@ async def put_lesson_translation(
     course_id: uuid.UUID,
     lesson_ref: uuid.UUID,
     language: str,
-    data: LessonTranslationIn,
-) -> AuthoringLessonOut:
+    data: LessonTexts,
+) -> LessonRecord:
     _, version = await _editable(session, principal, course_id)
     lesson = await _lesson(session, version, lesson_ref)
     await repo.upsert_lesson_translation(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,26 +23,23 @@ from campus.catalog.policies import CATEGORY_MANAGE
 from campus.catalog.repository import courses as courses_repo
 from campus.catalog.repository import taxonomy as repo
 from campus.catalog.repository.base import violates
-from campus.catalog.schemas.taxonomy import (
-    CategoryCreate,
-    CategoryDetail,
-    CategoryNode,
-    CategoryOut,
-    CategoryRefOut,
-    CategoryTranslationIn,
-    CategoryTree,
-    TagCreate,
-    TagOut,
-    TagUpdate,
-)
 from campus.catalog.service import search
 from campus.catalog.service.access import mark_public_change
+from campus.catalog.service.inputs import CategoryTexts, NewCategory, SentFields, TagLabelIn
+from campus.catalog.service.records import (
+    CategoryDetailRecord,
+    CategoryForest,
+    CategoryLabel,
+    CategoryNodeRecord,
+    CategoryRecord,
+    TagRecord,
+)
 from campus.catalog.text import label_key, normalize_label, slugify, with_suffix
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import field_error
 from campus.kernel.ids import new_id, parse_id
-from campus.kernel.pagination import Page, PageParams
+from campus.kernel.pagination import PageParams
 
 # --------------------------------------------------------------------------- public reads
 
@@ -64,7 +60,7 @@ def _localized(
 
 async def _forest(
     session: AsyncSession, prefs: tuple[str, ...]
-) -> tuple[dict[uuid.UUID, CategoryNode], list[Category]]:
+) -> tuple[dict[uuid.UUID, CategoryNodeRecord], list[Category]]:
     """Every active category as a node with counts (three queries whatever the tree size)."""
     categories = await repo.all_categories(session)
     counts = await repo.published_counts_by_category(session)
@@ -82,17 +78,17 @@ async def _forest(
     for category in categories:
         children[category.parent_id].append(category)
 
-    nodes: dict[uuid.UUID, CategoryNode] = {}
+    nodes: dict[uuid.UUID, CategoryNodeRecord] = {}
 
-    def build(category: Category, trail: frozenset[uuid.UUID]) -> CategoryNode:
-        kids = [
+    def build(category: Category, trail: frozenset[uuid.UUID]) -> CategoryNodeRecord:
+        kids = tuple(
             build(child, trail | {child.id})
             for child in children[category.id]
             if child.is_active and child.id not in trail
-        ]
+        )
         direct = counts.get(category.id, 0)
         language, name, description = _localized(category, translations, prefs)
-        node = CategoryNode(
+        node = CategoryNodeRecord(
             id=category.id,
             parent_id=category.parent_id,
             slug=category.slug,
@@ -116,16 +112,16 @@ async def _forest(
     return nodes, categories
 
 
-async def category_tree(session: AsyncSession, prefs: tuple[str, ...]) -> tuple[CategoryTree, str]:
+async def category_tree(session: AsyncSession, prefs: tuple[str, ...]) -> CategoryForest:
     nodes, categories = await _forest(session, prefs)
-    roots = [nodes[c.id] for c in categories if c.parent_id is None and c.id in nodes]
+    roots = tuple(nodes[c.id] for c in categories if c.parent_id is None and c.id in nodes)
     languages = {n.language for n in nodes.values()} or {"en"}
-    return CategoryTree(items=roots), ", ".join(sorted(languages))
+    return CategoryForest(roots=roots, languages=", ".join(sorted(languages)))
 
 
 async def category_detail(
     session: AsyncSession, ref: str, prefs: tuple[str, ...]
-) -> CategoryDetail:
+) -> CategoryDetailRecord:
     nodes, categories = await _forest(session, prefs)
     by_id = {c.id: c for c in categories}
     category_id = parse_id(ref)
@@ -134,15 +130,15 @@ async def category_detail(
     node = nodes.get(category_id) if category_id else None
     if node is None:
         raise CategoryNotFound()
-    ancestors: list[CategoryRefOut] = []
+    ancestors: list[CategoryLabel] = []
     parent_id = node.parent_id
     while parent_id is not None and parent_id in by_id and len(ancestors) < 100:
         parent = nodes.get(parent_id)
         if parent is None:
             break
-        ancestors.insert(0, CategoryRefOut(id=parent.id, slug=parent.slug, name=parent.name))
+        ancestors.insert(0, CategoryLabel(id=parent.id, slug=parent.slug, name=parent.name))
         parent_id = parent.parent_id
-    return CategoryDetail(**node.model_dump(), ancestors=ancestors)
+    return CategoryDetailRecord(node=node, ancestors=tuple(ancestors))
 
 
 async def resolve_category(session: AsyncSession, ref: str) -> uuid.UUID:
@@ -161,8 +157,8 @@ async def resolve_category(session: AsyncSession, ref: str) -> uuid.UUID:
 # --------------------------------------------------------------------------- management
 
 
-def _category_out(category: Category) -> CategoryOut:
-    return CategoryOut(
+def _category_record(category: Category) -> CategoryRecord:
+    return CategoryRecord(
         id=category.id,
         parent_id=category.parent_id,
         slug=category.slug,
@@ -172,7 +168,7 @@ def _category_out(category: Category) -> CategoryOut:
         color=category.color.upper() if category.color else None,
         sort_order=category.sort_order,
         is_active=category.is_active,
-        translations=sorted(t.language for t in category.translations),
+        translations=tuple(sorted(t.language for t in category.translations)),
     )
 
 
@@ -200,8 +196,8 @@ async def _checked_parent(
 
 
 async def create_category(
-    session: AsyncSession, principal: Principal, data: CategoryCreate
-) -> CategoryOut:
+    session: AsyncSession, principal: Principal, data: NewCategory
+) -> CategoryRecord:
     principal.require(CATEGORY_MANAGE)
     await _checked_parent(session, None, data.parent_id)
     category_id = new_id()
@@ -232,17 +228,17 @@ async def create_category(
 
 async def get_category_for_manager(
     session: AsyncSession, principal: Principal, category_id: uuid.UUID
-) -> CategoryOut:
+) -> CategoryRecord:
     principal.require(CATEGORY_MANAGE)
     category = await repo.get_category(session, category_id)
     if category is None:
         raise CategoryNotFound()
-    return _category_out(category)
+    return _category_record(category)
 
 
 async def update_category(
-    session: AsyncSession, principal: Principal, category_id: uuid.UUID, data: Any
-) -> CategoryOut:
+    session: AsyncSession, principal: Principal, category_id: uuid.UUID, data: SentFields
+) -> CategoryRecord:
     principal.require(CATEGORY_MANAGE)
     if await repo.get_category(session, category_id) is None:
         raise CategoryNotFound()
@@ -288,8 +284,8 @@ async def put_category_translation(
     principal: Principal,
     category_id: uuid.UUID,
     language: str,
-    data: CategoryTranslationIn,
-) -> CategoryOut:
+    data: CategoryTexts,
+) -> CategoryRecord:
     principal.require(CATEGORY_MANAGE)
     if await repo.get_category(session, category_id) is None:
         raise CategoryNotFound()
@@ -314,8 +310,8 @@ async def delete_category_translation(
 # --------------------------------------------------------------------------- tags
 
 
-def _tag_out(tag: Tag, count: int = 0) -> TagOut:
-    return TagOut(id=tag.id, slug=tag.slug, label=tag.label, course_count=count)
+def _tag_record(tag: Tag, count: int = 0) -> TagRecord:
+    return TagRecord(id=tag.id, slug=tag.slug, label=tag.label, course_count=count)
 
 
 async def ensure_tags(session: AsyncSession, labels: Sequence[str]) -> list[uuid.UUID]:
@@ -378,20 +374,24 @@ async def _insert_tag_with_free_slug(session: AsyncSession, label: str) -> Tag:
     raise TagExists()
 
 
-async def list_tags(session: AsyncSession, q: str | None, page: PageParams) -> Page[TagOut]:
+async def list_tags(
+    session: AsyncSession, q: str | None, page: PageParams
+) -> tuple[list[TagRecord], int]:
+    """A page of tags (whose label starts with ``q``) with their published-course counts, and
+    how many tags match."""
     prefix = label_key(q) if q else None
     rows, total = await repo.tags_page(session, prefix=prefix, offset=page.offset, limit=page.limit)
-    return Page[TagOut].build([_tag_out(tag, n) for tag, n in rows], total, page)
+    return [_tag_record(tag, n) for tag, n in rows], total
 
 
-async def create_tag(session: AsyncSession, principal: Principal, data: TagCreate) -> TagOut:
+async def create_tag(session: AsyncSession, principal: Principal, data: TagLabelIn) -> TagRecord:
     principal.require(CATEGORY_MANAGE)
     label = normalize_label(data.label)
     if not label:
         raise field_error("label", "The label is empty.")
     tag = await _insert_tag(session, label)
     mark_public_change(session)
-    return _tag_out(tag)
+    return _tag_record(tag)
 
 
 async def _insert_tag(session: AsyncSession, label: str) -> Tag:
@@ -416,13 +416,13 @@ async def _insert_tag(session: AsyncSession, label: str) -> Tag:
 
 
 async def update_tag(
-    session: AsyncSession, principal: Principal, tag_id: uuid.UUID, data: TagUpdate
-) -> TagOut:
+    session: AsyncSession, principal: Principal, tag_id: uuid.UUID, label: str
+) -> TagRecord:
     principal.require(CATEGORY_MANAGE)
     tag = await repo.get_tag(session, tag_id)
     if tag is None:
         raise TagNotFound()
-    label = normalize_label(data.label)
+    label = normalize_label(label)
     if not label:
         raise field_error("label", "The label is empty.")
     exc = await repo.try_update_tag(session, tag_id, {"label": label, "key": label_key(label)})
@@ -433,7 +433,7 @@ async def update_tag(
     await _reindex_tagged(session, tag_id)
     tag = await repo.get_tag(session, tag_id)
     assert tag is not None
-    return _tag_out(tag)
+    return _tag_record(tag)
 
 
 async def delete_tag(session: AsyncSession, principal: Principal, tag_id: uuid.UUID) -> None:

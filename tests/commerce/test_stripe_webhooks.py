@@ -84,6 +84,13 @@ async def test_timestamp_older_than_the_tolerance_is_refused(gateway: StripeGate
         await gateway.verify_webhook(body.encode(), signed(body, timestamp=stale))
 
 
+async def test_timestamp_ahead_beyond_the_tolerance_is_refused(gateway: StripeGateway) -> None:
+    body = event("payment_intent.succeeded", intent())
+    ahead = int(time.time()) + 301
+    with pytest.raises(InvalidWebhook):
+        await gateway.verify_webhook(body.encode(), signed(body, timestamp=ahead))
+
+
 async def test_timestamp_within_the_tolerance_is_accepted(gateway: StripeGateway) -> None:
     body = event("payment_intent.succeeded", intent())
     recent = int(time.time()) - 240

@@ -16,7 +16,9 @@ connection failures, timeouts, rate limits and Stripe's 5xx raise ``GatewayError
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -404,7 +406,7 @@ class StripeGateway:
         payment = payment_of(intent.to_dict())
         if payment.failure_code is None and exc.error is not None:
             code = failure_code_of(exc.code, exc.error.decline_code)
-            return _replace_failure(payment, code, exc.user_message)
+            return replace(payment, failure_code=code, failure_message=exc.user_message)
         return payment
 
     async def _with_card(self, intent: stripe.PaymentIntent) -> GatewayPayment:
@@ -418,7 +420,7 @@ class StripeGateway:
             method = await self._client.v1.payment_methods.retrieve_async(method_id)
         except stripe.StripeError:
             return payment  # display data only: the payment stands without it
-        return _replace_method(payment, card_details(method.to_dict()))
+        return replace(payment, payment_method=card_details(method.to_dict()))
 
     # ---------------------------------------------------------------- refunds
 
@@ -509,8 +511,9 @@ class StripeGateway:
 
     async def verify_webhook(self, raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent:
         """Stripe's own check (``WebhookSignature.verify_header``: HMAC-SHA256 over
-        ``"{t}.{body}"`` against any ``v1`` entry, ``t`` within the tolerance) on the raw body;
-        the body is parsed only once it verifies."""
+        ``"{t}.{body}"`` against any ``v1`` entry, ``t`` no older than the tolerance) on the raw
+        body, and ``t`` no further ahead than the tolerance either; the body is parsed only once
+        it verifies."""
         try:
             payload = raw_body.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -521,6 +524,9 @@ class StripeGateway:
             )
         except stripe.SignatureVerificationError as exc:
             raise InvalidWebhook(str(exc.user_message)) from exc
+        if _signed_at(headers["stripe-signature"]) > time.time() + self._tolerance:
+            # The library bounds only the age; a signature dated ahead is refused as well.
+            raise InvalidWebhook("Timestamp in the future beyond the tolerance")
         try:
             event = json.loads(payload)
         except ValueError as exc:
@@ -530,15 +536,10 @@ class StripeGateway:
         return event_of(event)
 
 
-def _replace_failure(
-    payment: GatewayPayment, code: str | None, message: str | None
-) -> GatewayPayment:
-    from dataclasses import replace
-
-    return replace(payment, failure_code=code, failure_message=message)
-
-
-def _replace_method(payment: GatewayPayment, method: CardDetails | None) -> GatewayPayment:
-    from dataclasses import replace
-
-    return replace(payment, payment_method=method)
+def _signed_at(header: str) -> int:
+    """The ``t=`` of a ``Stripe-Signature`` header the library has already parsed."""
+    for item in header.split(","):
+        key, _, value = item.partition("=")
+        if key.strip() == "t":
+            return int(value)
+    raise InvalidWebhook("no timestamp")

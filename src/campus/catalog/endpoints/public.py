@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from fastapi import Depends, Path, Query, Request, Response
 
@@ -10,9 +11,10 @@ from campus.catalog import httpcache
 from campus.catalog.data import CourseLevel
 from campus.catalog.endpoints.dependencies import LanguagePrefs
 from campus.catalog.endpoints.errors import NOT_MODIFIED, errors
+from campus.catalog.schemas import public as bodies
 from campus.catalog.schemas.courses import CourseDetail, CoursePage, TrackCard, TrackDetail
 from campus.catalog.schemas.taxonomy import CategoryDetail, CategoryTree, TagOut
-from campus.catalog.service import browse, public_pages, taxonomy
+from campus.catalog.service import browse, taxonomy
 from campus.catalog.service.browse import SORT_KEYS, BrowseParams
 from campus.kernel.auth import DbSession
 from campus.kernel.http import api_router
@@ -34,7 +36,7 @@ class TrackList(ApiModel):
     items: list[TrackCard]
 
 
-def _languages(served: set[str]) -> str:
+def _languages(served: Collection[str]) -> str:
     return ", ".join(sorted(served))
 
 
@@ -102,8 +104,8 @@ async def list_courses(
     )
 
     async def produce() -> tuple[bytes, str]:
-        body, served = await browse.list_courses(session, params, page, prefs)
-        return public_pages.dump(body), _languages(served)
+        listing = await browse.list_courses(session, params, page, prefs)
+        return bodies.dump(bodies.course_page(listing, page)), _languages(listing.languages)
 
     return await httpcache.serve(request, "courses", prefs, produce)
 
@@ -122,7 +124,7 @@ async def course_detail(
 ) -> Response:
     async def produce() -> tuple[bytes, str]:
         detail = await browse.course_detail(session, course_ref, prefs)
-        return public_pages.dump(detail), str(detail["language"])
+        return bodies.dump(bodies.course_detail(detail)), detail.language
 
     return await httpcache.serve(request, "course", prefs, produce)
 
@@ -188,7 +190,7 @@ async def list_tags(
 )
 async def list_tracks(request: Request, session: DbSession, prefs: LanguagePrefs) -> Response:
     async def produce() -> tuple[TrackList, str]:
-        items = await browse.tracks(session)
+        items = [TrackCard.of(t) for t in await browse.tracks(session)]
         return TrackList(items=items), _languages({t.language for t in items})
 
     return await httpcache.serve(request, "tracks", prefs, produce)
@@ -208,7 +210,7 @@ async def track_detail(
 ) -> Response:
     async def produce() -> tuple[bytes, str]:
         detail = await browse.track_detail(session, track_slug, prefs)
-        return public_pages.dump(detail), str(detail["course"]["language"])
+        return bodies.dump(bodies.track_detail(detail)), detail.course.language
 
     return await httpcache.serve(request, "track", prefs, produce)
 
@@ -230,7 +232,7 @@ async def instructor_courses(
     ),
 ) -> Response:
     async def produce() -> tuple[bytes, str]:
-        body, served = await browse.instructor_courses(session, instructor_id, sort, page, prefs)
-        return public_pages.dump(body), _languages(served)
+        listing = await browse.instructor_courses(session, instructor_id, sort, page, prefs)
+        return bodies.dump(bodies.course_page(listing, page)), _languages(listing.languages)
 
     return await httpcache.serve(request, "instructor", prefs, produce)

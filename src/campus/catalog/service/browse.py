@@ -13,12 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.catalog import i18n
 from campus.catalog.data import CourseLevel
 from campus.catalog.exceptions import CourseNotFound, TrackNotFound
-from campus.catalog.models import Course, CourseTranslation, LessonTranslation, ModuleTranslation
+from campus.catalog.models import CourseTranslation, LessonTranslation, ModuleTranslation
 from campus.catalog.repository import browse as repo
 from campus.catalog.repository.browse import CourseQuery
-from campus.catalog.schemas.courses import TrackCard
 from campus.catalog.service import people, public_pages, search
-from campus.catalog.service.public_pages import Wire
+from campus.catalog.service.records import (
+    CourseListing,
+    CoursePageRecord,
+    OutlineModule,
+    TrackCardRecord,
+    TrackPageRecord,
+)
 from campus.catalog.service.taxonomy import resolve_category
 from campus.catalog.text import is_slug, normalize_language
 from campus.kernel.errors import field_error
@@ -128,10 +133,10 @@ async def to_query(session: AsyncSession, params: BrowseParams) -> CourseQuery:
 
 async def list_courses(
     session: AsyncSession, params: BrowseParams, page: PageParams, prefs: tuple[str, ...]
-) -> tuple[Wire, set[str]]:
-    """A page of course cards as a ``CoursePage`` wire dict, and the languages served.
-    Queries: the page, a capped count unless the page shows the total, instructor names
-    (a fixed number whatever the page size)."""
+) -> CourseListing:
+    """A page of course cards, with the languages they are served in. Queries: the page, a
+    capped count unless the page shows the total, instructor names (a fixed number whatever
+    the page size)."""
     query = await to_query(session, params)
     languages = i18n.language_filter(CourseTranslation.language, prefs) if prefs else None
     found = await repo.public_page(
@@ -141,10 +146,13 @@ async def list_courses(
         session, [uid for row in found.rows for uid in public_pages.instructor_ids(row)]
     )
     items, served = public_pages.cards_of(found.rows, cards, prefs)
-    body = public_pages.page(
-        items, found.total, found.total_capped, page.page, page.limit, found.has_next
+    return CourseListing(
+        items=tuple(items),
+        total=found.total,
+        total_capped=found.total_capped,
+        has_next=found.has_next,
+        languages=frozenset(served),
     )
-    return body, served
 
 
 async def instructor_courses(
@@ -153,16 +161,16 @@ async def instructor_courses(
     sort: str | None,
     page: PageParams,
     prefs: tuple[str, ...],
-) -> tuple[Wire, set[str]]:
+) -> CourseListing:
     return await list_courses(
         session, BrowseParams(instructor=instructor_id, sort=sort), page, prefs
     )
 
 
-async def _detail_of(session: AsyncSession, row: Any, prefs: tuple[str, ...]) -> Wire:
+async def _detail_of(session: AsyncSession, row: Any, prefs: tuple[str, ...]) -> CoursePageRecord:
     """A course page from its row: outline (one query), its translations when languages were
     asked for (one query), instructor names (one query), whatever the curriculum's size."""
-    curriculum: list[Wire] = []
+    curriculum: list[OutlineModule] = []
     if row.current_version_id is not None:
         outline_rows = await repo.outline_rows(session, row.current_version_id)
         translations: list[Any] = []
@@ -178,8 +186,10 @@ async def _detail_of(session: AsyncSession, row: Any, prefs: tuple[str, ...]) ->
     return public_pages.detail(row, prefs, cards, curriculum)
 
 
-async def course_detail(session: AsyncSession, ref: str, prefs: tuple[str, ...]) -> Wire:
-    """A published course's page (``CourseDetail`` wire dict) by id or slug."""
+async def course_detail(
+    session: AsyncSession, ref: str, prefs: tuple[str, ...]
+) -> CoursePageRecord:
+    """A published course's page by id or slug."""
     course_id = parse_id(ref)
     if course_id is not None:
         row = await repo.published_course_row(session, course_id=course_id)
@@ -192,29 +202,12 @@ async def course_detail(session: AsyncSession, ref: str, prefs: tuple[str, ...])
     return await _detail_of(session, row, prefs)
 
 
-async def tracks(session: AsyncSession) -> list[TrackCard]:
-    return [_track_card(course) for course in await repo.track_courses(session)]
+async def tracks(session: AsyncSession) -> list[TrackCardRecord]:
+    return [public_pages.track_card(course) for course in await repo.track_courses(session)]
 
 
-def _track_card(course: Course) -> TrackCard:
-    assert course.track_slug is not None
-    return TrackCard(
-        slug=course.track_slug,
-        name=course.track_name or course.track_slug,
-        icon=course.track_icon,
-        difficulty=course.track_difficulty,
-        course_id=course.id,
-        course_slug=course.slug,
-        title=course.title,
-        language=course.language,
-        module_count=course.module_count,
-        lesson_count=course.lesson_count,
-        enrollment_count=course.enrollment_count,
-    )
-
-
-async def track_detail(session: AsyncSession, slug: str, prefs: tuple[str, ...]) -> Wire:
-    """A track (``TrackDetail`` wire dict): its card, then its course's page."""
+async def track_detail(session: AsyncSession, slug: str, prefs: tuple[str, ...]) -> TrackPageRecord:
+    """A track: its card, then its course's page."""
     course_id = await repo.track_course_id(session, slug) if is_slug(slug) else None
     row = await repo.published_course_row(session, course_id=course_id) if course_id else None
     if row is None:

@@ -1,10 +1,8 @@
-"""Public catalog reads as wire-format dicts built from Core rows (no queries here).
+"""Public catalog reads as domain records built from Core rows (no queries here).
 
-The course list and the course page are the catalog's hottest reads, so they skip ORM objects
-and pydantic validation: repository rows become the camelCase dicts that ``CourseCard``,
-``CourseDetail`` and ``CoursePage`` describe (those models document the routes; tests check
-that the bodies are exactly what the models would serialise), and ``dump`` writes the whole
-response once with pydantic-core's serialiser.
+The course list and the course page are the catalog's hottest reads, so they skip ORM objects:
+repository rows become the frozen records of ``records`` directly, and the endpoints write
+them as JSON without model validation (``schemas.public``).
 """
 
 from __future__ import annotations
@@ -13,31 +11,28 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-import pydantic_core
-
 from campus.catalog import i18n
-from campus.catalog.service.records import seconds_of
+from campus.catalog.data import ContentUrl, ContentUrlType, CourseLevel, LessonType, PricingTier
+from campus.catalog.service.records import (
+    CategoryLabel,
+    CourseCardRecord,
+    CoursePageRecord,
+    InstructorCredit,
+    OutlineLesson,
+    OutlineModule,
+    PublishedVersion,
+    TagLabel,
+    TierPrice,
+    TrackCardRecord,
+    TrackInfo,
+    TrackPageRecord,
+    rating_of,
+    seconds_of,
+)
 from campus.identity.data import InstructorSummary
 from campus.kernel.money import Money
-
-Wire = dict[str, Any]
-_CENTS = Decimal("0.01")
-
-
-def dump(body: Any) -> bytes:
-    """The JSON body (UUIDs, datetimes and decimals as pydantic writes them)."""
-    return pydantic_core.to_json(body)
-
-
-def money(minor: int, currency: str) -> Wire:
-    return {"amount": str(Money(minor, currency).amount), "currency": currency}
-
-
-def rating(hundredths: int) -> Decimal:
-    return (Decimal(hundredths) / 100).quantize(_CENTS)
 
 
 def as_uuid(value: Any) -> uuid.UUID:
@@ -98,68 +93,70 @@ def instructor_ids(row: Any) -> list[uuid.UUID]:
     return [as_uuid(link[1]) for link in json_list(row.instructors)]
 
 
-def _instructors(row: Any, cards: Mapping[uuid.UUID, InstructorSummary]) -> list[Wire]:
-    out: list[Wire] = []
+def _instructors(
+    row: Any, cards: Mapping[uuid.UUID, InstructorSummary]
+) -> tuple[InstructorCredit, ...]:
+    out: list[InstructorCredit] = []
     for _, user, is_primary in json_list(row.instructors):
         user_id = as_uuid(user)
         card = cards.get(user_id)
         out.append(
-            {
-                "userId": user_id,
-                "displayName": card.display_name if card else None,
-                "headline": card.headline if card else None,
-                "avatarUrl": card.avatar_url if card else None,
-                "isPrimary": bool(is_primary),
-            }
+            InstructorCredit(
+                user_id=user_id,
+                display_name=card.display_name if card else None,
+                headline=card.headline if card else None,
+                avatar_url=card.avatar_url if card else None,
+                is_primary=bool(is_primary),
+            )
         )
-    return out
+    return tuple(out)
 
 
-def _track(row: Any) -> Wire:
-    """The track card of a course row that is a programming-language track."""
-    return {
-        "slug": row.track_slug,
-        "name": row.track_name or row.track_slug,
-        "icon": row.track_icon,
-        "difficulty": row.track_difficulty,
-    }
+def _track(row: Any) -> TrackInfo:
+    """The track of a course row that is a programming-language track."""
+    return TrackInfo(
+        slug=row.track_slug,
+        name=row.track_name or row.track_slug,
+        icon=row.track_icon,
+        difficulty=row.track_difficulty,
+    )
 
 
-def card(row: Any, texts: Texts, cards: Mapping[uuid.UUID, InstructorSummary]) -> Wire:
-    """``CourseCard`` on the wire, from a ``repository.browse`` card row."""
-    return {
-        "id": row.id,
-        "slug": row.slug,
-        "title": texts.title,
-        "subtitle": texts.subtitle,
-        "language": texts.language,
-        "defaultLanguage": row.language,
-        "level": row.level,
-        "category": None
+def card(row: Any, texts: Texts, cards: Mapping[uuid.UUID, InstructorSummary]) -> CourseCardRecord:
+    """A course card from a ``repository.browse`` card row."""
+    return CourseCardRecord(
+        id=row.id,
+        slug=row.slug,
+        title=texts.title,
+        subtitle=texts.subtitle,
+        language=texts.language,
+        default_language=row.language,
+        level=CourseLevel(row.level),
+        category=None
         if row.category_id is None
-        else {"id": row.category_id, "slug": row.category_slug, "name": row.category_name},
-        "tags": [{"slug": slug, "label": label} for _, slug, label in json_list(row.tags)],
-        "thumbnailUrl": row.thumbnail_url,
-        "isFree": row.is_free,
-        "price": None if row.is_free else money(row.price_minor, row.currency),
-        "ratingAverage": rating(row.rating_hundredths),
-        "ratingCount": row.rating_count,
-        "enrollmentCount": row.enrollment_count,
-        "durationSeconds": row.duration_seconds,
-        "moduleCount": row.module_count,
-        "lessonCount": row.lesson_count,
-        "hasCertificate": row.has_certificate,
-        "instructors": _instructors(row, cards),
-        "track": None if row.track_slug is None else _track(row),
-        "publishedAt": row.published_at,
-    }
+        else CategoryLabel(id=row.category_id, slug=row.category_slug, name=row.category_name),
+        tags=tuple(TagLabel(slug=slug, label=label) for _, slug, label in json_list(row.tags)),
+        thumbnail_url=row.thumbnail_url,
+        is_free=row.is_free,
+        price=None if row.is_free else Money(row.price_minor, row.currency),
+        rating_average=rating_of(row.rating_hundredths),
+        rating_count=row.rating_count,
+        enrollment_count=row.enrollment_count,
+        duration_seconds=row.duration_seconds,
+        module_count=row.module_count,
+        lesson_count=row.lesson_count,
+        has_certificate=row.has_certificate,
+        instructors=_instructors(row, cards),
+        track=None if row.track_slug is None else _track(row),
+        published_at=row.published_at,
+    )
 
 
 def cards_of(
     rows: Sequence[Any], cards: Mapping[uuid.UUID, InstructorSummary], prefs: tuple[str, ...]
-) -> tuple[list[Wire], set[str]]:
+) -> tuple[list[CourseCardRecord], set[str]]:
     """Cards of a page of rows, and the languages they are served in."""
-    out: list[Wire] = []
+    out: list[CourseCardRecord] = []
     served: set[str] = set()
     for row in rows:
         translations = json_list(row.translations) if prefs else []
@@ -169,35 +166,20 @@ def cards_of(
     return out, served
 
 
-def page(
-    items: list[Wire], total: int, total_capped: bool, page_no: int, limit: int, has_next: bool
-) -> Wire:
-    """``CoursePage`` on the wire: the list envelope plus ``totalCapped``."""
-    return {
-        "items": items,
-        "total": total,
-        "page": page_no,
-        "limit": limit,
-        "hasNext": has_next,
-        "hasPrev": page_no > 1,
-        "totalCapped": total_capped,
-    }
-
-
 # --------------------------------------------------------------------------- course page
 
 
-def _pricing(row: Any) -> list[Wire]:
-    return [
-        {
-            "tier": tier,
-            "price": money(price, row.currency),
-            "originalPrice": None if original is None else money(original, row.currency),
-            "features": list(features or []),
-            "isActive": bool(active),
-        }
+def _pricing(row: Any) -> tuple[TierPrice, ...]:
+    return tuple(
+        TierPrice(
+            tier=PricingTier(tier),
+            price=Money(price, row.currency),
+            original_price=None if original is None else Money(original, row.currency),
+            features=tuple(features or ()),
+            is_active=bool(active),
+        )
         for _, tier, price, original, features, active in json_list(row.pricing_tiers)
-    ]
+    )
 
 
 def _chosen(own: Iterable[Any], default: str, prefs: tuple[str, ...]) -> tuple[str, Any | None]:
@@ -211,63 +193,70 @@ def _chosen(own: Iterable[Any], default: str, prefs: tuple[str, ...]) -> tuple[s
     return language, next((t for t in rows if t.language == language), None)
 
 
+def _outline_lesson(
+    row: Any, lesson_tr: Mapping[uuid.UUID, list[Any]], default: str, prefs: tuple[str, ...]
+) -> OutlineLesson:
+    language, translated = _chosen(lesson_tr.get(row.id, ()), default, prefs)
+    body = row.preview_body
+    if translated is not None and translated.text is not None and row.is_preview:
+        body = translated.text
+    urls = row.preview_urls
+    return OutlineLesson(
+        id=row.id,
+        lineage_id=row.lineage_id,
+        title=translated.title if translated else row.title,
+        language=language,
+        type=LessonType(row.type),
+        position=row.position,
+        duration_seconds=seconds_of(row.video_duration_seconds, row.estimated_minutes),
+        is_preview=row.is_preview,
+        is_required=row.is_required,
+        body=body,
+        video_url=row.preview_video,
+        content_urls=None
+        if urls is None
+        else tuple(ContentUrl(type=ContentUrlType(u["type"]), url=u["url"]) for u in urls),
+    )
+
+
 def outline(
     rows: Sequence[Any],
     translations: Sequence[Any],
     default_language: str,
     prefs: tuple[str, ...],
-) -> list[Wire]:
-    """``ModuleOutlineOut`` list from ``repository.browse.outline_rows`` (and
-    ``outline_translations`` rows when languages were asked for)."""
+) -> list[OutlineModule]:
+    """The public outline from ``repository.browse.outline_rows`` (one row per published
+    lesson, or per module without any), with ``outline_translations`` rows when languages were
+    asked for."""
     module_tr: dict[uuid.UUID, list[Any]] = defaultdict(list)
     lesson_tr: dict[uuid.UUID, list[Any]] = defaultdict(list)
     for t in translations:
         (module_tr if t.kind == "module" else lesson_tr)[t.owner_id].append(t)
-    modules: list[Wire] = []
-    current: Wire | None = None
+    groups: list[tuple[Any, list[OutlineLesson]]] = []
     for row in rows:
-        if current is None or current["id"] != row.module_id:
-            m_lang, m_tr = _chosen(module_tr.get(row.module_id, ()), default_language, prefs)
-            current = {
-                "id": row.module_id,
-                "lineageId": row.module_lineage_id,
-                "title": m_tr.title if m_tr else row.module_title,
-                "language": m_lang,
-                "description": m_tr.text if m_tr and m_tr.text else row.module_description,
-                "position": row.module_position,
-                "estimatedMinutes": row.module_estimated_minutes,
-                "isLocked": row.is_locked,
-                "isSequential": row.is_sequential,
-                "durationSeconds": 0,
-                "lessons": [],
-            }
-            modules.append(current)
-        if row.id is None:  # a module without published lessons
-            continue
-        l_lang, l_tr = _chosen(lesson_tr.get(row.id, ()), default_language, prefs)
-        body = row.preview_body
-        if l_tr is not None and l_tr.text is not None and row.is_preview:
-            body = l_tr.text
-        urls = row.preview_urls
-        seconds = seconds_of(row.video_duration_seconds, row.estimated_minutes)
-        current["durationSeconds"] += seconds
-        current["lessons"].append(
-            {
-                "id": row.id,
-                "lineageId": row.lineage_id,
-                "title": l_tr.title if l_tr else row.title,
-                "language": l_lang,
-                "type": row.type,
-                "position": row.position,
-                "durationSeconds": seconds,
-                "isPreview": row.is_preview,
-                "isRequired": row.is_required,
-                "body": body,
-                "videoUrl": row.preview_video,
-                "contentUrls": None
-                if urls is None
-                else [{"type": u["type"], "url": u["url"]} for u in urls],
-            }
+        if not groups or groups[-1][0].module_id != row.module_id:
+            groups.append((row, []))
+        if row.id is not None:  # None: a module without published lessons
+            groups[-1][1].append(_outline_lesson(row, lesson_tr, default_language, prefs))
+    modules: list[OutlineModule] = []
+    for row, lessons in groups:
+        language, translated = _chosen(module_tr.get(row.module_id, ()), default_language, prefs)
+        modules.append(
+            OutlineModule(
+                id=row.module_id,
+                lineage_id=row.module_lineage_id,
+                title=translated.title if translated else row.module_title,
+                language=language,
+                description=translated.text
+                if translated and translated.text
+                else row.module_description,
+                position=row.module_position,
+                estimated_minutes=row.module_estimated_minutes,
+                is_locked=row.is_locked,
+                is_sequential=row.is_sequential,
+                duration_seconds=sum(lesson.duration_seconds for lesson in lessons),
+                lessons=tuple(lessons),
+            )
         )
     return modules
 
@@ -276,40 +265,44 @@ def detail(
     row: Any,
     prefs: tuple[str, ...],
     cards: Mapping[uuid.UUID, InstructorSummary],
-    curriculum: list[Wire],
-) -> Wire:
-    """``CourseDetail`` on the wire, from ``repository.browse.published_course_row``."""
+    curriculum: Sequence[OutlineModule],
+) -> CoursePageRecord:
+    """A course page from ``repository.browse.published_course_row``."""
     translations = json_list(row.translations)
     texts = localize(row, translations, prefs, row.description)
-    return {
-        **card(row, texts, cards),
-        "description": texts.description,
-        "trailerUrl": row.trailer_url,
-        "requirements": list(row.requirements or []),
-        "objectives": list(row.objectives or []),
-        "pricingTiers": _pricing(row),
-        "currentVersion": None
+    return CoursePageRecord(
+        card=card(row, texts, cards),
+        description=texts.description,
+        trailer_url=row.trailer_url,
+        requirements=tuple(row.requirements or ()),
+        objectives=tuple(row.objectives or ()),
+        pricing_tiers=_pricing(row),
+        current_version=None
         if row.version_number is None
-        else {
-            "id": row.current_version_id,
-            "number": row.version_number,
-            "publishedAt": row.version_published_at,
-        },
-        "availableLanguages": sorted({row.language} | {t[0] for t in translations}),
-        "curriculum": curriculum,
-    }
+        else PublishedVersion(
+            id=row.current_version_id,
+            number=row.version_number,
+            published_at=row.version_published_at,
+        ),
+        available_languages=tuple(sorted({row.language} | {t[0] for t in translations})),
+        curriculum=tuple(curriculum),
+    )
 
 
-def track_detail(row: Any, course: Wire) -> Wire:
-    """``TrackDetail`` on the wire: the track card over its course, then the course page."""
-    return {
-        **_track(row),
-        "courseId": row.id,
-        "courseSlug": row.slug,
-        "title": row.title,
-        "language": row.language,
-        "moduleCount": row.module_count,
-        "lessonCount": row.lesson_count,
-        "enrollmentCount": row.enrollment_count,
-        "course": course,
-    }
+def track_card(row: Any) -> TrackCardRecord:
+    """The track card of a course (an ORM course or a course row) that is a track."""
+    return TrackCardRecord(
+        track=_track(row),
+        course_id=row.id,
+        course_slug=row.slug,
+        title=row.title,
+        language=row.language,
+        module_count=row.module_count,
+        lesson_count=row.lesson_count,
+        enrollment_count=row.enrollment_count,
+    )
+
+
+def track_detail(row: Any, course: CoursePageRecord) -> TrackPageRecord:
+    """A track page: the track card over its course, then the course page."""
+    return TrackPageRecord(card=track_card(row), course=course)

@@ -180,6 +180,18 @@ async def test_same_request_id_with_another_amount_is_a_non_retryable_error(
     assert "PAYPAL_REQUEST_ID_PREVIOUSLY_USED" in str(caught.value)
 
 
+async def test_a_long_idempotency_key_becomes_a_request_id_paypal_accepts(
+    double: PayPalDouble, gateway: PayPalGateway
+) -> None:
+    key = "refund:" + "k" * 200
+    first = await gateway.create_payment(payment_request(idempotency_key=key))
+    second = await gateway.create_payment(payment_request(idempotency_key=key))
+    assert second.gateway_payment_id == first.gateway_payment_id
+    sent = {h["paypal-request-id"] for m, p, h, _ in double.requests if p == "/v2/checkout/orders"}
+    assert len(sent) == 1
+    assert len(sent.pop()) <= 108
+
+
 async def test_approved_order_is_processing_until_captured(
     double: PayPalDouble, gateway: PayPalGateway
 ) -> None:

@@ -9,8 +9,8 @@ shapes and checking what PayPal checks.
   with PayPal's decimals per currency (none for HUF, JPY, TWD; else 422 ``DECIMALS_NOT_SUPPORTED``
   / ``DECIMAL_PRECISION``), in currencies PayPal supports (else 422 ``CURRENCY_NOT_SUPPORTED``);
   a number instead of a string is a 400;
-- ``PayPal-Request-Id``: the same id with the same body replays the stored answer; with another
-  body it is a 422 ``PAYPAL_REQUEST_ID_PREVIOUSLY_USED``;
+- ``PayPal-Request-Id`` (at most 108 characters): the same id with the same body replays the
+  stored answer; with another body it is a 422 ``PAYPAL_REQUEST_ID_PREVIOUSLY_USED``;
 - the buyer's part happens on PayPal's pages: ``approve(order_id)`` approves an order,
   ``approve(order_id, funding="declined")`` approves with a funding source the capture then
   declines (422 ``INSTRUMENT_DECLINED``), ``funding="pending"`` gives a ``PENDING`` capture,
@@ -331,6 +331,9 @@ class PayPalDouble:
                 status_code=401,
             )
         request_id = headers.get("paypal-request-id")
+        if request_id is not None and len(request_id) > 108:
+            error = failure(400, "INVALID_STRING_MAX_LENGTH", "PayPal-Request-Id is too long")
+            return JSONResponse(error.body, status_code=400)
         if request_id is not None:
             stored = self._request_ids.get((request.url.path, request_id))
             if stored is not None:

@@ -29,6 +29,7 @@ at capture is a payment back at ``requires_payment_method`` with PayPal's issue 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import re
 from collections.abc import Mapping
@@ -448,7 +449,10 @@ class PayPalGateway:
             "payment_source": {"paypal": paypal},
         }
         response = await self._request(
-            "POST", "/v2/checkout/orders", json_body=body, request_id=request.idempotency_key
+            "POST",
+            "/v2/checkout/orders",
+            json_body=body,
+            request_id=_request_id(request.idempotency_key),
         )
         if response.status_code not in {200, 201}:
             raise _refused(response, "refused the order")
@@ -548,7 +552,7 @@ class PayPalGateway:
             "POST",
             f"/v2/payments/captures/{_path_id(str(capture['id']))}/refund",
             json_body=body,
-            request_id=idempotency_key,
+            request_id=_request_id(idempotency_key),
         )
         if response.status_code not in {200, 201}:
             raise _refused(response, "refused the refund")
@@ -719,6 +723,14 @@ def _related_order(resource: Mapping[str, Any]) -> str | None:
     related = supplementary.get("related_ids") if isinstance(supplementary, Mapping) else None
     order_id = related.get("order_id") if isinstance(related, Mapping) else None
     return order_id if isinstance(order_id, str) and order_id else None
+
+
+def _request_id(key: str) -> str:
+    """Campus's idempotency key as a ``PayPal-Request-Id`` (at most 108 characters): as it is
+    when it fits, otherwise its SHA-256, still one per key."""
+    if len(key) <= 100 and key.isascii() and key.isprintable():
+        return key
+    return "sha256-" + hashlib.sha256(key.encode()).hexdigest()
 
 
 def _path_id(value: str) -> str:

@@ -109,6 +109,18 @@ async def test_same_idempotency_key_returns_the_same_intent(
     assert len(double.intents) == 1
 
 
+async def test_a_long_idempotency_key_becomes_one_stripe_accepts(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
+    key = "refund:" + "k" * 300
+    first = await gateway.create_payment(payment_request(idempotency_key=key))
+    second = await gateway.create_payment(payment_request(idempotency_key=key))
+    assert second.gateway_payment_id == first.gateway_payment_id
+    sent = {h["idempotency-key"] for m, p, h, _ in double.requests if p == "/v1/payment_intents"}
+    assert len(sent) == 1
+    assert len(sent.pop()) <= 255
+
+
 async def test_same_idempotency_key_with_another_amount_is_a_non_retryable_error(
     gateway: StripeGateway,
 ) -> None:

@@ -5,9 +5,9 @@ Stripe's documented object shapes and checking what Stripe checks.
 - request bodies form-encoded (``application/x-www-form-urlencoded``, nested keys as
   ``metadata[order_id]``, lists as ``expand[0]``), integers as integers (``amount``),
   currencies as lower-case ISO codes;
-- ``Idempotency-Key`` on POST: the same key with the same parameters replays the stored
-  response (status and body, with ``Idempotent-Replayed: true``); with other parameters it is a
-  400 ``idempotency_error``;
+- ``Idempotency-Key`` on POST (at most 255 characters): the same key with the same parameters
+  replays the stored response (status and body, with ``Idempotent-Replayed: true``); with other
+  parameters it is a 400 ``idempotency_error``;
 - Stripe's test payment methods decide the outcome of a confirmation: ``pm_card_visa`` and
   ``pm_card_mastercard`` succeed, ``pm_card_visa_chargeDeclined`` is declined
   (``generic_decline``), ``pm_card_visa_chargeDeclinedInsufficientFunds`` is declined
@@ -215,6 +215,10 @@ class StripeDouble:
             }
             return JSONResponse({"error": error}, status_code=401)
         key = headers.get("idempotency-key")
+        if key is not None and len(key) > 255:
+            return self._error(
+                _invalid("Idempotency keys are at most 255 characters", param="Idempotency-Key")
+            )
         if request.method == "POST" and key:
             stored = self._idempotent.get((self.api_key, key))
             if stored is not None:

@@ -15,6 +15,7 @@ connection failures, timeouts, rate limits and Stripe's 5xx raise ``GatewayError
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Mapping
@@ -346,7 +347,7 @@ class StripeGateway:
             params["payment_method"] = request.payment_method_token
             params["confirm"] = True
             params["return_url"] = request.return_url
-        options: stripe.RequestOptions = {"idempotency_key": request.idempotency_key}
+        options: stripe.RequestOptions = {"idempotency_key": _key(request.idempotency_key)}
         try:
             intent = await self._client.v1.payment_intents.create_async(params, options)
         except stripe.CardError as exc:
@@ -443,7 +444,7 @@ class StripeGateway:
             params["metadata"] = {"reason": reason[:500]}
         try:
             refund = await self._client.v1.refunds.create_async(
-                params, {"idempotency_key": idempotency_key}
+                params, {"idempotency_key": _key(idempotency_key)}
             )
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc
@@ -465,7 +466,7 @@ class StripeGateway:
             params["name"] = name
         options: stripe.RequestOptions = {}
         if idempotency_key:
-            options["idempotency_key"] = idempotency_key
+            options["idempotency_key"] = _key(idempotency_key)
         try:
             customer = await self._client.v1.customers.create_async(params, options)
         except stripe.StripeError as exc:
@@ -534,6 +535,14 @@ class StripeGateway:
         if not isinstance(event, dict):
             raise InvalidWebhook("not a Stripe event")
         return event_of(event)
+
+
+def _key(idempotency_key: str) -> str:
+    """Campus's idempotency key as Stripe's (at most 255 characters): as it is when it fits,
+    otherwise its SHA-256, still one per key."""
+    if len(idempotency_key) <= 255 and idempotency_key.isascii():
+        return idempotency_key
+    return "sha256-" + hashlib.sha256(idempotency_key.encode()).hexdigest()
 
 
 def _signed_at(header: str) -> int:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from campus.coding.data import (
     CodeLanguage,
@@ -71,6 +71,13 @@ class ExerciseDraft:
     module_id: uuid.UUID | None
     lesson_id: uuid.UUID | None
     tests: tuple[TestCaseSpec, ...]
+
+
+class SubmittedCode(Protocol):
+    """What a learner hands in: the program text (the request body is one)."""
+
+    @property
+    def code(self) -> str: ...
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ runs are rate limited per learner (429 with ``Retry-After``).
 from __future__ import annotations
 
 import uuid
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +34,7 @@ from campus.coding.service.records import (
     RunRecord,
     SubmissionRecord,
     SubmissionSummaryRecord,
+    SubmittedCode,
     TestResultRecord,
 )
 from campus.coding.service.test_runs import GRADER_FAILURE, limits_for, pause, run_tests
@@ -48,13 +49,6 @@ from campus.learning import api as learning
 
 SUBMIT_SCOPE = "coding.submit"
 RUN_SCOPE = "coding.run"
-
-
-class SubmittedCode(Protocol):
-    """What a learner hands in (the request body is one)."""
-
-    @property
-    def code(self) -> str: ...
 
 
 async def _workable(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from campus.commerce.endpoints import (
+    admin_orders,
     cart,
+    coupons,
+    orders,
     payment_methods,
     payments,
     refunds,
     sandbox_pages,
+    tax,
     webhooks,
 )
 from campus.kernel.http import api_router
@@ -15,6 +19,11 @@ from campus.kernel.http import api_router
 router = api_router()
 # Orders: cart, checkout, orders, coupons, tax rates, admin orders.
 router.include_router(cart.router)
+router.include_router(orders.checkout_router)
+router.include_router(orders.router)
+router.include_router(coupons.router)
+router.include_router(tax.router)
+router.include_router(admin_orders.router)
 # Payments: the return URL, refunds, saved methods, webhooks and the sandbox's pages.
 for _payments_router in (
     payments.router,

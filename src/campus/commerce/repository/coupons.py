@@ -98,22 +98,6 @@ async def take_use(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -
     return rowcount(result) == 1
 
 
-async def take_use_unguarded(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -> bool:
-    """Read-then-write version of ``take_use``: the race the guard prevents (test control)."""
-    coupon = await get(session, coupon_id)
-    if coupon is None or (
-        coupon.usage_limit is not None and coupon.used_count >= coupon.usage_limit
-    ):
-        return False
-    await session.execute(
-        sa.update(Coupon)
-        .where(Coupon.id == coupon_id)
-        .values(used_count=coupon.used_count + 1, updated_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    return True
-
-
 async def give_use_back(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -> None:
     await session.execute(
         sa.update(Coupon)

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.data import (
+    ORDER_VIEW_ANY,
     OrderLineRecord,
     OrderRecord,
     OrderStatus,
@@ -30,6 +31,7 @@ from campus.commerce.repository import orders as repo
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.events import publish
+from campus.kernel.money import Money
 
 
 def record_of(order: Order, lines: Sequence[OrderLine]) -> OrderRecord:
@@ -277,3 +279,109 @@ async def expire_due(session: AsyncSession, *, limit: int = 500) -> ExpiryRun:
             expired += 1
             await release_coupon(session, order_id)
     return ExpiryRun(expired=expired, more=len(due) == limit)
+
+
+# --------------------------------------------------------------------------- reads
+
+
+async def list_mine(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    status: OrderStatus | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[OrderRecord], int]:
+    """The caller's own orders, newest first."""
+    rows, total = await repo.list_orders(
+        session, limit=limit, offset=offset, user_id=principal.user_id, status=status
+    )
+    return await records(session, rows), total
+
+
+@dataclass(frozen=True, slots=True)
+class OrderFilters:
+    status: OrderStatus | None = None
+    user_id: uuid.UUID | None = None
+    course_id: uuid.UUID | None = None
+    currency: str | None = None
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+
+    def as_kwargs(self) -> dict[str, object]:
+        return {
+            "status": self.status,
+            "user_id": self.user_id,
+            "course_id": self.course_id,
+            "currency": self.currency.upper() if self.currency else None,
+            "created_from": self.created_from,
+            "created_to": self.created_to,
+        }
+
+
+async def list_all(
+    session: AsyncSession, principal: Principal, filters: OrderFilters, *, limit: int, offset: int
+) -> tuple[list[OrderRecord], int]:
+    """Every order matching ``filters`` (holders of ``order:view_any``), newest first."""
+    principal.require(ORDER_VIEW_ANY)
+    rows, total = await repo.list_orders(session, limit=limit, offset=offset, **filters.as_kwargs())
+    return await records(session, rows), total
+
+
+#: Columns of the admin CSV export, in order.
+CSV_COLUMNS = (
+    "number",
+    "id",
+    "created_at",
+    "status",
+    "user_id",
+    "currency",
+    "subtotal",
+    "discount",
+    "tax",
+    "total",
+    "refunded",
+    "coupon_code",
+    "billing_country",
+    "billing_state",
+    "paid_at",
+    "courses",
+)
+
+
+async def export_rows(
+    session: AsyncSession, principal: Principal, filters: OrderFilters, *, chunk: int = 500
+) -> list[list[str]]:
+    """The admin export: one row per order matching ``filters`` (amounts as decimals of the
+    order's currency), oldest first."""
+    principal.require(ORDER_VIEW_ANY)
+    rows = await repo.iter_orders(session, chunk=chunk, **filters.as_kwargs())
+    out: list[list[str]] = []
+    for start in range(0, len(rows), chunk):
+        for order in await records(session, rows[start : start + chunk]):
+            c = order.currency
+
+            def amount(minor: int, currency: str = c) -> str:
+                return str(Money(minor, currency).amount)
+
+            out.append(
+                [
+                    order.number,
+                    str(order.id),
+                    order.created_at.isoformat(),
+                    order.status.value,
+                    str(order.user_id),
+                    c,
+                    amount(order.subtotal_minor),
+                    amount(order.discount_minor),
+                    amount(order.tax_minor),
+                    amount(order.total_minor),
+                    amount(order.refunded_minor),
+                    order.coupon_code or "",
+                    order.billing_country,
+                    order.billing_state or "",
+                    order.paid_at.isoformat() if order.paid_at else "",
+                    " ".join(str(course) for course in order.course_ids),
+                ]
+            )
+    return out

@@ -402,3 +402,218 @@ class SandboxRefund(Base):
     status: Mapped[str] = mapped_column(sa.String(10))
     idempotency_key: Mapped[str] = mapped_column(sa.String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# Invoices, ledger and payouts
+
+
+class InvoiceSequence(Base):
+    """The next number of a year's invoices (``kind='invoice'``) or credit notes
+    (``kind='credit_note'``). Taken under the row's lock inside the issuing transaction, so
+    numbers are unique and gap-free: a rolled-back issue gives its number back."""
+
+    __tablename__ = "commerce_invoice_sequences"
+    __table_args__ = (
+        sa.CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+        sa.CheckConstraint("next_number >= 1", name="next_number_positive"),
+    )
+
+    year: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(sa.String(12), primary_key=True)
+    next_number: Mapped[int] = mapped_column(sa.BigInteger, default=1)
+
+
+class Invoice(IdMixin, Base):
+    """An invoice of a paid order (one per order) or a credit note of one of its refunds (one
+    per refund, ``credited_invoice_id`` naming the invoice). Seller and buyer details are a
+    snapshot taken when it was issued. Amounts are positive on both kinds."""
+
+    __tablename__ = "commerce_invoices"
+    __table_args__ = (
+        sa.Index(
+            "uq_commerce_invoices_order_invoice",
+            "order_id",
+            unique=True,
+            postgresql_where=sa.text("kind = 'invoice'"),
+            sqlite_where=sa.text("kind = 'invoice'"),
+        ),
+        sa.UniqueConstraint("refund_id"),
+        sa.UniqueConstraint("kind", "year", "sequence"),
+        sa.Index("ix_commerce_invoices_user_issued", "user_id", "issued_at"),
+        sa.Index("ix_commerce_invoices_issued", "issued_at"),
+        sa.CheckConstraint("kind IN ('invoice', 'credit_note')", name="kind"),
+        sa.CheckConstraint(
+            "(kind = 'invoice' AND refund_id IS NULL AND credited_invoice_id IS NULL) OR "
+            "(kind = 'credit_note' AND refund_id IS NOT NULL AND credited_invoice_id IS NOT NULL)",
+            name="credit_note_refers",
+        ),
+        sa.CheckConstraint(
+            "subtotal_minor >= 0 AND discount_minor >= 0 AND net_minor >= 0 AND tax_minor >= 0"
+            " AND total_minor >= 0",
+            name="amounts",
+        ),
+    )
+
+    number: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    year: Mapped[int] = mapped_column()
+    sequence: Mapped[int] = mapped_column(sa.BigInteger)
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("commerce_orders.id", ondelete="CASCADE")
+    )
+    order_number: Mapped[str] = mapped_column(sa.String(32))
+    refund_id: Mapped[uuid.UUID | None] = mapped_column()
+    credited_invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("commerce_invoices.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column()
+    seller_name: Mapped[str] = mapped_column(sa.String(200))
+    seller_address: Mapped[str] = mapped_column(sa.Text, default="")
+    seller_tax_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    buyer_name: Mapped[str] = mapped_column(sa.String(200))
+    buyer_country: Mapped[str] = mapped_column(sa.String(2))
+    buyer_state: Mapped[str | None] = mapped_column(sa.String(10))
+    buyer_address: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    currency: Mapped[str] = mapped_column(Currency)
+    tax_inclusive: Mapped[bool] = mapped_column(default=False)
+    subtotal_minor: Mapped[int] = mapped_column(Minor)
+    discount_minor: Mapped[int] = mapped_column(Minor)
+    net_minor: Mapped[int] = mapped_column(Minor)
+    tax_minor: Mapped[int] = mapped_column(Minor)
+    total_minor: Mapped[int] = mapped_column(Minor)
+    issued_at: Mapped[datetime] = mapped_column()
+
+
+class InvoiceLine(IdMixin, Base):
+    """One course on an invoice or credit note: ``total = net + tax``."""
+
+    __tablename__ = "commerce_invoice_lines"
+    __table_args__ = (
+        sa.Index("ix_commerce_invoice_lines_invoice", "invoice_id", "position"),
+        sa.Index("ix_commerce_invoice_lines_course", "course_id"),
+    )
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("commerce_invoices.id", ondelete="CASCADE")
+    )
+    position: Mapped[int] = mapped_column()
+    order_line_id: Mapped[uuid.UUID] = mapped_column()
+    course_id: Mapped[uuid.UUID] = mapped_column()
+    instructor_id: Mapped[uuid.UUID | None] = mapped_column()
+    title: Mapped[str] = mapped_column(sa.String(200))
+    unit_price_minor: Mapped[int] = mapped_column(Minor)
+    discount_minor: Mapped[int] = mapped_column(Minor)
+    net_minor: Mapped[int] = mapped_column(Minor)
+    tax_rate_bp: Mapped[int] = mapped_column()
+    tax_minor: Mapped[int] = mapped_column(Minor)
+    total_minor: Mapped[int] = mapped_column(Minor)
+
+
+class InvoiceTaxLine(IdMixin, Base):
+    """The tax of an invoice at one rate: what it was charged on and how much."""
+
+    __tablename__ = "commerce_invoice_tax_lines"
+    __table_args__ = (sa.UniqueConstraint("invoice_id", "rate_bp"),)
+
+    invoice_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("commerce_invoices.id", ondelete="CASCADE")
+    )
+    rate_bp: Mapped[int] = mapped_column()
+    taxable_minor: Mapped[int] = mapped_column(Minor)
+    tax_minor: Mapped[int] = mapped_column(Minor)
+
+
+class RevenueShare(IdMixin, TimestampMixin, Base):
+    """The platform's share (basis points of a line's amount net of tax) for one course or
+    one instructor, overriding ``CAMPUS_COMMERCE_PLATFORM_SHARE_PERCENT``. A course's share
+    wins over its instructor's."""
+
+    __tablename__ = "commerce_revenue_shares"
+    __table_args__ = (
+        sa.UniqueConstraint("scope", "subject_id"),
+        sa.CheckConstraint("scope IN ('course', 'instructor')", name="scope"),
+        sa.CheckConstraint(
+            "platform_share_bp >= 0 AND platform_share_bp <= 10000", name="share_range"
+        ),
+    )
+
+    scope: Mapped[str] = mapped_column(sa.String(10))
+    subject_id: Mapped[uuid.UUID] = mapped_column()
+    platform_share_bp: Mapped[int] = mapped_column()
+
+
+class LedgerEntry(IdMixin, Base):
+    """One side of a double-entry posting. Every posting (``posting_id``: an order's sale, a
+    refund's reversal, a payout, a failed payout's return) sums to zero: debits equal
+    credits. Accounts: ``gateway_clearing`` (money the gateway holds for Campus), ``tax``,
+    ``platform``, ``instructor:<id>``, ``payouts`` (money sent to instructors)."""
+
+    __tablename__ = "commerce_ledger_entries"
+    __table_args__ = (
+        sa.Index("ix_commerce_ledger_entries_account", "account", "currency", "created_at"),
+        sa.Index("ix_commerce_ledger_entries_order", "order_id"),
+        sa.Index("ix_commerce_ledger_entries_posting", "posting_id"),
+        sa.Index("ix_commerce_ledger_entries_created", "created_at"),
+        sa.CheckConstraint("kind IN ('sale', 'refund', 'payout', 'payout_return')", name="kind"),
+        sa.CheckConstraint(
+            "debit_minor >= 0 AND credit_minor >= 0 AND (debit_minor = 0 OR credit_minor = 0)",
+            name="one_side",
+        ),
+    )
+
+    posting_id: Mapped[uuid.UUID] = mapped_column()
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    order_id: Mapped[uuid.UUID | None] = mapped_column()
+    refund_id: Mapped[uuid.UUID | None] = mapped_column()
+    payout_id: Mapped[uuid.UUID | None] = mapped_column()
+    course_id: Mapped[uuid.UUID | None] = mapped_column()
+    instructor_id: Mapped[uuid.UUID | None] = mapped_column()
+    account: Mapped[str] = mapped_column(sa.String(60))
+    debit_minor: Mapped[int] = mapped_column(Minor, default=0)
+    credit_minor: Mapped[int] = mapped_column(Minor, default=0)
+    currency: Mapped[str] = mapped_column(Currency)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PayoutPeriod(IdMixin, Base):
+    """A month of instructor earnings (``starts_at`` inclusive, ``ends_at`` exclusive)."""
+
+    __tablename__ = "commerce_payout_periods"
+    __table_args__ = (
+        sa.UniqueConstraint("starts_at"),
+        sa.CheckConstraint("ends_at > starts_at", name="span"),
+    )
+
+    starts_at: Mapped[datetime] = mapped_column()
+    ends_at: Mapped[datetime] = mapped_column()
+    computed_at: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Payout(IdMixin, Base):
+    """What one instructor is paid for one period in one currency: ``pending`` until the
+    payout provider answers, then ``completed`` (with its ``reference``) or ``failed``."""
+
+    __tablename__ = "commerce_payouts"
+    __table_args__ = (
+        sa.UniqueConstraint("period_id", "instructor_id", "currency"),
+        sa.Index("ix_commerce_payouts_instructor", "instructor_id", "created_at"),
+        sa.CheckConstraint("status IN ('pending', 'completed', 'failed')", name="status"),
+        sa.CheckConstraint(
+            "method IN ('bank_transfer', 'paypal', 'stripe_connect')", name="method"
+        ),
+        sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
+    )
+
+    period_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("commerce_payout_periods.id", ondelete="CASCADE")
+    )
+    instructor_id: Mapped[uuid.UUID] = mapped_column()
+    currency: Mapped[str] = mapped_column(Currency)
+    amount_minor: Mapped[int] = mapped_column(Minor)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    method: Mapped[str] = mapped_column(sa.String(20))
+    reference: Mapped[str | None] = mapped_column(sa.String(255))
+    failure: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    executed_at: Mapped[datetime | None] = mapped_column()

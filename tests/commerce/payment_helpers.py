@@ -22,6 +22,7 @@ from campus.commerce.service import orders, payments
 from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from campus.kernel.ids import new_id
+from campus.kernel.jobs import Relay
 from campus.kernel.outbox import OutboxMessage
 from campus.learning.models import Entitlement
 from tests.commerce.conftest import PaidCourse
@@ -199,3 +200,25 @@ async def snapshot(db: Database, order_id: uuid.UUID) -> dict[str, Any]:
             "events": {name: int(n) for name, n in events},
             "webhooks": int(webhooks or 0),
         }
+
+
+async def paid_order(
+    app: FastAPI,
+    client: AsyncClient,
+    relay: Relay,
+    buyer: AppUser,
+    courses: list[PaidCourse],
+) -> OrderRecord:
+    """An order paid with the success card on the hosted page, its webhook applied and the
+    order fulfilled (needs the app served over HTTP: ``served_app``)."""
+    db: Database = app.state.db
+    order = await place_order(db, buyer, courses)
+    paid = await Browser(client).pay(await start(app, order), SUCCESS)
+    assert paid.status_code == 303, paid.text[:300]
+    await relay.drain()
+    async with db.read_session() as session:
+        found = await orders.load(session, order.id)
+    assert found is not None
+    assert found.status == "paid"
+    assert found.fulfilled_at is not None
+    return found

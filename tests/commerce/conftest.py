@@ -141,16 +141,18 @@ class CommerceFactory:
             amount_off_minor=amount_off_minor if kind == "fixed" else None,
             currency=currency,
             usage_limit=usage_limit,
-            used_count=0,
             per_user_limit=per_user_limit,
             starts_at=starts_at or utcnow() - timedelta(days=1),
             ends_at=ends_at,
             owner_id=owner_id,
             created_by=admin.id,
-            course_ids=[],
-            category_ids=[],
-            instructor_ids=[],
-            **fields,
+            **{
+                "course_ids": [],
+                "category_ids": [],
+                "instructor_ids": [],
+                "used_count": 0,
+                **fields,
+            },
         )
         async with self.db.session() as session:
             session.add(coupon)

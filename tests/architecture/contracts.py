@@ -11,7 +11,9 @@ tomorrow is private the day it is added. The order of the contexts comes from
 * contexts are layered: a context may use the ``api`` of the contexts before it, and the
   ``data`` and ``events`` of any context; anything else between contexts (a cycle) fails;
 * no context imports the composition root (``main``, ``cli``, ``worker``, ``models``, ``seed``,
-  ``modules``).
+  ``modules``);
+* inside a context, ``service`` and ``repository`` import neither ``schemas`` (wire models) nor
+  ``endpoints``: services return domain objects and the endpoints map them to the wire.
 
 ``python -m tests.architecture.contracts`` prints the configuration import-linter checks.
 """
@@ -42,6 +44,10 @@ def _children(package_dir: Path) -> Iterator[str]:
             yield entry.name
         elif entry.suffix == ".py":
             yield entry.stem
+
+
+def _exists(package_dir: Path, name: str) -> bool:
+    return (package_dir / name / "__init__.py").exists() or (package_dir / f"{name}.py").exists()
 
 
 def private_modules(src: Path, root: str, context: str) -> list[str]:
@@ -105,6 +111,21 @@ def generate(src: Path, root: str, contexts: Sequence[str]) -> str:
                 allowed_importers=[f"{root}.{context}"],
             )
         )
+    for context in contexts:
+        base = src / root / context
+        inner = [f"{root}.{context}.{n}" for n in ("service", "repository") if _exists(base, n)]
+        wire = [f"{root}.{context}.{n}" for n in ("schemas", "endpoints") if _exists(base, n)]
+        if inner and wire:
+            sections.append(
+                _contract(
+                    f"{context}-domain-below-wire",
+                    f"{context}: service and repository return domain objects, not wire models",
+                    type="forbidden",
+                    source_modules=inner,
+                    forbidden_modules=wire,
+                    allow_indirect_imports="True",
+                )
+            )
     # Lower contexts may read the published language (data, events) of higher ones.
     ignored = [
         f"{root}.{low}.** -> {root}.{high}.{doorway}"

@@ -92,3 +92,24 @@ def test_the_sandbox_importing_anything_of_the_platform_fails(tmp_path: Path, ta
 def test_the_kernel_importing_a_context_fails(tmp_path: Path) -> None:
     broken = _check(tmp_path, {"shop/kernel/db.py": "import shop.alpha.data\n"})
     assert "The kernel imports no context and nothing of the composition root BROKEN" in broken
+
+
+def test_a_service_returning_wire_models_fails(tmp_path: Path) -> None:
+    broken = _check(
+        tmp_path,
+        {
+            "shop/alpha/schemas.py": "",
+            "shop/alpha/service.py": "import shop.alpha.schemas\n",
+        },
+    )
+    assert "alpha: service and repository return domain objects, not wire models BROKEN" in (broken)
+
+
+def test_endpoints_mapping_domain_objects_to_wire_models_keep_the_contracts(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "shop/alpha/schemas.py": "",
+        "shop/alpha/endpoints.py": "import shop.alpha.schemas\nimport shop.alpha.service\n",
+    }
+    assert _check(tmp_path, files) == ""

@@ -34,7 +34,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
 from fastapi import Request, Response
-from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.datastructures import QueryParams
 from starlette.types import Receive, Scope, Send
@@ -43,7 +42,12 @@ from campus.catalog import i18n
 from campus.catalog.service.access import PUBLIC_CHANGE
 from campus.kernel.auth import DbSession
 from campus.kernel.cache import Cache
-from campus.kernel.http import ROUTE_TEMPLATE_KEY, add_pre_route, route_template
+from campus.kernel.http import (
+    ROUTE_TEMPLATE_KEY,
+    CampusJSONResponse,
+    add_pre_route,
+    route_template,
+)
 from campus.kernel.logging import get_logger
 
 log = get_logger("campus.catalog.cache")
@@ -277,7 +281,7 @@ async def _bump_if_changed(scope: Scope, status_code: int) -> None:
             log.warning("catalog_generation_bump_failed", exc_info=True)
 
 
-class CatalogJSONResponse(JSONResponse):
+class CatalogJSONResponse(CampusJSONResponse):
     """JSON response of a catalog write: invalidates cached public pages once committed."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

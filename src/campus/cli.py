@@ -36,11 +36,47 @@ def migrate() -> None:
     console.print("[green]Database is at the latest migration.[/green]")
 
 
+#: Where the worker processes of ``campus serve --workers N`` keep their metric values, so
+#: ``/metrics`` (answered by any one of them) reports the sum over all of them: the variable of
+#: prometheus_client's multiprocess mode, set before the workers start.
+METRICS_DIRECTORY_ENV = "PROMETHEUS_MULTIPROC_DIR"
+
+
+#: How long uvicorn's supervisor waits for a worker to answer its health check before killing
+#: and replacing it. A new worker imports every context before it can answer (seconds on a
+#: busy machine, more than uvicorn's default of 5 s), and was then replaced over and over.
+WORKER_HEALTHCHECK_SECONDS = 60
+
+
+def workers_problem(settings: Settings, workers: int) -> str | None:
+    """Why ``workers`` processes cannot serve with these settings, or None. Without Redis each
+    process would keep its own response cache and catalog generation (a change made through one
+    process would not reach the pages cached by the others) and its own rate-limit counters
+    (each limit multiplied by the number of processes)."""
+    if workers > 1 and not settings.redis_url:
+        return (
+            "Several worker processes need CAMPUS_REDIS_URL: the response cache, its "
+            "invalidation and the rate limits must be shared by every process."
+        )
+    return None
+
+
+def metrics_directory(settings: Settings) -> Path:
+    """The (emptied) directory of the workers' metric files, inside the data directory."""
+    directory = private_directory(settings.data_dir / "metrics")
+    for stale in directory.glob("*.db"):  # values of a previous run are not this run's
+        stale.unlink()
+    return directory
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to bind."),
     port: int = typer.Option(8000, help="Port to listen on."),
     migrate_first: bool = typer.Option(True, "--migrate/--no-migrate", help="Migrate on start."),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="Worker processes (more than one needs CAMPUS_REDIS_URL)."
+    ),
 ) -> None:
     """Serve the API (migrating and, on first run in development, seeding demo data)."""
     import uvicorn
@@ -48,6 +84,10 @@ def serve(
     from campus.seed import seed_demo_if_first_run
 
     settings = _with_base_url(get_settings(), host, port)
+    problem = workers_problem(settings, workers)
+    if problem is not None:
+        console.print(f"[red]{problem}[/red]")
+        raise typer.Exit(code=1)
     if migrate_first:
         run_migrations()
     created = asyncio.run(seed_demo_if_first_run(settings))
@@ -58,7 +98,15 @@ def serve(
     console.print(
         f"Campus is serving at http://{host}:{port}  (API docs: http://{host}:{port}/docs)"
     )
-    uvicorn.run("campus.main:create_app", factory=True, **server_options(settings, host, port))
+    options = server_options(settings, host, port)
+    if workers > 1:
+        # Each worker builds its own app (migrations and the demo data are done once, above);
+        # the embedded job runner and the periodic schedules run in each, which their claims
+        # and conditional updates make safe (docs/adr/0027).
+        os.environ[METRICS_DIRECTORY_ENV] = str(metrics_directory(settings))
+        options["workers"] = workers
+        options["timeout_worker_healthcheck"] = WORKER_HEALTHCHECK_SECONDS
+    uvicorn.run("campus.main:create_app", factory=True, **options)
 
 
 def server_options(settings: Settings, host: str, port: int) -> dict[str, Any]:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import os
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi import Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.multiprocess import MultiProcessCollector
 
 from campus.kernel.db import Database
 from campus.kernel.errors import ServiceUnavailable, Unauthorized
@@ -103,4 +105,14 @@ async def metrics(request: Request) -> Response:
             presented.strip().encode(), expected.encode()
         ):
             raise Unauthorized("Metrics need 'Authorization: Bearer <metrics token>'.")
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(_exposition(), media_type=CONTENT_TYPE_LATEST)
+
+
+def _exposition() -> bytes:
+    """This process's metrics or, under ``campus serve --workers N`` (prometheus_client's
+    multiprocess directory is set), the sum over every worker process."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+    return generate_latest()

@@ -18,8 +18,7 @@ from campus.kernel.schemas import error_responses
 ERRORS = {
     401: "Sign in first",
     404: "No such saved payment method among yours (`payment_method_not_found`)",
-    409: "Another default was chosen at the same moment; try again",
-    422: "A query parameter is invalid or unknown",
+    422: "A path or query parameter is invalid or unknown",
 }
 
 router = api_router(prefix="/payment-methods", tags=["payment methods"])
@@ -41,7 +40,7 @@ async def list_payment_methods(
 @router.post(
     "/{method_id}/default",
     response_model=PaymentMethodOut,
-    responses=error_responses(ERRORS, 401, 404),
+    responses=error_responses(ERRORS, 401, 404, 422),
 )
 async def set_default_payment_method(
     method_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
@@ -50,7 +49,7 @@ async def set_default_payment_method(
     return PaymentMethodOut.of(await payment_methods.set_default(session, principal, method_id))
 
 
-@router.delete("/{method_id}", status_code=204, responses=error_responses(ERRORS, 401, 404))
+@router.delete("/{method_id}", status_code=204, responses=error_responses(ERRORS, 401, 404, 422))
 async def remove_payment_method(
     method_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
 ) -> Response:

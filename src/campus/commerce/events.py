@@ -71,3 +71,28 @@ class PaymentFailed(Event):
 EXPIRE_ORDERS_JOB: Final = "commerce.expire_orders"
 #: Periodic job: delete idempotency keys past their time.
 SWEEP_IDEMPOTENCY_JOB: Final = "commerce.sweep_idempotency_keys"
+
+
+class PayoutCompleted(Event):
+    """An instructor's payout for a period was sent by the payout provider (once per payout).
+
+    ``{"payoutId", "instructorId", "periodStart", "periodEnd", "amountMinor", "currency",
+    "method", "reference", "completedAt"}``"""
+
+    name: ClassVar[str] = "commerce.payout_completed"
+
+    payout_id: uuid.UUID
+    instructor_id: uuid.UUID
+    period_start: datetime
+    period_end: datetime
+    amount_minor: int
+    currency: str
+    method: str
+    reference: str
+    completed_at: datetime
+
+
+#: Periodic job: compute the payouts of the month that ended (idempotent per instructor).
+RUN_PAYOUTS_JOB: Final = "commerce.run_payouts"
+#: Job: send one pending payout through the payout provider (payload ``{"payoutId"}``).
+EXECUTE_PAYOUT_JOB: Final = "commerce.execute_payout"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce import events
-from campus.commerce.service import orders, payment_jobs
+from campus.commerce.service import invoices, orders, payment_jobs, payouts
 from campus.config import Settings
 from campus.kernel import idempotency
 from campus.kernel.outbox import Delivery, HandlerRegistry
@@ -29,3 +30,22 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
     registry.periodic(events.SWEEP_IDEMPOTENCY_JOB, SWEEP_IDEMPOTENCY_EVERY, sweep_idempotency_keys)
     # Payments: fulfilment, refunds, the reconciler and the sandbox gateway's jobs.
     payment_jobs.register(registry, settings)
+
+    # Invoices and credit notes (with their ledger postings), and instructor payouts.
+    async def issue_invoice(session: AsyncSession, event: events.OrderPaid) -> None:
+        await invoices.on_order_paid(session, settings, event)
+
+    async def issue_credit_note(session: AsyncSession, event: events.OrderRefunded) -> None:
+        await invoices.on_order_refunded(session, settings, event)
+
+    async def run_payouts(session: AsyncSession, delivery: Delivery) -> None:
+        await payouts.run_due(session, settings)
+
+    async def execute_payout(session: AsyncSession, delivery: Delivery) -> None:
+        payout_id = uuid.UUID(str(delivery.payload["payoutId"]))
+        await payouts.execute(session, payouts.provider_for(settings), payout_id)
+
+    registry.on(events.OrderPaid, "commerce.issue_invoice", issue_invoice)
+    registry.on(events.OrderRefunded, "commerce.issue_credit_note", issue_credit_note)
+    registry.periodic(events.RUN_PAYOUTS_JOB, payouts.RUN_EVERY, run_payouts)
+    registry.job(events.EXECUTE_PAYOUT_JOB, execute_payout)

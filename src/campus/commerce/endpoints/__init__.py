@@ -6,10 +6,13 @@ from campus.commerce.endpoints import (
     admin_orders,
     cart,
     coupons,
+    invoices,
     orders,
     payment_methods,
     payments,
+    payouts,
     refunds,
+    reports,
     sandbox_pages,
     tax,
     webhooks,
@@ -33,3 +36,13 @@ for _payments_router in (
     sandbox_pages.router,
 ):
     router.include_router(_payments_router)
+# Invoices, payouts and reports.
+for _invoices_router in (
+    invoices.order_router,
+    invoices.router,
+    invoices.admin_router,
+    payouts.me_router,
+    payouts.admin_router,
+    reports.router,
+):
+    router.include_router(_invoices_router)

@@ -1,0 +1,201 @@
+"""Invoice queries: the numbering sequences, invoices and credit notes with their lines."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.commerce.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTaxLine
+from campus.kernel.db import dialect_insert
+
+
+async def lock_sequence(session: AsyncSession, year: int, kind: str) -> int:
+    """Lock the year's sequence row of ``kind`` for the rest of the transaction and return the
+    next number. The row is created on first use (insert-or-ignore); the lock is taken by a
+    no-op ``UPDATE`` (a row lock on PostgreSQL, the write lock on SQLite), so concurrent
+    issuers queue here and each sees the number its predecessor left."""
+    await session.execute(
+        dialect_insert(session, InvoiceSequence)
+        .values(year=year, kind=kind, next_number=1)
+        .on_conflict_do_nothing(index_elements=["year", "kind"])
+    )
+    number = await session.scalar(
+        sa.update(InvoiceSequence)
+        .where(InvoiceSequence.year == year, InvoiceSequence.kind == kind)
+        .values(next_number=InvoiceSequence.next_number)
+        .returning(InvoiceSequence.next_number)
+    )
+    assert number is not None
+    return int(number)
+
+
+async def advance_sequence(session: AsyncSession, year: int, kind: str) -> None:
+    """Consume the number ``lock_sequence`` returned (under the same lock)."""
+    await session.execute(
+        sa.update(InvoiceSequence)
+        .where(InvoiceSequence.year == year, InvoiceSequence.kind == kind)
+        .values(next_number=InvoiceSequence.next_number + 1)
+    )
+
+
+async def invoice_of_order(session: AsyncSession, order_id: uuid.UUID) -> Invoice | None:
+    return await session.scalar(
+        sa.select(Invoice).where(Invoice.order_id == order_id, Invoice.kind == "invoice")
+    )
+
+
+async def credit_note_of_refund(session: AsyncSession, refund_id: uuid.UUID) -> Invoice | None:
+    return await session.scalar(sa.select(Invoice).where(Invoice.refund_id == refund_id))
+
+
+async def get(session: AsyncSession, invoice_id: uuid.UUID) -> Invoice | None:
+    return await session.scalar(sa.select(Invoice).where(Invoice.id == invoice_id))
+
+
+async def credited_total(session: AsyncSession, invoice_id: uuid.UUID) -> int:
+    """The sum of the credit notes already issued against an invoice."""
+    total = await session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Invoice.total_minor), 0)).where(
+            Invoice.credited_invoice_id == invoice_id
+        )
+    )
+    return int(total or 0)
+
+
+async def insert(
+    session: AsyncSession,
+    invoice: dict[str, Any],
+    lines: Sequence[dict[str, Any]],
+    tax_lines: Sequence[dict[str, Any]],
+) -> None:
+    await session.execute(sa.insert(Invoice).values(**invoice))
+    if lines:
+        await session.execute(sa.insert(InvoiceLine), list(lines))
+    if tax_lines:
+        await session.execute(sa.insert(InvoiceTaxLine), list(tax_lines))
+
+
+async def lines_of(
+    session: AsyncSession, invoice_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[InvoiceLine]]:
+    out: dict[uuid.UUID, list[InvoiceLine]] = {i: [] for i in invoice_ids}
+    if not invoice_ids:
+        return out
+    rows = await session.scalars(
+        sa.select(InvoiceLine)
+        .where(InvoiceLine.invoice_id.in_(list(invoice_ids)))
+        .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+    )
+    for line in rows:
+        out[line.invoice_id].append(line)
+    return out
+
+
+async def tax_lines_of(
+    session: AsyncSession, invoice_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[InvoiceTaxLine]]:
+    out: dict[uuid.UUID, list[InvoiceTaxLine]] = {i: [] for i in invoice_ids}
+    if not invoice_ids:
+        return out
+    rows = await session.scalars(
+        sa.select(InvoiceTaxLine)
+        .where(InvoiceTaxLine.invoice_id.in_(list(invoice_ids)))
+        .order_by(InvoiceTaxLine.invoice_id, InvoiceTaxLine.rate_bp)
+    )
+    for line in rows:
+        out[line.invoice_id].append(line)
+    return out
+
+
+async def list_invoices(
+    session: AsyncSession,
+    *,
+    limit: int,
+    offset: int,
+    user_id: uuid.UUID | None = None,
+    kind: str | None = None,
+    issued_from: datetime | None = None,
+    issued_to: datetime | None = None,
+) -> tuple[list[Invoice], int]:
+    """Invoices and credit notes, newest first, and their count."""
+    where: list[sa.ColumnElement[bool]] = []
+    if user_id is not None:
+        where.append(Invoice.user_id == user_id)
+    if kind is not None:
+        where.append(Invoice.kind == kind)
+    if issued_from is not None:
+        where.append(Invoice.issued_at >= issued_from)
+    if issued_to is not None:
+        where.append(Invoice.issued_at < issued_to)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Invoice).where(*where))
+    rows = await session.scalars(
+        sa.select(Invoice)
+        .where(*where)
+        .order_by(Invoice.issued_at.desc(), Invoice.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def tax_lines_in(
+    session: AsyncSession, *, issued_from: datetime, issued_to: datetime
+) -> list[tuple[str, str, str, int, datetime, int, int]]:
+    """(kind, country, currency, rate_bp, issued_at, taxable, tax) of every tax line of the
+    invoices and credit notes issued in the range."""
+    rows = await session.execute(
+        sa.select(
+            Invoice.kind,
+            Invoice.buyer_country,
+            Invoice.currency,
+            InvoiceTaxLine.rate_bp,
+            Invoice.issued_at,
+            InvoiceTaxLine.taxable_minor,
+            InvoiceTaxLine.tax_minor,
+        )
+        .join(InvoiceTaxLine, InvoiceTaxLine.invoice_id == Invoice.id)
+        .where(Invoice.issued_at >= issued_from, Invoice.issued_at < issued_to)
+    )
+    return [(k, c, cur, int(r), at, int(t), int(x)) for k, c, cur, r, at, t, x in rows]
+
+
+async def revenue_lines(
+    session: AsyncSession,
+    *,
+    issued_from: datetime,
+    issued_to: datetime,
+    currency: str | None,
+) -> list[tuple[str, str, datetime, uuid.UUID, str, int, int, int, int]]:
+    """(kind, currency, issued_at, course_id, title, unit_price, discount, net, tax) of every
+    line of the invoices and credit notes issued in the range."""
+    where: list[sa.ColumnElement[bool]] = [
+        Invoice.issued_at >= issued_from,
+        Invoice.issued_at < issued_to,
+    ]
+    if currency is not None:
+        where.append(Invoice.currency == currency)
+    rows = await session.execute(
+        sa.select(
+            Invoice.kind,
+            Invoice.currency,
+            Invoice.issued_at,
+            InvoiceLine.course_id,
+            InvoiceLine.title,
+            InvoiceLine.unit_price_minor,
+            InvoiceLine.discount_minor,
+            InvoiceLine.net_minor,
+            InvoiceLine.tax_minor,
+        )
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id)
+        .where(*where)
+        .order_by(Invoice.issued_at, InvoiceLine.position)
+    )
+    return [
+        (k, cur, at, course, title, int(u), int(d), int(n), int(t))
+        for k, cur, at, course, title, u, d, n, t in rows
+    ]

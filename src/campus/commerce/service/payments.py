@@ -292,10 +292,11 @@ async def return_from_gateway(
     order_id: uuid.UUID,
     gateway_payment_id: str | None,
 ) -> tuple[OrderRecord, PaymentRecord | None]:
-    """The buyer is back from the gateway: read the gateway's truth for the order's payment,
-    apply it, and return the order and that payment. The caller must be the buyer (or see
-    every order), or present the gateway's id of one of the order's payments (what the
-    gateway appends to the return URL); anyone else gets a 404."""
+    """The buyer is back from the gateway: capture the order's payment (a read for gateways
+    that capture on confirmation), apply what the gateway says, and return the order and that
+    payment. The caller must be the buyer (or see every order), or present the gateway's id of
+    one of the order's payments (what the gateway appends to the return URL); anyone else gets
+    a 404."""
     order = await orders.load(session, order_id)
     if order is None:
         raise OrderNotFound()
@@ -317,7 +318,9 @@ async def return_from_gateway(
         and order.status == OrderStatus.PENDING
     ):
         try:
-            view = await gateway.get_payment(chosen.gateway_payment_id)
+            # A capture: PayPal takes an approved order's money only when asked; for gateways
+            # that capture on confirmation (the sandbox, Stripe) it is a read.
+            view = await gateway.capture_payment(chosen.gateway_payment_id)
         except GatewayError as exc:
             log.warning("payment_return_lookup_failed", order_id=str(order_id), error=str(exc))
         else:

@@ -26,6 +26,7 @@ from tests.commerce.payment_helpers import (
     SUCCESS,
     THREE_DS,
     Browser,
+    form_token_in,
     path_of,
     place_order,
     snapshot,
@@ -286,3 +287,61 @@ async def test_a_card_saved_at_payment_pays_the_next_order_after_a_confirmation(
     assert confirmed.status_code == 303
     await relay.drain()
     assert (await snapshot(db, second.id))["status"] == "paid"
+
+
+async def test_the_whole_purchase_through_http_cart_checkout_3ds_return_and_access(
+    app: FastAPI, client: AsyncClient, commerce: CommerceFactory, relay: Relay, db: Database
+) -> None:
+    buyer = await commerce.buyer()
+    courses = [await commerce.paid_course(), await commerce.paid_course()]
+    for course in courses:
+        ok(
+            await client.post(
+                f"{API}/cart/items", json={"courseId": str(course.id)}, headers=buyer.headers
+            ),
+            201,
+        )
+    placed = ok(
+        await client.post(
+            f"{API}/checkout",
+            json={"billingName": "Bea Buyer", "billingCountry": "US", "savePaymentMethod": True},
+            headers={**buyer.headers, "Idempotency-Key": "buy-two"},
+        ),
+        201,
+    )
+    order_id = placed["order"]["id"]
+    assert placed["payment"]["status"] == "requires_payment_method"
+    pay_url = path_of(placed["nextActionUrl"])
+    browser = Browser(client)
+    page = await client.get(pay_url)
+    challenged = await client.post(
+        pay_url,
+        data={
+            "formToken": form_token_in(page),
+            "cardNumber": THREE_DS,
+            "expMonth": "12",
+            "expYear": "2031",
+            "cvc": "123",
+        },
+    )
+    assert challenged.status_code == 303
+    done = await browser.authenticate(challenged.headers["location"], "complete")
+    back = path_of(done.headers["location"])
+    answer = ok(await client.get(back))  # the browser returns before the webhook
+    assert (answer["orderStatus"], answer["payment"]["status"]) == ("paid", "succeeded")
+    await relay.drain()
+
+    state = await snapshot(db, uuid.UUID(order_id))
+    assert state["status"] == "paid"
+    assert state["entitlements"] == 2
+    assert state["events"]["commerce.order_paid"] == 1
+    order = ok(await client.get(f"{API}/orders/{order_id}", headers=buyer.headers))
+    assert order["status"] == "paid"
+    learning = ok(await client.get(f"{API}/me/learning", headers=buyer.headers))
+    assert {item["course"]["id"] for item in learning["items"]} == {str(c.id) for c in courses}
+    methods = ok(await client.get(f"{API}/payment-methods", headers=buyer.headers))
+    assert [m["last4"] for m in methods["items"]] == ["3155"]
+    admin = await commerce.admin()
+    listed = ok(await client.get(f"{API}/admin/payments", headers=admin.headers))
+    assert [p["orderId"] for p in listed["items"]] == [order_id]
+    assert (await client.get(f"{API}/admin/payments", headers=buyer.headers)).status_code == 403

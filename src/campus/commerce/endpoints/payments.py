@@ -43,13 +43,14 @@ async def return_from_gateway(
     redirect_status: Annotated[str | None, Query(alias="redirect_status", max_length=40)] = None,
     token: Annotated[str | None, Query(alias="token", max_length=255)] = None,
     payer_id: Annotated[str | None, Query(alias="PayerID", max_length=255)] = None,
+    cancelled: Annotated[bool | None, Query(description="The buyer left the gateway")] = None,
 ) -> PaymentReturnOut:
     """Where a gateway sends the buyer back (the return URL of every payment). Reads the
     gateway's own view of the payment and applies it (so the order may be paid here already,
     before or after the webhook), then answers where the order stands. The buyer (signed in)
     or whoever holds the gateway's id of one of the order's payments (`payment_intent`,
     `token`, as the gateway appends them) may call it."""
-    del payment_intent_client_secret, redirect_status, payer_id
+    del payment_intent_client_secret, redirect_status, payer_id, cancelled
     order, payment = await payments.return_from_gateway(
         session, gateway_of(request), principal, order_id, payment_intent or token
     )

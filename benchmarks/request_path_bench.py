@@ -17,6 +17,9 @@ Campus                                      matching bare endpoint
 ``GET /bench/reference`` (``SELECT 1``)     ``GET /me``
 ==========================================  =====================================
 
+With ``--workers N`` (N > 1) both servers run N uvicorn worker processes (Campus as
+``campus serve --workers N`` runs it, so with Redis: ``--redis-url``, default the local one).
+
 Each figure is printed with its ratio to the matching bare endpoint and to Campus's own
 reference (``GET /bench/reference``), and its p99 over the bare endpoint's p99. Bare and Campus
 scenarios alternate, so a change in the machine's load shifts both sides of a ratio.
@@ -28,7 +31,7 @@ Before the servers start, ``--round-trips`` (on by default) drives each hot path
 Campus scenario (py-spy must be on the PATH or in the venv; it is not a project dependency).
 
     .venv/bin/python -m benchmarks.request_path_bench [--duration 10] [--connections 32] \
-        [--rounds 1] [--label before] [--no-round-trips] [--py-spy /tmp/spy]
+        [--rounds 1] [--label before] [--round-trips 0] [--py-spy /tmp/spy] [--workers 2]
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -46,6 +50,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -445,6 +450,56 @@ async def _count_round_trips(database_url: str, requests: int) -> dict[str, Any]
     return results
 
 
+# --------------------------------------------------------------------------- servers
+
+
+@contextmanager
+def server(
+    env: dict[str, str], app: str, ready_path: str, workers: int
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """``harness.server_process``, with ``workers`` uvicorn processes when more than one (and
+    the worker health-check timeout ``campus serve --workers`` uses)."""
+    if workers == 1:
+        with harness.server_process(
+            env, harness.free_port(), app=app, ready_path=ready_path
+        ) as started:
+            yield started
+        return
+    from campus.cli import WORKER_HEALTHCHECK_SECONDS
+
+    port = harness.free_port()
+    cmd = [
+        sys.executable, "-m", "uvicorn", app, "--factory", "--host", "127.0.0.1",
+        "--port", str(port), "--no-access-log", "--log-level", "warning", "--loop", "uvloop",
+        "--http", "httptools", "--workers", str(workers),
+        "--timeout-worker-healthcheck", str(WORKER_HEALTHCHECK_SECONDS),
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, cwd=harness.ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{base}{ready_path}", timeout=2).status_code == 200:
+                    break
+            if proc.poll() is not None:
+                raise RuntimeError("the server exited during start-up")
+            time.sleep(0.2)
+        else:
+            raise RuntimeError("the server did not become ready")
+        # Every worker must be up: new connections until the readiness check has been
+        # answered that many times in a row (each worker starts on its own).
+        for _ in range(workers * 20):
+            httpx.get(f"{base}{ready_path}", timeout=10)
+        yield base, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -456,26 +511,34 @@ def main() -> None:
     parser.add_argument("--label", default="", help="a tag for results.jsonl (before, after)")
     parser.add_argument("--round-trips", type=int, default=50, help="requests per path; 0: skip")
     parser.add_argument("--py-spy", default="", help="directory for py-spy profiles")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/0", help="with --workers")
     args = parser.parse_args()
 
     database_url = asyncio.run(harness.create_database())
     try:
         with tempfile.TemporaryDirectory() as tmp:
             env = harness.bench_env(database_url, Path(tmp))
+            if args.workers > 1:  # several Campus processes share their caches through Redis
+                env["CAMPUS_REDIS_URL"] = args.redis_url
+                env["CAMPUS_REDIS_NAMESPACE"] = f"bench-{os.getpid()}"
+            # The same connections in all (20 per server), shared among its processes.
+            pool = str(max(5, 20 // args.workers))
+            env["CAMPUS_DATABASE_POOL_SIZE"] = pool
             harness.migrate(env)
             seed_demo(env)
             trips: dict[str, Any] = {}
             if args.round_trips:
                 print("Database round trips and CPU per request (in-process):")
                 trips = count_round_trips(env, database_url, args.round_trips)
-            bare_env = {**env, "BARE_DATABASE_URL": database_url, "BARE_POOL_SIZE": "20"}
+            bare_env = {**env, "BARE_DATABASE_URL": database_url, "BARE_POOL_SIZE": pool}
             with (
-                harness.server_process(env, harness.free_port()) as (campus, proc),
-                harness.server_process(
-                    bare_env,
-                    harness.free_port(),
-                    app="benchmarks.bare_app:create_bare_app",
-                    ready_path="/healthz",
+                server(env, "benchmarks.bench_app:create_bench_app", "/readyz", args.workers) as (
+                    campus,
+                    proc,
+                ),
+                server(
+                    bare_env, "benchmarks.bare_app:create_bare_app", "/healthz", args.workers
                 ) as (bare, _),
             ):
                 facts = prepare(campus, database_url)
@@ -489,8 +552,8 @@ def main() -> None:
             info = harness.machine()
             title = (
                 f"Request path vs bare stack {args.label} ({info['date']}, {info['cpu']}, "
-                f"{info['cores']} cores, Python {info['python']}, -t1 -c{args.connections} "
-                f"-d{args.duration}s, median of {args.rounds})"
+                f"{info['cores']} cores, Python {info['python']}, {args.workers} worker(s), "
+                f"-t1 -c{args.connections} -d{args.duration}s, median of {args.rounds})"
             )
             print_table(title, rows)
             with harness.RESULTS.open("a") as handle:
@@ -499,6 +562,7 @@ def main() -> None:
                         {
                             "title": "request path vs bare stack",
                             "label": args.label,
+                            "workers": args.workers,
                             "machine": info,
                             "rows": [asdict(row) for row in rows],
                             "round_trips": trips,

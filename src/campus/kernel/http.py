@@ -611,29 +611,43 @@ class CampusMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
-        incoming = headers.get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        # One pass over the raw headers for the four this layer reads (the last of a repeated
+        # header counts, as in a dict built from them) instead of a dict of all of them.
+        incoming = b""
+        declared: bytes | None = None
+        credentials = False
+        for name, value in scope.get("headers") or ():
+            if name == b"x-request-id":
+                incoming = value
+            elif name == b"content-length":
+                declared = value
+            elif name == b"authorization" or name == b"cookie":
+                credentials = True
+        text = incoming.decode("latin-1")
+        request_id = text if _REQUEST_ID.fullmatch(text) else uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         scope[MAX_BODY_SCOPE_KEY] = self.body_limit(scope)
         # Bound for this request only, restored afterwards (the caller's context may be a test,
-        # or the app running inside another task).
-        with structlog.contextvars.bound_contextvars(request_id=request_id):
-            await self._handle(scope, receive, send, headers, request_id)
+        # or the app running inside another task): the token puts back whatever was bound.
+        tokens = structlog.contextvars.bind_contextvars(request_id=request_id)
+        try:
+            await self._handle(scope, receive, send, declared, credentials, request_id)
+        finally:
+            structlog.contextvars.reset_contextvars(**tokens)
 
     async def _handle(
         self,
         scope: Scope,
         receive: Receive,
         send: Send,
-        headers: dict[bytes, bytes],
+        declared: bytes | None,
+        credentials: bool,
         request_id: str,
     ) -> None:
         started = time.perf_counter()
         path: str = scope.get("path", "")
         status_holder = {"status": 500, "started": False}
-        extra = [(b"x-request-id", request_id.encode())]
-        extra += SECURITY_HEADERS
+        extra = [(b"x-request-id", request_id.encode()), *SECURITY_HEADERS]
         extra.append(_DOCS_CSP if path in _DOCS_PATHS else _API_CSP)
         if self.hsts:
             extra.append(_HSTS)
@@ -641,11 +655,7 @@ class CampusMiddleware:
         # to a request carrying credentials (a bearer token or a cookie: Campus's only cookie is
         # the refresh token), and every auth answer, is ``no-store`` unless the route chose its
         # own Cache-Control (the public catalog's ETag caching).
-        if (
-            b"authorization" in headers
-            or b"cookie" in headers
-            or path.startswith(_NO_STORE_PREFIXES)
-        ):
+        if credentials or path.startswith(_NO_STORE_PREFIXES):
             extra.append(_NO_STORE)
 
         async def send_wrapper(message: Message) -> None:
@@ -659,7 +669,6 @@ class CampusMiddleware:
             await send(message)
 
         limit: int = scope[MAX_BODY_SCOPE_KEY]
-        declared = headers.get(b"content-length")
         try:
             if declared is not None and declared.isdigit() and int(declared) > limit:
                 await self._send_error(

@@ -16,9 +16,9 @@ from campus.commerce.data import OrderRecord, PaymentRecord
 from campus.commerce.gateways import build_gateway
 from campus.commerce.models import Coupon, TaxRate
 from campus.commerce.repository import coupons as coupons_repo
-from campus.commerce.service import cart, checkout, payments
+from campus.commerce.service import cart, checkout, payments, payouts
 from campus.config import Settings
-from campus.identity.data import STUDENT
+from campus.identity.data import INSTRUCTOR, STUDENT
 from campus.kernel.auth import Principal
 from campus.kernel.ids import new_id
 from campus.kernel.module import SeedState
@@ -125,7 +125,9 @@ def _payment_starter(settings: Settings) -> checkout.StartPayment:
 
 
 async def seed_step(session: AsyncSession, settings: Settings, state: SeedState) -> None:
-    """Tax rates, coupons and the demo students' orders (once)."""
+    """Tax rates, coupons and the demo students' orders (once); the last month's payouts."""
+    instructors = [state.user_ids.get(a.email) for a in state.accounts if a.role == INSTRUCTOR]
+    await payouts.seed_demo(session, settings, [i for i in instructors if i is not None])
     admin_id = state.user_ids.get("admin@campus.example")
     if admin_id is None or await coupons_repo.get_by_code(session, GIFT_CODE) is not None:
         return

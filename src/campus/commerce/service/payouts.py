@@ -469,3 +469,17 @@ async def earnings(session: AsyncSession, principal: Principal) -> Earnings:
             if course is not None
         ),
     )
+
+
+async def seed_demo(
+    session: AsyncSession, settings: Settings, instructor_ids: list[uuid.UUID]
+) -> PayoutRun:
+    """Demo data: the month that ended last is computed (its period exists, and each demo
+    instructor with a balance has a payout, sent by the job), and the first demo instructor
+    gets a 25 % platform share override. Idempotent: running it again creates nothing new."""
+    for instructor_id in instructor_ids[:1]:
+        await ledger_repo.upsert_share(
+            session, scope="instructor", subject_id=instructor_id, bp=2500, now=utcnow()
+        )
+    year, month = previous_month(utcnow())
+    return await run_period(session, settings, year=year, month=month)

@@ -173,3 +173,21 @@ async def test_the_buyer_back_from_approving_on_paypal_finds_the_order_paid(
 
     state = await snapshot(db, order.id)
     assert (state["status"], state["entitlements"]) == ("paid", 1)
+
+
+async def test_a_delivery_paypal_cannot_verify_for_now_is_a_server_error_so_paypal_retries(
+    app: FastAPI,
+    client: AsyncClient,
+    db: Database,
+    double: PayPalDouble,
+    paying: tuple[OrderRecord, PaymentRecord],
+) -> None:
+    order, payment = paying
+    body = await captured(app, double, payment)
+    before = await snapshot(db, order.id)
+    double.fail_next(503)  # the token call of the app's own gateway
+
+    answer = await deliver(client, double, body)
+
+    assert answer.status_code >= 500
+    assert await snapshot(db, order.id) == before

@@ -167,3 +167,22 @@ async def test_a_partial_refund_takes_back_tax_platform_and_instructor_in_propor
             ("refund", f"instructor:{course.owner.id}", 1750, 0),
         ]
     )
+
+
+async def test_a_share_changed_after_the_sale_does_not_change_what_its_refund_takes_back(
+    app: FastAPI, client: AsyncClient, commerce: CommerceFactory, relay: Relay
+) -> None:
+    admin = await commerce.admin()
+    course = await commerce.paid_course("USD", amount="100.00")
+    order = await paid_order(app.state.db, await commerce.buyer(), [course], rate_bp=1000)
+    await relay.drain()
+    changed = await client.put(
+        f"{API}/admin/revenue-shares",
+        headers=admin.headers,
+        json={"scope": "course", "subjectId": str(course.id), "platformShareBp": 9000},
+    )
+    assert changed.status_code == 200
+    await refund(app.state.db, order.id, 4400)
+    await refund(app.state.db, order.id, order.total_minor - 4400)
+    await relay.drain()
+    assert set((await balances(app.state.db)).values()) == {0}

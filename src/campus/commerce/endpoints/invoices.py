@@ -138,7 +138,9 @@ async def list_invoices(
         kind=kind,
         user_id=user_id,
         issued_from=day_start(issued_from),
-        issued_to=day_start(issued_to + timedelta(days=1) if issued_to else None),
+        issued_to=day_start(
+            issued_to + timedelta(days=1) if issued_to and issued_to < date.max else None
+        ),
         limit=params.limit,
         offset=params.offset,
     )

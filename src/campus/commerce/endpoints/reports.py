@@ -24,7 +24,7 @@ To = Annotated[date, Query(alias="to", description="Last day (UTC), inclusive")]
 
 
 def _span(start: date, end: date) -> tuple[datetime, datetime]:
-    if end < start or (end - start).days >= MAX_DAYS:
+    if end < start or (end - start).days >= MAX_DAYS or end >= date.max:
         raise field_error("to", f"must be on or after from, within {MAX_DAYS} days")
     first = datetime(start.year, start.month, start.day, tzinfo=UTC)
     last = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)

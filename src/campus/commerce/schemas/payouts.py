@@ -53,7 +53,7 @@ class PayoutOut(ApiModel):
 
 
 class PayoutRunIn(InputModel):
-    year: int = Field(ge=2000, le=9999)
+    year: int = Field(ge=2000, le=9998)
     month: int = Field(ge=1, le=12)
 
 

@@ -296,7 +296,6 @@ async def issue_credit_note(
         return None
     delta = await ledger.post_refund(
         session,
-        settings,
         order,
         refund_id=refund_id,
         refunded_before=before,

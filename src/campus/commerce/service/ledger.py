@@ -213,9 +213,38 @@ async def post_sale(
     return splits
 
 
+async def sale_splits(session: AsyncSession, order: OrderRecord) -> list[LineSplit]:
+    """How the order's sale was split, line by line, as it was posted."""
+    posted: dict[uuid.UUID, dict[str, int]] = {}
+    for entry in await repo.entries_of_order(session, order.id):
+        if entry.kind != "sale" or entry.course_id is None:
+            continue
+        sums = posted.setdefault(entry.course_id, {"gross": 0, "tax": 0, "platform": 0})
+        if entry.account == GATEWAY_CLEARING:
+            sums["gross"] += entry.debit_minor
+        elif entry.account == TAX:
+            sums["tax"] += entry.credit_minor
+        elif entry.account == PLATFORM:
+            sums["platform"] += entry.credit_minor
+    out = []
+    for line in order.lines:
+        sums = posted.get(line.course_id, {"gross": 0, "tax": 0, "platform": 0})
+        out.append(
+            LineSplit(
+                line_id=line.id,
+                course_id=line.course_id,
+                instructor_id=line.instructor_id,
+                gross=sums["gross"],
+                tax=sums["tax"],
+                platform=sums["platform"],
+                instructor=sums["gross"] - sums["tax"] - sums["platform"],
+            )
+        )
+    return out
+
+
 async def post_refund(
     session: AsyncSession,
-    settings: Settings,
     order: OrderRecord,
     *,
     refund_id: uuid.UUID,
@@ -224,8 +253,10 @@ async def post_refund(
     now: datetime,
 ) -> list[LineSplit]:
     """Post the reversal of one refund: what ``refunded_after`` takes back minus what
-    ``refunded_before`` already took (the caller guarantees once per refund, in order)."""
-    splits = split_lines(order.lines, await share_bps(session, settings, order.lines))
+    ``refunded_before`` already took (the caller guarantees once per refund, in order). The
+    lines' splits are read back from the sale's posting, so a share changed since the sale
+    does not change what its refunds take back."""
+    splits = await sale_splits(session, order)
     delta = difference(
         refunded_part(splits, refunded_after), refunded_part(splits, refunded_before)
     )

@@ -1,8 +1,8 @@
 """A purchase on a deployment configured for PayPal, end to end against the PayPal double: the
 payment is a PayPal order whose approval page is the payment's next action, PayPal's verified
 ``PAYMENT.CAPTURE.COMPLETED`` delivered to Campus's webhook endpoint pays the order once and
-grants the course, an admin's refund refunds the capture at PayPal, and a delivery PayPal does
-not verify changes nothing."""
+grants the course, the buyer back from approving finds the order captured and paid, an admin's
+refund refunds the capture at PayPal, and a delivery PayPal does not verify changes nothing."""
 
 from __future__ import annotations
 
@@ -147,11 +147,6 @@ async def test_a_paypal_delivery_paypal_does_not_verify_is_400_and_changes_nothi
     assert await snapshot(db, order.id) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the return path reads the approved PayPal order but does not capture it yet "
-    "(it should call the gateway's capture_payment, a read for the other gateways)",
-)
 async def test_the_buyer_back_from_approving_on_paypal_finds_the_order_paid(
     client: AsyncClient,
     db: Database,
@@ -171,6 +166,7 @@ async def test_the_buyer_back_from_approving_on_paypal_finds_the_order_paid(
     )
     await relay.drain()
 
+    assert [c["order_id"] for c in double.captures.values()] == [payment.gateway_payment_id]
     state = await snapshot(db, order.id)
     assert (state["status"], state["entitlements"]) == ("paid", 1)
 

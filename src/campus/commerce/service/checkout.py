@@ -28,6 +28,7 @@ from campus.commerce.exceptions import (
     CourseAlreadyOwned,
     CourseNotPurchasable,
 )
+from campus.commerce.models import Order, OrderLine
 from campus.commerce.repository import carts as carts_repo
 from campus.commerce.repository import orders as orders_repo
 from campus.commerce.service import cart as carts
@@ -213,63 +214,66 @@ async def checkout(
     if not await carts_repo.close(session, priced.cart_id, CartStatus.CONVERTED, now):
         raise CartAlreadyCheckedOut()
     order_id = new_id()
+    expiry = timedelta(minutes=CommerceSettings.of(settings).order_expiry_minutes)
+    values: dict[str, Any] = {
+        "id": order_id,
+        "number": order_number(order_id, now.year),
+        "user_id": principal.user_id,
+        "cart_id": priced.cart_id,
+        "status": OrderStatus.PENDING.value,
+        "currency": priced.currency,
+        "subtotal_minor": priced.subtotal_minor,
+        "discount_minor": priced.discount_minor,
+        "tax_minor": priced.tax_minor,
+        "total_minor": priced.total_minor,
+        "refunded_minor": 0,
+        "coupon_id": priced.coupon.id if priced.coupon else None,
+        "coupon_code": priced.coupon.code if priced.coupon else None,
+        "tax_inclusive": priced.tax_inclusive,
+        "billing_name": billing.name,
+        "billing_country": billing.country,
+        "billing_state": billing.state,
+        "billing_address": billing.address,
+        "idempotency_key": idempotency_key,
+        "expires_at": now + expiry,
+        "created_at": now,
+        "updated_at": now,
+    }
+    if not await orders_repo.insert_order(
+        session, values
+    ):  # the same key reached here twice: the request layer answers the first
+        raise CartAlreadyCheckedOut()
+    rows = [
+        {
+            "id": new_id(),
+            "order_id": order_id,
+            "position": position,
+            "course_id": line.course_id,
+            "tier": line.tier.value if line.tier else None,
+            "title": line.title,
+            "instructor_id": line.instructor_id,
+            "unit_price_minor": line.unit_price_minor,
+            "discount_minor": line.discount_minor,
+            "tax_minor": line.tax_minor,
+            "tax_rate_bp": line.tax_rate_bp,
+            "total_minor": line.total_minor,
+            "refunded_minor": 0,
+        }
+        for position, line in enumerate(priced.lines)
+    ]
+    await orders_repo.insert_lines(session, rows)
+    # The order as written (no read back: every value is here).
+    order = orders.record_of(Order(**values), [OrderLine(**row) for row in rows])
+    payment = None
+    if order.total_minor > 0:
+        buyer = await identity.get_user_summary(session, principal.user_id)
+        payment = await start_payment(session, order, buyer.email if buyer else "")
+    # The coupon's use is taken last: its global counter is one row every checkout with the
+    # coupon updates, so its lock is held only from here to the commit. Should no use be left
+    # by now, the whole checkout rolls back (a gateway intent created above is then never
+    # paid, like an abandoned checkout's).
     if priced.coupon is not None:
         await coupons.take(session, priced.coupon, user_id=principal.user_id, order_id=order_id)
-    expiry = timedelta(minutes=CommerceSettings.of(settings).order_expiry_minutes)
-    inserted = await orders_repo.insert_order(
-        session,
-        {
-            "id": order_id,
-            "number": order_number(order_id, now.year),
-            "user_id": principal.user_id,
-            "cart_id": priced.cart_id,
-            "status": OrderStatus.PENDING.value,
-            "currency": priced.currency,
-            "subtotal_minor": priced.subtotal_minor,
-            "discount_minor": priced.discount_minor,
-            "tax_minor": priced.tax_minor,
-            "total_minor": priced.total_minor,
-            "refunded_minor": 0,
-            "coupon_id": priced.coupon.id if priced.coupon else None,
-            "coupon_code": priced.coupon.code if priced.coupon else None,
-            "tax_inclusive": priced.tax_inclusive,
-            "billing_name": billing.name,
-            "billing_country": billing.country,
-            "billing_state": billing.state,
-            "billing_address": billing.address,
-            "idempotency_key": idempotency_key,
-            "expires_at": now + expiry,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
-    if not inserted:  # the same key reached here twice: the request layer answers the first
-        raise CartAlreadyCheckedOut()
-    await orders_repo.insert_lines(
-        session,
-        [
-            {
-                "id": new_id(),
-                "order_id": order_id,
-                "position": position,
-                "course_id": line.course_id,
-                "tier": line.tier.value if line.tier else None,
-                "title": line.title,
-                "instructor_id": line.instructor_id,
-                "unit_price_minor": line.unit_price_minor,
-                "discount_minor": line.discount_minor,
-                "tax_minor": line.tax_minor,
-                "tax_rate_bp": line.tax_rate_bp,
-                "total_minor": line.total_minor,
-                "refunded_minor": 0,
-            }
-            for position, line in enumerate(priced.lines)
-        ],
-    )
-    order = await orders.load(session, order_id)
-    assert order is not None
-    if order.total_minor == 0:
+    if payment is None:
         return CheckoutResult(await orders.mark_paid_free(session, order), None)
-    buyer = await identity.get_user_summary(session, principal.user_id)
-    payment = await start_payment(session, order, buyer.email if buyer else "")
     return CheckoutResult(order, payment)

@@ -529,7 +529,6 @@ _DECLINE_CODES: Mapping[str, str] = {
     "card_declined": "generic_decline",
     "insufficient_funds": "insufficient_funds",
 }
-_FINAL = (GatewayPaymentStatus.SUCCEEDED.value, GatewayPaymentStatus.CANCELED.value)
 _STORES: dict[str, Database] = {}
 
 

@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import sqlalchemy as sa
+from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
 from campus.commerce.events import OrderPaid
@@ -219,3 +220,35 @@ async def _used(db: Database, coupon_id: uuid.UUID) -> int:
         return int(
             await session.scalar(sa.select(Coupon.used_count).where(Coupon.id == coupon_id)) or 0
         )
+
+
+class _UnreachableGateway:
+    name = "sandbox"
+
+    async def create_payment(self, request: object) -> object:
+        from campus.commerce.gateways.port import GatewayError
+
+        raise GatewayError("connection refused")
+
+
+async def test_an_unreachable_gateway_keeps_nothing_and_the_same_key_can_retry(
+    client: AsyncClient, commerce: CommerceFactory, db: Database, app: FastAPI
+) -> None:
+    buyer = await commerce.buyer()
+    coupon = await commerce.coupon("KEEP", percent_bp=1000, usage_limit=1)
+    await fill_cart(client, buyer, (await commerce.paid_course("USD")).id)
+    saved = getattr(app.state, "commerce_gateway", None)
+    app.state.commerce_gateway = _UnreachableGateway()
+    try:
+        failed = await place(client, buyer, key="retry-me", couponCode="KEEP")
+    finally:
+        app.state.commerce_gateway = saved
+        if saved is None:
+            del app.state.commerce_gateway
+    assert ok_object(failed, 503)["error"]["code"] == "payment_unavailable"
+    assert await count(db, Order) == 0
+    assert await _used(db, coupon.id) == 0
+    # Nothing was kept, the key included: the same request succeeds now.
+    again = await place(client, buyer, key="retry-me", couponCode="KEEP")
+    assert again.status_code == 201, again.text
+    assert "Idempotent-Replayed" not in again.headers

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campus.kernel.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from campus.kernel.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
 
 
 class CourseNotFound(NotFound):
@@ -102,7 +102,9 @@ class OrderNotCancellable(Conflict):
     message = "Only unpaid orders can be cancelled."
 
 
+class PaymentUnavailable(ServiceUnavailable):
+    """The gateway could not be reached: nothing was charged or kept. A 503, so an
+    idempotency key is released and the same request may simply be retried."""
 
-class PaymentUnavailable(Conflict):
     code = "payment_unavailable"
     message = "The payment could not be started; try again later."

@@ -83,6 +83,32 @@ async def test_a_cached_public_page_is_answered_without_the_router_or_the_databa
         assert cached.headers["x-request-id"] != routed.headers["x-request-id"]
 
 
+async def test_a_cached_page_costs_one_cache_look_up(
+    app: FastAPI,
+    client: AsyncClient,
+    catalog: CatalogFactory,
+    router_calls: RouterCalls,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    course = await _published(app, catalog)
+    url = f"{API}/courses/{course['slug']}"
+    assert (await client.get(url)).status_code == 200
+    cache = app.state.cache
+    looked_up: list[str] = []
+    for method in ("get", "get_many"):
+        original = getattr(cache, method)
+
+        def counted(*keys: str, _original: Any = original, _method: str = method) -> Any:
+            looked_up.append(_method)
+            return _original(*keys)
+
+        monkeypatch.setattr(cache, method, counted)
+    router_calls.paths.clear()
+    assert (await client.get(url)).status_code == 200
+    assert router_calls.paths == []
+    assert looked_up == ["get_many"]  # the generation and the page together
+
+
 async def test_a_conditional_request_for_a_cached_page_gets_its_304_before_routing(
     app: FastAPI, client: AsyncClient, catalog: CatalogFactory, router_calls: RouterCalls
 ) -> None:

@@ -195,6 +195,12 @@ async def test_cache_set_get_delete(cache: Cache) -> None:
     assert await cache.get("course:2") is None
 
 
+async def test_cache_get_many_reads_every_key_in_order(cache: Cache) -> None:
+    await cache.set("page:a", b"A", ttl_seconds=60)
+    await cache.incr("generation")
+    assert await cache.get_many("generation", "missing", "page:a") == [b"1", None, b"A"]
+
+
 async def test_cache_incr_counts_from_zero(cache: Cache) -> None:
     assert await cache.incr("views") == 1
     assert await cache.incr("views") == 2

@@ -1,9 +1,11 @@
 """HTTP caching of public catalog reads (docs/adr/0008-catalog-browse-search-cache.md).
 
 Public reads are cached in ``app.state.cache`` (memory, or Redis shared by every app process)
-under a key that includes the catalog *generation*, a counter bumped whenever a committed unit
-of work changed what the public catalog shows. The ETag is a hash of the response body, so it
-changes exactly when the content does, in every process; ``If-None-Match`` gets a 304.
+with the catalog *generation* they were produced under, a counter bumped whenever a committed
+unit of work changed what the public catalog shows; a page of an older generation is a miss
+(the generation and the page are read together: one round trip on Redis). The ETag is a
+hash of the response body, so it changes exactly when the content does, in every process;
+``If-None-Match`` gets a 304.
 
 The bump happens after the commit and before the response leaves: write routes answer with
 ``CatalogJSONResponse``/``CatalogNoContent``, which bump when the request's unit of work was
@@ -11,7 +13,7 @@ flagged by ``service.access.mark_public_change`` (the flag is read from the sess
 ``track_changes`` remembers). A reader that races the bump can only cache fresh data under the
 old generation, never stale data under the new one.
 
-A page already in the cache is answered before routing (``answer_from_cache``, a kernel
+A page already in the cache is answered before routing (``CachedPages``, a kernel
 pre-route responder registered on the app by the first public read ``serve`` answers): no
 route matching, no dependency (no session, no principal), no validation. Its key holds exactly
 what the routed answer's does (path, query parameters, language preferences), the route being
@@ -59,7 +61,7 @@ _STATE_KEY = "catalog_session_info"
 _INFLIGHT = "catalog_pages_in_flight"
 _CACHED_PAGES = "catalog_cached_pages"
 #: The page keys' format version: entries of another format are never read as this one.
-_PAGE_KEY = "catalog:page:v2"
+_PAGE_KEY = "catalog:page:v3"
 
 #: Produces (the body: a wire model, or JSON bytes already serialised; Content-Language).
 Producer = Callable[[], Awaitable[tuple[BaseModel | bytes, str]]]
@@ -91,9 +93,11 @@ def etag_matches(header: str | None, etag: str) -> bool:
 
 
 class Entry(NamedTuple):
-    """A cached page: its ETag, Content-Language, the template of the route that produced it
-    (the metrics label of an answer given before routing) and the JSON body."""
+    """A cached page: the catalog generation it was produced under, its ETag, Content-Language,
+    the template of the route that produced it (the metrics label of an answer given before
+    routing) and the JSON body."""
 
+    generation: int
     etag: str
     language: str
     route: str
@@ -101,24 +105,31 @@ class Entry(NamedTuple):
 
 
 def _pack(entry: Entry) -> bytes:
-    return b"\n".join(
-        (entry.etag.encode(), entry.language.encode(), entry.route.encode(), entry.body)
-    )
+    head = (str(entry.generation), entry.etag, entry.language, entry.route)
+    return "\n".join(head).encode() + b"\n" + entry.body
 
 
 def _unpack(raw: bytes) -> Entry:
-    etag, language, route, body = raw.split(b"\n", 3)
-    return Entry(etag.decode(), language.decode(), route.decode(), body)
+    generation, etag, language, route, body = raw.split(b"\n", 4)
+    return Entry(int(generation), etag.decode(), language.decode(), route.decode(), body)
 
 
-async def _page_key(cache: Cache, path: str, query: QueryParams, prefs: tuple[str, ...]) -> str:
-    """The cache key of a public page under the current generation. The method (GET) and the
-    path fix the route, so the key is the path, the query parameters (sorted) and the caller's
-    language preferences: the same for the routed answer and the one given before routing."""
+def _page_key(path: str, query: QueryParams, prefs: tuple[str, ...]) -> str:
+    """The cache key of a public page. The method (GET) and the path fix the route, so the key
+    is the path, the query parameters (sorted) and the caller's language preferences: the same
+    for the routed answer and the one given before routing."""
     items = "&".join(f"{k}={v}" for k, v in sorted(query.multi_items()))
     source = f"{path}|{items}|{','.join(prefs)}"
-    digest = hashlib.sha256(source.encode()).hexdigest()
-    return f"{_PAGE_KEY}:{await generation(cache)}:{digest}"
+    return f"{_PAGE_KEY}:{hashlib.sha256(source.encode()).hexdigest()}"
+
+
+async def _lookup(cache: Cache, key: str) -> tuple[int, Entry | None]:
+    """The current generation and the page cached under ``key`` if it was produced under it,
+    in one look-up (one round trip on Redis). A page of an older generation is a miss."""
+    current, raw = await cache.get_many(GENERATION_KEY, key)
+    generation = int(current or b"0")
+    entry = _unpack(raw) if raw else None
+    return generation, entry if entry is not None and entry.generation == generation else None
 
 
 def _page_response(entry: Entry, if_none_match: str | None) -> Response:
@@ -130,47 +141,52 @@ def _page_response(entry: Entry, if_none_match: str | None) -> Response:
     return Response(entry.body, media_type="application/json", headers=headers)
 
 
-async def _produce(cache: Cache, key: str, route: str, produce: Producer) -> Entry:
+#: Where a produced page is cached: its key and the generation read before producing it (a
+#: bump while it is produced leaves it marked with the older one), or None: not cached.
+Slot = tuple[str, int] | None
+
+
+async def _produce(cache: Cache, slot: Slot, route: str, produce: Producer) -> Entry:
     produced, language = await produce()
     body = (
         produced
         if isinstance(produced, bytes)
         else produced.__pydantic_serializer__.to_json(produced, by_alias=True)
     )
-    entry = Entry(etag_of(body), language, route, body)
-    if key:
+    entry = Entry(slot[1] if slot else 0, etag_of(body), language, route, body)
+    if slot is not None:
         try:
-            await cache.set(key, _pack(entry), TTL_SECONDS)
+            await cache.set(slot[0], _pack(entry), TTL_SECONDS)
         except Exception:
             log.warning("catalog_cache_unavailable", exc_info=True)
     return entry
 
 
 async def _produce_once(
-    request: Request, cache: Cache, key: str, route: str, produce: Producer
+    request: Request, cache: Cache, slot: Slot, route: str, produce: Producer
 ) -> Entry:
     """Produce the page, unless another request of this process is already producing the same
     one: then wait for its result. If that request fails, each waiter produces on its own."""
-    if not key:
-        return await _produce(cache, key, route, produce)
-    inflight: dict[str, asyncio.Future[Entry | None]] | None = getattr(
+    if slot is None:
+        return await _produce(cache, slot, route, produce)
+    inflight: dict[Slot, asyncio.Future[Entry | None]] | None = getattr(
         request.app.state, _INFLIGHT, None
     )
     if inflight is None:
         inflight = {}
         setattr(request.app.state, _INFLIGHT, inflight)
-    pending = inflight.get(key)
+    pending = inflight.get(slot)
     if pending is not None:
         shared = await asyncio.shield(pending)
-        return shared if shared is not None else await _produce(cache, key, route, produce)
+        return shared if shared is not None else await _produce(cache, slot, route, produce)
     future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
-    inflight[key] = future
+    inflight[slot] = future
     entry: Entry | None = None
     try:
-        entry = await _produce(cache, key, route, produce)
+        entry = await _produce(cache, slot, route, produce)
         return entry
     finally:
-        inflight.pop(key, None)
+        inflight.pop(slot, None)
         future.set_result(entry)
 
 
@@ -180,16 +196,16 @@ async def serve(request: Request, kind: str, prefs: tuple[str, ...], produce: Pr
     cache: Cache = request.app.state.cache
     route = route_template(request.scope) or ""
     _cached_pages(request.app).learn(route)
+    key = _page_key(request.scope["path"], request.query_params, prefs)
     entry: Entry | None = None
-    key = ""
+    slot: Slot = None
     try:
-        key = await _page_key(cache, request.scope["path"], request.query_params, prefs)
-        raw = await cache.get(key)
-        entry = _unpack(raw) if raw else None
+        current, entry = await _lookup(cache, key)
+        slot = (key, current)
     except Exception:  # the cache is an optimisation: serve from the database without it
         log.warning("catalog_cache_unavailable", page=kind, exc_info=True)
     if entry is None:
-        entry = await _produce_once(request, cache, key, route, produce)
+        entry = await _produce_once(request, cache, slot, route, produce)
     return _page_response(entry, request.headers.get("if-none-match"))
 
 
@@ -242,8 +258,7 @@ class CachedPages:
             query = QueryParams(scope["query_string"])
             prefs = i18n.preferences(query.get("lang"), accept_language)
             cache: Cache = scope["app"].state.cache
-            raw = await cache.get(await _page_key(cache, scope["path"], query, prefs))
-            entry = _unpack(raw) if raw else None
+            _, entry = await _lookup(cache, _page_key(scope["path"], query, prefs))
         except Exception:
             return False
         if entry is None or not entry.route:

@@ -19,6 +19,10 @@ _FOREVER = 10 * 365 * 86400
 
 class Cache(Protocol):
     async def get(self, key: str) -> bytes | None: ...
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        """The values of ``keys``, in order (one round trip on Redis)."""
+        ...
+
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None: ...
     async def delete(self, *keys: str) -> None: ...
     async def incr(self, key: str) -> int: ...
@@ -66,6 +70,9 @@ class MemoryCache:
         self._data.move_to_end(key)
         return value
 
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return [await self.get(key) for key in keys]
+
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         self._put(key, _now() + ttl_seconds, value)
 
@@ -112,6 +119,10 @@ class RedisCache:
         if value is None or isinstance(value, bytes):
             return value
         return str(value).encode()
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        values = await self._redis.mget([self._k(key) for key in keys])
+        return [v if v is None or isinstance(v, bytes) else str(v).encode() for v in values]
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         await self._redis.set(self._k(key), value, ex=ttl_seconds)

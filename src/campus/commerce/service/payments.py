@@ -112,21 +112,6 @@ async def start_payment(
         token = method.token
     attempt = await repo.count_for_order(session, order.id) + 1
     payment_id = new_id()
-    now = utcnow()
-    await repo.insert(
-        session,
-        {
-            "id": payment_id,
-            "order_id": order.id,
-            "gateway": gateway.name,
-            "status": PaymentStatus.REQUIRES_PAYMENT_METHOD.value,
-            "amount_minor": order.total_minor,
-            "currency": order.currency,
-            "payment_method_id": payment_method_id,
-            "created_at": now,
-            "updated_at": now,
-        },
-    )
     request = PaymentRequest(
         order_id=str(order.id),
         amount_minor=order.total_minor,
@@ -152,17 +137,29 @@ async def start_payment(
             error=str(exc)[:300],
         )
         raise PaymentUnavailable(details={"gateway": gateway.name}) from exc
-    await repo.record_gateway_view(
-        session,
-        payment_id,
-        {
-            "gateway_payment_id": view.gateway_payment_id,
-            "status": view.status.value,
-            "next_action_url": view.next_action_url,
-            "failure_code": view.failure_code,
-            "failure_message": view.failure_message,
-        },
+    # One insert with the gateway's answer (the intent is keyed by the attempt, so a retry
+    # after a failure here finds the same intent again).
+    now = utcnow()
+    row = Payment(
+        id=payment_id,
+        order_id=order.id,
+        gateway=gateway.name,
+        gateway_payment_id=view.gateway_payment_id,
+        status=PaymentStatus.REQUIRES_PAYMENT_METHOD.value
+        if view.status in _APPLIED_LATER
+        else view.status.value,
+        amount_minor=order.total_minor,
+        currency=order.currency,
+        captured_minor=0,
+        refunded_minor=0,
+        next_action_url=view.next_action_url,
+        failure_code=view.failure_code,
+        failure_message=view.failure_message,
+        payment_method_id=payment_method_id,
+        created_at=now,
+        updated_at=now,
     )
+    await repo.insert(session, _columns(row))
     log.info(
         "payment_started",
         order_id=str(order.id),
@@ -172,11 +169,21 @@ async def start_payment(
         status=view.status.value,
         attempt=attempt,
     )
-    if view.status in (GatewayPaymentStatus.SUCCEEDED, GatewayPaymentStatus.CANCELED):
+    if view.status in _APPLIED_LATER:
+        # Settled at once (a saved card on some gateways): moved like any other report.
         await apply_gateway_payment(session, view, source="create")
-    row = await repo.get(session, payment_id)
-    assert row is not None
+        fresh = await repo.get(session, payment_id)
+        assert fresh is not None
+        return record_of(fresh)
     return record_of(row)
+
+
+#: Outcomes ``start_payment`` records through ``apply_gateway_payment`` (paying the order).
+_APPLIED_LATER = (GatewayPaymentStatus.SUCCEEDED, GatewayPaymentStatus.CANCELED)
+
+
+def _columns(row: Payment) -> dict[str, object]:
+    return {column.key: getattr(row, column.key) for column in Payment.__table__.columns}
 
 
 async def apply_gateway_payment(

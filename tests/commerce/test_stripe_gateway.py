@@ -4,6 +4,7 @@ HTTP: PaymentIntents, refunds, customers and saved cards, money and error mappin
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -71,23 +72,24 @@ def payment_request(**overrides: object) -> PaymentRequest:
     return PaymentRequest(**fields)  # type: ignore[arg-type]
 
 
-def posts(double: StripeDouble, path: str) -> list[dict[str, object]]:
+def posts(double: StripeDouble, path: str) -> list[dict[str, Any]]:
     return [params for method, p, _, params in double.requests if method == "POST" and p == path]
 
 
 # --------------------------------------------------------------------------- payment intents
 
 
-async def test_create_payment_sends_a_form_encoded_intent_with_key_and_bearer_auth(
+async def test_a_saved_card_payment_is_a_form_encoded_intent_with_key_and_bearer_auth(
     double: StripeDouble, gateway: StripeGateway
 ) -> None:
-    payment = await gateway.create_payment(payment_request(metadata={"cart": "c1"}))
+    payment = await gateway.create_payment(
+        payment_request(metadata={"cart": "c1"}, payment_method_token="pm_card_visa")
+    )
 
     assert payment.gateway == "stripe"
     assert payment.gateway_payment_id.startswith("pi_")
-    assert payment.status is GatewayPaymentStatus.REQUIRES_PAYMENT_METHOD
     assert (payment.amount_minor, payment.currency) == (1999, "USD")
-    method, path, headers, params = double.requests[0]
+    method, path, headers, params = next(r for r in double.requests if r[0] == "POST")
     assert (method, path) == ("POST", "/v1/payment_intents")
     assert headers["authorization"] == f"Bearer {API_KEY}"
     assert headers["idempotency-key"] == "order:1:attempt:1"
@@ -96,17 +98,109 @@ async def test_create_payment_sends_a_form_encoded_intent_with_key_and_bearer_au
     assert params["currency"] == "usd"
     assert params["metadata"] == {"cart": "c1", "order_id": "0192f1a0-0000-7000-8000-000000000001"}
     assert params["receipt_email"] == "buyer@example.com"
-    assert "confirm" not in params
+    assert params["allowed_payment_method_types"] == ["card"]
 
 
-async def test_same_idempotency_key_returns_the_same_intent(
+async def test_a_new_card_payment_is_stripes_hosted_page_a_checkout_session(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
+    payment = await gateway.create_payment(payment_request(metadata={"cart": "c1"}))
+
+    assert payment.gateway_payment_id.startswith("cs_")
+    assert payment.status is GatewayPaymentStatus.REQUIRES_PAYMENT_METHOD
+    assert (
+        payment.next_action_url == f"https://checkout.stripe.com/c/pay/{payment.gateway_payment_id}"
+    )
+    assert (payment.amount_minor, payment.currency) == (1999, "USD")
+    _, _, headers, params = double.requests[0]
+    assert headers["idempotency-key"] == "order:1:attempt:1"
+    assert params["mode"] == "payment"
+    assert params["line_items"] == [
+        {
+            "quantity": "1",
+            "price_data": {
+                "currency": "usd",
+                "unit_amount": "1999",
+                "product_data": {"name": "Campus order ORD-2026-ABC"},
+            },
+        }
+    ]
+    assert params["success_url"] == (
+        "https://campus.example/orders/1/return?payment_intent={CHECKOUT_SESSION_ID}"
+    )
+    assert params["cancel_url"] == "https://campus.example/orders/1"
+    assert params["customer_email"] == "buyer@example.com"
+    assert params["client_reference_id"] == "0192f1a0-0000-7000-8000-000000000001"
+    assert params["metadata"] == {"cart": "c1", "order_id": "0192f1a0-0000-7000-8000-000000000001"}
+
+
+async def test_the_hosted_page_paid_is_a_succeeded_payment_with_the_card(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
+    created = await gateway.create_payment(payment_request())
+    double.pay_session(created.gateway_payment_id, "pm_card_mastercard")
+
+    payment = await gateway.get_payment(created.gateway_payment_id)
+
+    assert payment.gateway_payment_id == created.gateway_payment_id
+    assert payment.status is GatewayPaymentStatus.SUCCEEDED
+    assert payment.next_action_url is None
+    assert payment.payment_method is not None
+    assert (payment.payment_method.brand, payment.payment_method.last4) == ("mastercard", "4444")
+    assert await gateway.capture_payment(created.gateway_payment_id) == payment
+
+
+async def test_a_decline_on_the_hosted_page_leaves_it_open_for_another_card(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
+    created = await gateway.create_payment(payment_request())
+    double.pay_session(created.gateway_payment_id, "pm_card_visa_chargeDeclined")
+
+    payment = await gateway.get_payment(created.gateway_payment_id)
+
+    assert payment.status is GatewayPaymentStatus.REQUIRES_PAYMENT_METHOD
+    assert payment.next_action_url == created.next_action_url
+
+
+async def test_a_delayed_payment_on_the_hosted_page_is_processing(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
+    created = await gateway.create_payment(payment_request())
+    double.pay_session(created.gateway_payment_id, "pm_card_visa_processing")
+    payment = await gateway.get_payment(created.gateway_payment_id)
+    assert payment.status is GatewayPaymentStatus.PROCESSING
+
+
+async def test_saving_a_card_on_the_hosted_page_creates_the_customer_it_is_saved_on(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
+    created = await gateway.create_payment(payment_request(save_payment_method=True))
+    double.pay_session(created.gateway_payment_id, "pm_card_visa")
+
+    payment = await gateway.get_payment(created.gateway_payment_id)
+    again = await gateway.create_payment(
+        payment_request(idempotency_key="order:2:attempt:1", payment_method_token="pm_card_visa")
+    )
+
+    params = posts(double, "/v1/checkout/sessions")[0]
+    assert params["customer_creation"] == "always"
+    assert params["payment_intent_data"]["setup_future_usage"] == "on_session"
+    assert payment.customer_ref is not None
+    assert payment.payment_method is not None
+    assert payment.payment_method.token == "pm_card_visa"
+    # Paying later with the saved card pays as the customer it was saved on.
+    assert again.status is GatewayPaymentStatus.SUCCEEDED
+    assert posts(double, "/v1/payment_intents")[-1]["customer"] == payment.customer_ref
+
+
+async def test_same_idempotency_key_returns_the_same_payment(
     double: StripeDouble, gateway: StripeGateway
 ) -> None:
     first = await gateway.create_payment(payment_request())
     second = await gateway.create_payment(payment_request())
 
     assert second.gateway_payment_id == first.gateway_payment_id
-    assert len(double.intents) == 1
+    assert len(double.sessions) == 1
 
 
 async def test_a_long_idempotency_key_becomes_one_stripe_accepts(
@@ -116,7 +210,7 @@ async def test_a_long_idempotency_key_becomes_one_stripe_accepts(
     first = await gateway.create_payment(payment_request(idempotency_key=key))
     second = await gateway.create_payment(payment_request(idempotency_key=key))
     assert second.gateway_payment_id == first.gateway_payment_id
-    sent = {h["idempotency-key"] for m, p, h, _ in double.requests if p == "/v1/payment_intents"}
+    sent = {h["idempotency-key"] for m, p, h, _ in double.requests if p == "/v1/checkout/sessions"}
     assert len(sent) == 1
     assert len(sent.pop()) <= 255
 
@@ -155,9 +249,10 @@ async def test_saving_a_card_asks_for_future_use_on_the_customer(
     customer = await gateway.create_customer(email="buyer@example.com")
     await gateway.create_payment(payment_request(customer_ref=customer, save_payment_method=True))
 
-    params = posts(double, "/v1/payment_intents")[0]
+    params = posts(double, "/v1/checkout/sessions")[0]
     assert params["customer"] == customer
-    assert params["setup_future_usage"] == "on_session"
+    assert "customer_creation" not in params
+    assert params["payment_intent_data"]["setup_future_usage"] == "on_session"
 
 
 @pytest.mark.parametrize(
@@ -231,20 +326,6 @@ async def test_asynchronous_card_is_processing(gateway: StripeGateway) -> None:
     assert payment.status is GatewayPaymentStatus.PROCESSING
 
 
-async def test_confirm_payment_with_a_saved_method_succeeds(gateway: StripeGateway) -> None:
-    created = await gateway.create_payment(payment_request())
-
-    payment = await gateway.confirm_payment(
-        created.gateway_payment_id,
-        payment_method_token="pm_card_mastercard",
-        return_url="https://campus.example/return",
-    )
-
-    assert payment.status is GatewayPaymentStatus.SUCCEEDED
-    assert payment.payment_method is not None
-    assert payment.payment_method.brand == "mastercard"
-
-
 async def test_capture_payment_is_the_payment_as_it_is(gateway: StripeGateway) -> None:
     created = await gateway.create_payment(payment_request(payment_method_token="pm_card_visa"))
     captured = await gateway.capture_payment(created.gateway_payment_id)
@@ -252,10 +333,33 @@ async def test_capture_payment_is_the_payment_as_it_is(gateway: StripeGateway) -
     assert captured.gateway_payment_id == created.gateway_payment_id
 
 
-async def test_cancel_payment_cancels_an_unpaid_intent(gateway: StripeGateway) -> None:
+async def test_cancel_payment_cancels_an_intent_awaiting_the_challenge(
+    gateway: StripeGateway,
+) -> None:
+    created = await gateway.create_payment(
+        payment_request(payment_method_token="pm_card_threeDSecure2Required")
+    )
+    cancelled = await gateway.cancel_payment(created.gateway_payment_id)
+    assert cancelled.status is GatewayPaymentStatus.CANCELED
+
+
+async def test_cancel_payment_expires_an_open_hosted_page(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
     created = await gateway.create_payment(payment_request())
     cancelled = await gateway.cancel_payment(created.gateway_payment_id)
     assert cancelled.status is GatewayPaymentStatus.CANCELED
+    assert cancelled.next_action_url is None
+    assert double.sessions[created.gateway_payment_id]["status"] == "expired"
+
+
+async def test_cancel_payment_of_a_paid_hosted_page_returns_it_succeeded(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
+    created = await gateway.create_payment(payment_request())
+    double.pay_session(created.gateway_payment_id)
+    payment = await gateway.cancel_payment(created.gateway_payment_id)
+    assert payment.status is GatewayPaymentStatus.SUCCEEDED
 
 
 async def test_cancel_payment_of_a_succeeded_intent_returns_it_succeeded(
@@ -385,7 +489,12 @@ async def test_amounts_reach_stripe_as_integers_in_the_currency_unit(
     double: StripeDouble, gateway: StripeGateway, minor: int, currency: str
 ) -> None:
     payment = await gateway.create_payment(
-        payment_request(amount_minor=minor, currency=currency, idempotency_key=currency)
+        payment_request(
+            amount_minor=minor,
+            currency=currency,
+            idempotency_key=currency,
+            payment_method_token="pm_card_visa",
+        )
     )
     params = posts(double, "/v1/payment_intents")[0]
     assert (params["amount"], params["currency"]) == (str(minor), currency.lower())
@@ -395,9 +504,16 @@ async def test_amounts_reach_stripe_as_integers_in_the_currency_unit(
 async def test_isk_reaches_stripe_as_a_two_decimal_amount(
     double: StripeDouble, gateway: StripeGateway
 ) -> None:
-    payment = await gateway.create_payment(payment_request(amount_minor=500, currency="ISK"))
+    paid = await gateway.create_payment(
+        payment_request(amount_minor=500, currency="ISK", payment_method_token="pm_card_visa")
+    )
+    hosted = await gateway.create_payment(
+        payment_request(amount_minor=500, currency="ISK", idempotency_key="hosted")
+    )
     assert posts(double, "/v1/payment_intents")[0]["amount"] == "50000"
-    assert payment.amount_minor == 500
+    line = posts(double, "/v1/checkout/sessions")[0]["line_items"][0]
+    assert line["price_data"]["unit_amount"] == "50000"
+    assert (paid.amount_minor, hosted.amount_minor) == (500, 500)
 
 
 # --------------------------------------------------------------------------- errors
@@ -472,4 +588,4 @@ async def test_the_deployment_settings_build_the_stripe_adapter(
         payment = await gateway.create_payment(payment_request())
     finally:
         await gateway.aclose()
-    assert payment.gateway_payment_id in double.intents
+    assert payment.gateway_payment_id in double.sessions

@@ -1,7 +1,8 @@
 """A purchase on a deployment configured for Stripe, end to end against the Stripe double: the
-payment is a PaymentIntent at Stripe, Stripe's signed ``payment_intent.succeeded`` delivered to
-Campus's webhook endpoint pays the order once and grants the course, an admin's refund is a
-Stripe refund, and a delivery that does not verify changes nothing."""
+payment is Stripe's hosted page (a Checkout Session) as the buyer's next action; Stripe's signed
+``checkout.session.completed`` delivered to Campus's webhook endpoint pays the order once and
+grants the course, as does the buyer's return; an admin's refund is a Stripe refund of the
+session's payment; a delivery that does not verify changes nothing."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from campus.config import Settings
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from tests.commerce.conftest import API, CommerceFactory
-from tests.commerce.payment_helpers import place_order, snapshot, start
+from tests.commerce.payment_helpers import path_of, place_order, snapshot, start
 from tests.fixtures.catalog import ok
 
 from .doubles.server import serve
@@ -80,13 +81,16 @@ async def test_stripes_signed_success_pays_the_order_once_and_an_admin_refund_re
     order, payment = paying
     assert payment.gateway == "stripe"
     assert payment.gateway_payment_id is not None
-    intent = double.intents[payment.gateway_payment_id]
-    assert (intent["amount"], intent["currency"]) == (order.total_minor, "eur")
-    assert intent["metadata"]["order_id"] == str(order.id)
+    assert payment.next_action_url == (
+        f"https://checkout.stripe.com/c/pay/{payment.gateway_payment_id}"
+    )
+    session = double.sessions[payment.gateway_payment_id]
+    assert (session["amount_total"], session["currency"]) == (order.total_minor, "eur")
+    assert session["metadata"]["order_id"] == str(order.id)
 
-    # The buyer pays on Stripe; Stripe tells Campus.
-    double.settle(payment.gateway_payment_id)
-    body = event("payment_intent.succeeded", double.intents[payment.gateway_payment_id])
+    # The buyer pays on Stripe's page; Stripe tells Campus.
+    paid = double.pay_session(payment.gateway_payment_id)
+    body = event("checkout.session.completed", paid)
     first = ok(await deliver(client, body))
     again = ok(await deliver(client, body))
     await relay.drain()
@@ -108,7 +112,7 @@ async def test_stripes_signed_success_pays_the_order_once_and_an_admin_refund_re
     stripe_refund = double.refunds[refund["gatewayRefundId"]]
     assert (stripe_refund["amount"], stripe_refund["payment_intent"]) == (
         order.total_minor,
-        payment.gateway_payment_id,
+        paid["payment_intent"],
     )
     await relay.drain()
     assert (await snapshot(db, order.id))["status"] == "refunded"
@@ -123,10 +127,29 @@ async def test_a_stripe_delivery_signed_with_another_secret_is_400_and_changes_n
     order, payment = paying
     assert payment.gateway_payment_id is not None
     before = await snapshot(db, order.id)
-    double.settle(payment.gateway_payment_id)
-    body = event("payment_intent.succeeded", double.intents[payment.gateway_payment_id])
+    body = event("checkout.session.completed", double.pay_session(payment.gateway_payment_id))
 
     answer = await deliver(client, body, secret="whsec_someone_else")
 
     assert answer.status_code == 400
     assert await snapshot(db, order.id) == before
+
+
+async def test_the_buyer_back_from_stripes_page_finds_the_order_paid(
+    client: AsyncClient,
+    db: Database,
+    relay: Relay,
+    double: StripeDouble,
+    paying: tuple[OrderRecord, PaymentRecord],
+) -> None:
+    order, payment = paying
+    assert payment.gateway_payment_id is not None
+    paid = double.pay_session(payment.gateway_payment_id)
+    # Stripe sends the buyer to the success URL with the session's id filled in.
+    back = str(paid["success_url"]).replace("{CHECKOUT_SESSION_ID}", payment.gateway_payment_id)
+
+    ok(await client.get(path_of(back)))
+    await relay.drain()
+
+    state = await snapshot(db, order.id)
+    assert (state["status"], state["entitlements"]) == ("paid", 1)

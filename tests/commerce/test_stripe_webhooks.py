@@ -209,6 +209,64 @@ async def test_expanded_payment_method_gives_the_card_display_data(
     assert (verified.payment_method.token, verified.payment_method.last4) == ("pm_1Q0001", "4242")
 
 
+def session(**fields: Any) -> dict[str, Any]:
+    return {
+        "id": "cs_test_a1b2c3",
+        "object": "checkout.session",
+        "amount_total": 3200,
+        "currency": "jpy",
+        "customer": None,
+        "mode": "payment",
+        "payment_intent": "pi_3Q0002",
+        "payment_status": "paid",
+        "status": "complete",
+        "url": None,
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    ("provider_type", "fields", "expected"),
+    [
+        ("checkout.session.completed", {}, WebhookEventType.PAYMENT_SUCCEEDED),
+        (
+            "checkout.session.completed",
+            {"payment_status": "unpaid"},
+            WebhookEventType.PAYMENT_PROCESSING,
+        ),
+        ("checkout.session.async_payment_succeeded", {}, WebhookEventType.PAYMENT_SUCCEEDED),
+        (
+            "checkout.session.async_payment_failed",
+            {"payment_status": "unpaid"},
+            WebhookEventType.PAYMENT_FAILED,
+        ),
+        (
+            "checkout.session.expired",
+            {"status": "expired", "payment_intent": None, "payment_status": "unpaid"},
+            WebhookEventType.PAYMENT_CANCELED,
+        ),
+    ],
+)
+async def test_hosted_page_events_name_the_session(
+    gateway: StripeGateway,
+    provider_type: str,
+    fields: dict[str, Any],
+    expected: WebhookEventType,
+) -> None:
+    body = event(provider_type, session(**fields))
+    verified = await gateway.verify_webhook(body.encode(), signed(body))
+    assert verified.type is expected
+    assert verified.gateway_payment_id == "cs_test_a1b2c3"
+    assert (verified.amount_minor, verified.currency) == (3200, "JPY")
+
+
+async def test_the_intent_events_of_a_hosted_page_are_ignored(gateway: StripeGateway) -> None:
+    hosted = intent(metadata={"order_id": "o1", "campus_hosted_page": "1"})
+    body = event("payment_intent.succeeded", hosted)
+    verified = await gateway.verify_webhook(body.encode(), signed(body))
+    assert verified.type is WebhookEventType.IGNORED
+
+
 def refund_object(**fields: Any) -> dict[str, Any]:
     return {
         "id": "re_3Q0001",

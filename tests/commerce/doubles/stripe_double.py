@@ -1,5 +1,6 @@
-"""A Stripe API double: the part of ``/v1`` Campus's Stripe adapter uses, answering with
-Stripe's documented object shapes and checking what Stripe checks.
+"""A Stripe API double: the part of ``/v1`` Campus's Stripe adapter uses (PaymentIntents,
+Checkout Sessions, refunds, customers, payment methods), answering with Stripe's documented
+object shapes and checking what Stripe checks.
 
 - ``Authorization: Bearer <secret key>`` (anything else: 401 ``invalid_request_error``);
 - request bodies form-encoded (``application/x-www-form-urlencoded``, nested keys as
@@ -12,7 +13,9 @@ Stripe's documented object shapes and checking what Stripe checks.
   ``pm_card_mastercard`` succeed, ``pm_card_visa_chargeDeclined`` is declined
   (``generic_decline``), ``pm_card_visa_chargeDeclinedInsufficientFunds`` is declined
   (``insufficient_funds``), ``pm_card_threeDSecure2Required`` needs a 3-D Secure redirect,
-  ``pm_card_visa_processing`` stays ``processing``.
+  ``pm_card_visa_processing`` stays ``processing``;
+- the buyer's part of a Checkout Session happens on Stripe's page: ``pay_session(id, token)``
+  pays it with one of those cards (a decline leaves the session open).
 
 Faults for the error-mapping tests: ``fail_next(status)`` answers the next request with that
 status and Stripe's ``api_error`` body; ``hang_next()`` holds the next request until
@@ -134,11 +137,13 @@ class StripeDouble:
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     refunds: dict[str, dict[str, Any]] = field(default_factory=dict)
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     payment_methods: dict[str, dict[str, Any]] = field(default_factory=dict)
     url: str = ""
     _idempotent: dict[tuple[str, str], tuple[str, dict[str, Any], int, bytes]] = field(
         default_factory=dict
     )
+    _session_intent_data: dict[str, dict[str, Any]] = field(default_factory=dict)
     _faults: list[int] = field(default_factory=list)
     _hangs: int = 0
     _released: asyncio.Event = field(default_factory=asyncio.Event)
@@ -167,6 +172,9 @@ class StripeDouble:
             ("/v1/payment_intents/{id}", self._get_intent, "GET"),
             ("/v1/payment_intents/{id}/confirm", self._confirm_intent, "POST"),
             ("/v1/payment_intents/{id}/cancel", self._cancel_intent, "POST"),
+            ("/v1/checkout/sessions", self._create_session, "POST"),
+            ("/v1/checkout/sessions/{id}", self._get_session, "GET"),
+            ("/v1/checkout/sessions/{id}/expire", self._expire_session, "POST"),
             ("/v1/refunds", self._create_refund, "POST"),
             ("/v1/customers", self._create_customer, "POST"),
             ("/v1/customers/{id}/payment_methods", self._customer_methods, "GET"),
@@ -411,6 +419,137 @@ class StripeDouble:
         intent["next_action"] = None
         if status == "succeeded":
             intent["amount_received"] = intent["amount"]
+
+    # ---------------------------------------------------------------- checkout sessions
+
+    async def _create_session(
+        self, request: Request, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        if params.get("mode") != "payment":
+            raise _invalid("Only mode=payment is supported here", param="mode")
+        items = params.get("line_items")
+        if not isinstance(items, list) or not items:
+            raise _invalid("line_items is required in payment mode", param="line_items")
+        total = 0
+        currency = None
+        for index, item in enumerate(items):
+            price = item.get("price_data") or {}
+            unit = _integer(price, "unit_amount")
+            quantity = _integer(item, "quantity")
+            total += unit * quantity
+            currency = price.get("currency")
+            if not re.fullmatch(r"[a-z]{3}", str(currency)):
+                raise _invalid(f"Invalid currency: {currency}", param=f"line_items[{index}]")
+            if not (price.get("product_data") or {}).get("name"):
+                raise _invalid("product_data.name is required", param=f"line_items[{index}]")
+        if not params.get("success_url"):
+            raise _invalid("success_url is required", param="success_url")
+        customer = params.get("customer")
+        if customer is not None and customer not in self.customers:
+            raise _missing("customer", customer)
+        session_id = f"cs_test_{secrets.token_hex(16)}"
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "amount_subtotal": total,
+            "amount_total": total,
+            "cancel_url": params.get("cancel_url"),
+            "client_reference_id": params.get("client_reference_id"),
+            "created": int(time.time()),
+            "currency": currency,
+            "customer": customer,
+            "customer_creation": params.get("customer_creation"),
+            "customer_email": params.get("customer_email"),
+            "expires_at": int(time.time()) + 86400,
+            "livemode": False,
+            "metadata": params.get("metadata", {}),
+            "mode": "payment",
+            "payment_intent": None,
+            "payment_status": "unpaid",
+            "status": "open",
+            "success_url": params["success_url"],
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
+        }
+        self.sessions[session_id] = session
+        self._session_intent_data[session_id] = params.get("payment_intent_data") or {}
+        return 200, session
+
+    async def _get_session(
+        self, request: Request, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        session = self._session(request.path_params["id"])
+        expand = params.get("expand", [])
+        view = dict(session)
+        if "payment_intent" in expand and session["payment_intent"]:
+            intent = dict(self.intents[session["payment_intent"]])
+            if "payment_intent.payment_method" in expand and intent["payment_method"]:
+                intent["payment_method"] = self.payment_methods[intent["payment_method"]]
+            view["payment_intent"] = intent
+        return 200, view
+
+    async def _expire_session(
+        self, request: Request, params: dict[str, Any]
+    ) -> tuple[int, dict[str, Any]]:
+        session = self._session(request.path_params["id"])
+        if session["status"] != "open":
+            raise _invalid(
+                f'Only Checkout Sessions with a status in ["open"] can be expired. This '
+                f'Checkout Session has a status of "{session["status"]}".',
+            )
+        session["status"] = "expired"
+        session["url"] = None
+        return 200, session
+
+    def _session(self, session_id: str) -> dict[str, Any]:
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise _missing("checkout.session", session_id)
+        return session
+
+    def pay_session(self, session_id: str, token: str = "pm_card_visa") -> dict[str, Any]:
+        """The buyer pays on Stripe's hosted page with the test card ``token``: the session's
+        PaymentIntent is created and confirmed; a decline leaves the session open (the page
+        asks for another card), a success or a delayed method completes it."""
+        session = self._session(session_id)
+        data = self._session_intent_data[session_id]
+        customer = session["customer"]
+        if customer is None and session["customer_creation"] == "always":
+            customer = self._id("cus")
+            self.customers[customer] = {
+                "id": customer,
+                "object": "customer",
+                "email": session["customer_email"],
+            }
+            session["customer"] = customer
+        intent_id = session["payment_intent"] or self._id("pi")
+        intent = self.intents.get(intent_id) or {
+            "id": intent_id,
+            "object": "payment_intent",
+            "amount": session["amount_total"],
+            "amount_received": 0,
+            "currency": session["currency"],
+            "customer": customer,
+            "description": data.get("description"),
+            "last_payment_error": None,
+            "latest_charge": None,
+            "metadata": data.get("metadata", {}),
+            "next_action": None,
+            "payment_method": None,
+            "setup_future_usage": data.get("setup_future_usage"),
+            "status": "requires_payment_method",
+        }
+        self.intents[intent_id] = intent
+        session["payment_intent"] = intent_id
+        try:
+            self._confirm(intent, {"payment_method": token, "return_url": session["success_url"]})
+        except StripeFailure:
+            return session  # declined: the page stays open
+        if intent["setup_future_usage"] and customer:
+            self.payment_methods[token]["customer"] = customer
+        session["status"] = "complete"
+        session["url"] = None
+        session["payment_status"] = "paid" if intent["status"] == "succeeded" else "unpaid"
+        return session
 
     # ---------------------------------------------------------------- refunds
 

@@ -39,7 +39,7 @@ from campus.commerce.gateways.port import (
 )
 
 if TYPE_CHECKING:
-    from stripe.params import PaymentIntentConfirmParams, PaymentIntentCreateParams
+    from stripe.params import PaymentIntentCreateParams
 
     from campus.commerce.settings import CommerceSettings
 
@@ -77,6 +77,16 @@ _PAYMENT_EVENTS: dict[str, WebhookEventType] = {
     "payment_intent.canceled": WebhookEventType.PAYMENT_CANCELED,
     "payment_intent.processing": WebhookEventType.PAYMENT_PROCESSING,
 }
+
+_SESSION_EVENTS: dict[str, WebhookEventType] = {
+    "checkout.session.async_payment_succeeded": WebhookEventType.PAYMENT_SUCCEEDED,
+    "checkout.session.async_payment_failed": WebhookEventType.PAYMENT_FAILED,
+    "checkout.session.expired": WebhookEventType.PAYMENT_CANCELED,
+}
+
+#: Metadata key marking the PaymentIntent of a hosted page (a Checkout Session): Campus knows
+#: that payment by the session's id, so the intent's own events are ignored.
+HOSTED_MARK = "campus_hosted_page"
 
 _REFUND_EVENTS = frozenset(
     {"refund.created", "refund.updated", "refund.failed", "charge.refund.updated"}
@@ -181,6 +191,45 @@ def payment_of(intent: Mapping[str, Any]) -> GatewayPayment:
     )
 
 
+def session_payment_of(session: Mapping[str, Any]) -> GatewayPayment:
+    """A Checkout Session (a hosted payment page) in the port's words: ``open`` awaits the
+    buyer on its ``url``; ``expired`` is cancelled; once ``complete``, its PaymentIntent (when
+    expanded) says how the payment stands, else its ``payment_status``."""
+    currency = str(session["currency"]).upper()
+    amount_minor = from_stripe_amount(int(session["amount_total"]), currency)
+    status_text = str(session.get("status"))
+    intent = session.get("payment_intent")
+    base = GatewayPayment(
+        gateway=NAME,
+        gateway_payment_id=str(session["id"]),
+        status=GatewayPaymentStatus.REQUIRES_PAYMENT_METHOD,
+        amount_minor=amount_minor,
+        currency=currency,
+        customer_ref=_id_of(session.get("customer")),
+    )
+    if status_text == "open":
+        return replace(base, next_action_url=_str(session.get("url")))
+    if status_text == "expired":
+        return replace(base, status=GatewayPaymentStatus.CANCELED)
+    if status_text != "complete":
+        raise GatewayError(f"unknown Checkout Session status {status_text!r}")
+    if isinstance(intent, Mapping):
+        paid = payment_of(intent)
+        return replace(
+            base,
+            status=paid.status,
+            failure_code=paid.failure_code,
+            failure_message=paid.failure_message,
+            payment_method=paid.payment_method,
+            customer_ref=base.customer_ref or paid.customer_ref,
+        )
+    paid_now = session.get("payment_status") in {"paid", "no_payment_required"}
+    return replace(
+        base,
+        status=GatewayPaymentStatus.SUCCEEDED if paid_now else GatewayPaymentStatus.PROCESSING,
+    )
+
+
 def refund_of(refund: Mapping[str, Any]) -> GatewayRefund:
     currency = str(refund["currency"]).upper()
     status = _REFUND_STATUSES.get(str(refund.get("status")), GatewayRefundStatus.PENDING)
@@ -214,6 +263,10 @@ def event_of(event: Mapping[str, Any]) -> WebhookEvent:
         "created_at": created_at,
     }
     try:
+        if provider_type in _PAYMENT_EVENTS and _hosted(obj):
+            return WebhookEvent(type=WebhookEventType.IGNORED, **base)
+        if provider_type == "checkout.session.completed" or provider_type in _SESSION_EVENTS:
+            return _session_event(obj, base)
         if provider_type in _PAYMENT_EVENTS:
             payment = payment_of(obj)
             return WebhookEvent(
@@ -232,6 +285,35 @@ def event_of(event: Mapping[str, Any]) -> WebhookEvent:
     except (KeyError, TypeError, ValueError, GatewayError) as exc:
         raise InvalidWebhook(f"malformed {provider_type} event") from exc
     return WebhookEvent(type=WebhookEventType.IGNORED, **base)
+
+
+def _hosted(intent: Mapping[str, Any]) -> bool:
+    metadata = intent.get("metadata")
+    return isinstance(metadata, Mapping) and metadata.get(HOSTED_MARK) == "1"
+
+
+def _session_event(session: Mapping[str, Any], base: dict[str, Any]) -> WebhookEvent:
+    """``checkout.session.completed`` is a success when the session is paid and a payment in
+    progress otherwise (a delayed method); the ``async_payment_*`` events settle the latter;
+    ``expired`` cancels. The session's id is the payment's."""
+    provider_type = base["provider_type"]
+    payment = session_payment_of({**session, "payment_intent": None})
+    if provider_type == "checkout.session.completed":
+        kind = (
+            WebhookEventType.PAYMENT_SUCCEEDED
+            if payment.status is GatewayPaymentStatus.SUCCEEDED
+            else WebhookEventType.PAYMENT_PROCESSING
+        )
+    else:
+        kind = _SESSION_EVENTS[provider_type]
+    return WebhookEvent(
+        type=kind,
+        gateway_payment_id=payment.gateway_payment_id,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        failure_code="payment_failed" if kind is WebhookEventType.PAYMENT_FAILED else None,
+        **base,
+    )
 
 
 def _refund_event(refund: GatewayRefund, base: dict[str, Any]) -> WebhookEvent:
@@ -331,6 +413,14 @@ class StripeGateway:
     # ---------------------------------------------------------------- payments
 
     async def create_payment(self, request: PaymentRequest) -> GatewayPayment:
+        """With a saved payment method: a PaymentIntent confirmed at once. Without one: a
+        Checkout Session, Stripe's hosted payment page, whose ``url`` is the buyer's
+        ``next_action_url`` (``gateway_payment_id`` is then the session's ``cs_...`` id)."""
+        if request.payment_method_token is None:
+            return await self._create_session(request)
+        return await self._create_intent(request)
+
+    async def _create_intent(self, request: PaymentRequest) -> GatewayPayment:
         params: PaymentIntentCreateParams = {
             "amount": to_stripe_amount(request.amount_minor, request.currency),
             "currency": request.currency.lower(),
@@ -339,8 +429,12 @@ class StripeGateway:
             "allowed_payment_method_types": ["card"],
             "metadata": {**request.metadata, "order_id": request.order_id},
         }
-        if request.customer_ref:
-            params["customer"] = request.customer_ref
+        customer = request.customer_ref
+        if request.payment_method_token and customer is None:
+            # A saved card belongs to the customer Stripe saved it on: pay as that customer.
+            customer = await self._owner_of(request.payment_method_token)
+        if customer:
+            params["customer"] = customer
             if request.save_payment_method:
                 params["setup_future_usage"] = "on_session"
         if request.payment_method_token:
@@ -356,23 +450,57 @@ class StripeGateway:
             raise _gateway_error(exc) from exc
         return await self._with_card(intent)
 
-    async def confirm_payment(
-        self, gateway_payment_id: str, *, payment_method_token: str, return_url: str
-    ) -> GatewayPayment:
-        """Confirm an unconfirmed intent with a saved payment method."""
-        params: PaymentIntentConfirmParams = {
-            "payment_method": payment_method_token,
-            "return_url": return_url,
+    async def _create_session(self, request: PaymentRequest) -> GatewayPayment:
+        metadata = {**request.metadata, "order_id": request.order_id}
+        intent_data: stripe.params.checkout.SessionCreateParamsPaymentIntentData = {
+            "description": request.description,
+            # Marks the session's intent, whose own events Campus ignores (see ``event_of``).
+            "metadata": {**metadata, HOSTED_MARK: "1"},
         }
+        params: stripe.params.checkout.SessionCreateParams = {
+            "mode": "payment",
+            "line_items": [
+                {
+                    "quantity": 1,
+                    "price_data": {
+                        "currency": request.currency.lower(),
+                        "unit_amount": to_stripe_amount(request.amount_minor, request.currency),
+                        "product_data": {"name": request.description[:250] or request.order_id},
+                    },
+                }
+            ],
+            "allowed_payment_method_types": ["card"],
+            "success_url": _with_session_id(request.return_url),
+            "cancel_url": request.cancel_url,
+            "client_reference_id": request.order_id[:200],
+            "metadata": metadata,
+            "payment_intent_data": intent_data,
+        }
+        if request.customer_ref:
+            params["customer"] = request.customer_ref
+        else:
+            params["customer_email"] = request.buyer_email
+        if request.save_payment_method:
+            intent_data["setup_future_usage"] = "on_session"
+            if not request.customer_ref:
+                params["customer_creation"] = "always"
+        options: stripe.RequestOptions = {"idempotency_key": _key(request.idempotency_key)}
         try:
-            intent = await self._client.v1.payment_intents.confirm_async(gateway_payment_id, params)
-        except stripe.CardError as exc:
-            return self._declined(exc)
+            session = await self._client.v1.checkout.sessions.create_async(params, options)
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc
-        return await self._with_card(intent)
+        return session_payment_of(session.to_dict())
+
+    async def _owner_of(self, payment_method_token: str) -> str | None:
+        try:
+            method = await self._client.v1.payment_methods.retrieve_async(payment_method_token)
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc) from exc
+        return _id_of(method.to_dict().get("customer"))
 
     async def get_payment(self, gateway_payment_id: str) -> GatewayPayment:
+        if _is_session(gateway_payment_id):
+            return session_payment_of(await self._session(gateway_payment_id))
         try:
             intent = await self._client.v1.payment_intents.retrieve_async(
                 gateway_payment_id, {"expand": ["payment_method"]}
@@ -387,7 +515,16 @@ class StripeGateway:
 
     async def cancel_payment(self, gateway_payment_id: str) -> GatewayPayment:
         """Cancel the intent; one that already succeeded (or was cancelled) is returned as it
-        is, for Campus to see what really happened."""
+        is, for Campus to see what really happened. A hosted page's session is expired."""
+        if _is_session(gateway_payment_id):
+            try:
+                await self._client.v1.checkout.sessions.expire_async(gateway_payment_id)
+            except stripe.InvalidRequestError as exc:
+                if exc.http_status != 400:
+                    raise _gateway_error(exc) from exc
+            except stripe.StripeError as exc:
+                raise _gateway_error(exc) from exc
+            return await self.get_payment(gateway_payment_id)
         try:
             intent = await self._client.v1.payment_intents.cancel_async(gateway_payment_id)
         except stripe.InvalidRequestError as exc:
@@ -423,6 +560,15 @@ class StripeGateway:
             return payment  # display data only: the payment stands without it
         return replace(payment, payment_method=card_details(method.to_dict()))
 
+    async def _session(self, session_id: str) -> dict[str, Any]:
+        try:
+            session = await self._client.v1.checkout.sessions.retrieve_async(
+                session_id, {"expand": ["payment_intent", "payment_intent.payment_method"]}
+            )
+        except stripe.StripeError as exc:
+            raise _gateway_error(exc) from exc
+        return session.to_dict()
+
     # ---------------------------------------------------------------- refunds
 
     async def refund(
@@ -434,8 +580,18 @@ class StripeGateway:
         idempotency_key: str,
         reason: str | None = None,
     ) -> GatewayRefund:
+        intent_id = gateway_payment_id
+        if _is_session(gateway_payment_id):
+            intent_id = (
+                _id_of((await self._session(gateway_payment_id)).get("payment_intent")) or ""
+            )
+            if not intent_id:
+                raise GatewayError(
+                    f"Stripe session {gateway_payment_id} has no payment to refund",
+                    retryable=False,
+                )
         params: stripe.params.RefundCreateParams = {
-            "payment_intent": gateway_payment_id,
+            "payment_intent": intent_id,
             "amount": to_stripe_amount(amount_minor, currency),
         }
         if reason in _STRIPE_REFUND_REASONS:
@@ -448,7 +604,7 @@ class StripeGateway:
             )
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc
-        result = refund_of(refund.to_dict())
+        result = replace(refund_of(refund.to_dict()), gateway_payment_id=gateway_payment_id)
         if result.currency != currency.upper():
             raise GatewayError(
                 f"Stripe refunded in {result.currency}, not {currency}", retryable=False
@@ -535,6 +691,17 @@ class StripeGateway:
         if not isinstance(event, dict):
             raise InvalidWebhook("not a Stripe event")
         return event_of(event)
+
+
+def _is_session(gateway_payment_id: str) -> bool:
+    return gateway_payment_id.startswith("cs_")
+
+
+def _with_session_id(return_url: str) -> str:
+    """The return URL with the session's id appended by Stripe on the way back (as
+    ``payment_intent``, the parameter Campus's return URL takes for Stripe's ids)."""
+    separator = "&" if "?" in return_url else "?"
+    return f"{return_url}{separator}payment_intent={{CHECKOUT_SESSION_ID}}"
 
 
 def _key(idempotency_key: str) -> str:

@@ -4,6 +4,7 @@ server on 127.0.0.1) by the relay, each applied exactly once (WH-01, WH-06, WH-0
 
 from __future__ import annotations
 
+import socket
 import uuid
 from typing import Any
 
@@ -345,3 +346,39 @@ async def test_the_whole_purchase_through_http_cart_checkout_3ds_return_and_acce
     listed = ok(await client.get(f"{API}/admin/payments", headers=admin.headers))
     assert [p["orderId"] for p in listed["items"]] == [order_id]
     assert (await client.get(f"{API}/admin/payments", headers=buyer.headers)).status_code == 403
+
+
+async def test_a_webhook_delivery_that_fails_is_retried_with_backoff_until_it_lands(
+    app: FastAPI,
+    client: AsyncClient,
+    commerce: CommerceFactory,
+    relay: Relay,
+    db: Database,
+    frozen_clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    order = await place_order(db, await commerce.buyer(), [await commerce.paid_course()])
+    await Browser(client).pay(await start(app, order), SUCCESS)
+    real_url = sandbox.SandboxGateway.webhook_url
+    with socket.socket() as closed:  # a port nothing listens on: the endpoint is "down"
+        closed.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{closed.getsockname()[1]}{sandbox.WEBHOOK_PATH}"
+    monkeypatch.setattr(sandbox.SandboxGateway, "webhook_url", lambda self: down)
+    await relay.drain()
+    async with db.read_session() as session:
+        job = (
+            await session.execute(
+                sa.select(
+                    OutboxMessage.status, OutboxMessage.attempts, OutboxMessage.last_error
+                ).where(OutboxMessage.name == sandbox.DELIVER_JOB)
+            )
+        ).one()
+    assert (job.status, job.attempts) == ("pending", 1)
+    assert "WebhookDeliveryFailed" in (job.last_error or "")
+    assert (await snapshot(db, order.id))["status"] == "pending"
+
+    monkeypatch.setattr(sandbox.SandboxGateway, "webhook_url", real_url)
+    frozen_clock.advance(seconds=3)  # the job's backoff (2 s after the first attempt)
+    await relay.drain()
+    state = await snapshot(db, order.id)
+    assert (state["status"], state["entitlements"], state["webhooks"]) == ("paid", 1, 1)

@@ -187,6 +187,18 @@ async def test_admins_manage_every_coupon(client: AsyncClient, commerce: Commerc
     url = f"{API}/coupons/{created['id']}"
     changed = ok_object(await client.patch(url, json={"usageLimit": 10}, headers=admin.headers))
     assert changed["usageLimit"] == 10
+    other = ok_object(
+        await client.post(
+            f"{API}/coupons",
+            json={"code": "OTHER", "kind": "percent", "percentBp": 100},
+            headers=admin.headers,
+        ),
+        201,
+    )
+    renamed = await client.patch(
+        f"{API}/coupons/{other['id']}", json={"code": "spring-25"}, headers=admin.headers
+    )
+    assert ok_object(renamed, 409)["error"]["code"] == "coupon_code_taken"
     assert (await client.delete(url, headers=admin.headers)).status_code == 204
     assert ok_object(await client.get(url, headers=admin.headers))["active"] is False
     floats = await client.post(

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.data import RedemptionStatus
@@ -68,20 +69,19 @@ async def list_coupons(
 
 
 async def update(session: AsyncSession, coupon_id: uuid.UUID, values: dict[str, Any]) -> bool:
-    result = await session.execute(
-        sa.update(Coupon)
-        .where(Coupon.id == coupon_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return rowcount(result) == 1
-
-
-async def code_taken(session: AsyncSession, code: str, but: uuid.UUID) -> bool:
-    found = await session.scalar(
-        sa.select(Coupon.id).where(Coupon.code == code, Coupon.id != but).limit(1)
-    )
-    return found is not None
+    """Change a coupon; False when a new ``code`` is taken by another coupon (the unique
+    constraint decides, in a savepoint, so a concurrent rename cannot slip through)."""
+    try:
+        async with session.begin_nested():
+            await session.execute(
+                sa.update(Coupon)
+                .where(Coupon.id == coupon_id)
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 async def take_use(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -> bool:

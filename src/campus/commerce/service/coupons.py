@@ -332,10 +332,8 @@ async def update(
     if limit is not None and limit < current.used_count:
         raise field_error("usageLimit", "the limit cannot be below the uses taken", "below_used")
     stored = _stored(changes)
-    if "code" in stored and await repo.code_taken(session, stored["code"], coupon_id):
-        raise CouponCodeTaken(details={"code": stored["code"]})
-    if stored:
-        await repo.update(session, coupon_id, {**stored, "updated_at": utcnow()})
+    if stored and not await repo.update(session, coupon_id, {**stored, "updated_at": utcnow()}):
+        raise CouponCodeTaken(details={"code": stored.get("code")})
     found = await repo.get(session, coupon_id)
     assert found is not None
     return record_of(found)

@@ -175,3 +175,34 @@ async def test_clearing_the_cart_empties_it(client: AsyncClient, commerce: Comme
     assert (await client.delete(f"{API}/cart", headers=buyer.headers)).status_code == 204
     cart = ok_object(await client.get(f"{API}/cart", headers=buyer.headers))
     assert (cart["items"], cart["currency"], cart["subtotal"]) == ([], None, None)
+
+
+async def test_a_tier_is_priced_at_the_tier_price_and_an_unknown_tier_is_refused(
+    client: AsyncClient, commerce: CommerceFactory
+) -> None:
+    from campus.catalog.schemas.courses import PricingTierIn
+    from campus.catalog.schemas.fields import PriceIn
+
+    buyer = await commerce.buyer()
+    course = await commerce.paid_course(
+        "USD",
+        amount="20.00",
+        pricing_tiers=[
+            PricingTierIn(tier="basic", price=PriceIn(amount="20.00", currency="USD")),
+            PricingTierIn(tier="pro", price=PriceIn(amount="45.00", currency="USD")),
+        ],
+    )
+    missing = await client.post(
+        f"{API}/cart/items",
+        json={"courseId": course.key, "tier": "premium"},
+        headers=buyer.headers,
+    )
+    assert ok_object(missing, 422)["error"]["code"] == "tier_not_available"
+    cart = ok_object(
+        await client.post(
+            f"{API}/cart/items", json={"courseId": course.key, "tier": "pro"}, headers=buyer.headers
+        ),
+        201,
+    )
+    assert cart["items"][0]["tier"] == "pro"
+    assert cart["items"][0]["price"] == {"amount": "45.00", "currency": "USD"}

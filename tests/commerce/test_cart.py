@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from httpx import AsyncClient
 
 from campus.commerce.models import Cart
+from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from campus.learning import api as learning_api
 from tests.commerce.conftest import API, CommerceFactory
@@ -206,3 +207,24 @@ async def test_a_tier_is_priced_at_the_tier_price_and_an_unknown_tier_is_refused
     )
     assert cart["items"][0]["tier"] == "pro"
     assert cart["items"][0]["price"] == {"amount": "45.00", "currency": "USD"}
+
+
+async def test_anonymous_carts_untouched_for_thirty_days_are_swept(
+    client: AsyncClient, commerce: CommerceFactory, db: Database, frozen_clock: Clock
+) -> None:
+    from campus.commerce.service import cart as cart_service
+
+    course = await commerce.paid_course("USD")
+    token = str((await add(client, course.id, {}))["cartToken"])
+    buyer = await commerce.buyer()
+    await add(client, course.id, buyer.headers)
+    frozen_clock.advance(days=29)
+    async with db.session() as session:
+        assert await cart_service.sweep_anonymous(session) == 0
+    frozen_clock.advance(days=2)
+    async with db.session() as session:
+        assert await cart_service.sweep_anonymous(session) == 1
+    assert ok_object(await client.get(f"{API}/cart", headers={"X-Cart-Token": token}))["id"] is None
+    async with db.session() as session:
+        left = await session.scalar(sa.select(sa.func.count()).select_from(Cart))
+    assert left == 1  # the buyer's own cart stays

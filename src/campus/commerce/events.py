@@ -71,6 +71,8 @@ class PaymentFailed(Event):
 EXPIRE_ORDERS_JOB: Final = "commerce.expire_orders"
 #: Periodic job: delete idempotency keys past their time.
 SWEEP_IDEMPOTENCY_JOB: Final = "commerce.sweep_idempotency_keys"
+#: Periodic job: delete anonymous carts untouched for ``ANONYMOUS_CART_DAYS`` days.
+SWEEP_CARTS_JOB: Final = "commerce.sweep_anonymous_carts"
 
 
 class PayoutCompleted(Event):

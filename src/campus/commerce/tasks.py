@@ -1,4 +1,5 @@
-"""Commerce job handlers: expiring unpaid orders, sweeping idempotency keys."""
+"""Commerce job handlers: expiring unpaid orders, sweeping idempotency keys and abandoned
+anonymous carts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce import events
-from campus.commerce.service import invoices, orders, payment_jobs, payouts
+from campus.commerce.service import cart, invoices, orders, payment_jobs, payouts
 from campus.config import Settings
 from campus.kernel import idempotency
 from campus.kernel.outbox import Delivery, HandlerRegistry
@@ -16,6 +17,7 @@ from campus.kernel.outbox import Delivery, HandlerRegistry
 #: Unpaid orders are looked at every minute: an order expires at most a minute late.
 EXPIRE_EVERY = timedelta(minutes=1)
 SWEEP_IDEMPOTENCY_EVERY = timedelta(hours=1)
+SWEEP_CARTS_EVERY = timedelta(hours=6)
 
 
 def register(registry: HandlerRegistry, settings: Settings) -> None:
@@ -28,6 +30,11 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
 
     registry.periodic(events.EXPIRE_ORDERS_JOB, EXPIRE_EVERY, expire_orders)
     registry.periodic(events.SWEEP_IDEMPOTENCY_JOB, SWEEP_IDEMPOTENCY_EVERY, sweep_idempotency_keys)
+
+    async def sweep_anonymous_carts(session: AsyncSession, delivery: Delivery) -> None:
+        await cart.sweep_anonymous(session)
+
+    registry.periodic(events.SWEEP_CARTS_JOB, SWEEP_CARTS_EVERY, sweep_anonymous_carts)
     # Payments: fulfilment, refunds, the reconciler and the sandbox gateway's jobs.
     payment_jobs.register(registry, settings)
 

@@ -163,3 +163,18 @@ async def get(session: AsyncSession, cart_id: uuid.UUID) -> Cart | None:
     return await session.scalar(
         sa.select(Cart).where(Cart.id == cart_id).execution_options(populate_existing=True)
     )
+
+
+async def delete_anonymous_before(session: AsyncSession, cutoff: datetime, limit: int) -> int:
+    """Delete up to ``limit`` anonymous carts last touched before ``cutoff`` (their items go
+    with them); returns how many."""
+    stale = (
+        sa.select(Cart.id)
+        .where(Cart.user_id.is_(None), Cart.updated_at < cutoff)
+        .limit(limit)
+        .scalar_subquery()
+    )
+    result = await session.execute(
+        sa.delete(Cart).where(Cart.id.in_(stale)).execution_options(synchronize_session=False)
+    )
+    return rowcount(result)

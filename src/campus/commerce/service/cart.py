@@ -8,6 +8,7 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,6 +34,8 @@ from campus.learning import api as learning
 
 #: Cart tokens are 32 random bytes, URL-safe; only their SHA-256 is stored.
 TOKEN_BYTES = 32
+#: Anonymous carts untouched this long are deleted (their token is forgotten with them).
+ANONYMOUS_CART_DAYS = 30
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,3 +298,9 @@ async def checkout_cart(session: AsyncSession, principal: Principal) -> CartView
     """The buyer's open cart priced now, for checkout (None when they have none)."""
     cart = await repo.open_cart_of_user(session, principal.user_id)
     return None if cart is None else await view(session, cart)
+
+
+async def sweep_anonymous(session: AsyncSession, *, limit: int = 5000) -> int:
+    """Delete anonymous carts untouched for ``ANONYMOUS_CART_DAYS`` days."""
+    cutoff = utcnow() - timedelta(days=ANONYMOUS_CART_DAYS)
+    return await repo.delete_anonymous_before(session, cutoff, limit)

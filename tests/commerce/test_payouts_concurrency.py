@@ -89,3 +89,28 @@ async def test_runs_of_one_month_started_together_pay_each_instructor_once(
         )
     assert amounts == [7000] * len(instructors)
     assert postings == len(instructors)
+
+
+@postgres_only
+async def test_runs_of_two_months_started_together_never_pay_a_balance_twice(
+    app: FastAPI, commerce: CommerceFactory, db: Database, relay: Relay, frozen_clock: Clock
+) -> None:
+    frozen_clock.freeze(datetime(2026, 3, 10, tzinfo=UTC))
+    ida = await commerce.instructor("Ida")
+    course = await commerce.paid_course("USD", amount="100.00", owner=ida)
+    await paid_order(db, await commerce.buyer(), [course])
+    await relay.drain()
+    frozen_clock.freeze(datetime(2026, 5, 2, tzinfo=UTC))
+    settings = app.state.settings
+    barrier = asyncio.Barrier(RACERS)
+
+    async def run(month: int) -> int:
+        async with db.session() as session:
+            await barrier.wait()
+            return (await payouts.run_period(session, settings, year=2026, month=month)).created
+
+    created = await asyncio.gather(*(run(3 + i % 2) for i in range(RACERS)))
+    assert sum(created) == 1
+    async with db.read_session() as session:
+        amounts = list(await session.scalars(sa.select(Payout.amount_minor)))
+    assert amounts == [7000]

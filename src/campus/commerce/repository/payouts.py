@@ -12,6 +12,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.commerce.models import Payout, PayoutPeriod
 from campus.kernel.db import dialect_insert, rowcount
 
+#: Any constant works; it names the advisory lock that serialises payout runs on PostgreSQL.
+_RUN_LOCK_KEY = 0x0C0FFEE5
+
+
+async def lock_runs(session: AsyncSession) -> None:
+    """Serialise payout runs (of any month) until the end of the transaction, so a run always
+    sees the payouts of the run before it (SQLite transactions are exclusive already)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(sa.select(sa.func.pg_advisory_xact_lock(_RUN_LOCK_KEY)))
+
 
 async def ensure_period(
     session: AsyncSession, *, starts_at: datetime, ends_at: datetime, now: datetime

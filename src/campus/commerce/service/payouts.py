@@ -5,7 +5,8 @@ and refunds posted before the period's end, minus every payout already taken out
 refund posted after a payout lowers the next one (it is carried), a balance under
 ``CAMPUS_COMMERCE_PAYOUT_MINIMUM_MINOR`` waits for a later period, and computing a period twice
 (the monthly job and ``POST /admin/payouts/run``, or two of either) creates each payout once
-(unique per period, instructor and currency; insert-or-ignore). A payout is created
+(unique per period, instructor and currency; insert-or-ignore), and runs are serialised (an
+advisory lock on PostgreSQL), so a run always sees what the run before it paid. A payout is created
 ``pending`` with its ledger posting, and a job sends it through the ``PayoutProvider``
 (idempotent by payout id): ``completed`` publishes ``PayoutCompleted``; ``failed`` returns the
 amount to the instructor's account for the next period."""
@@ -182,6 +183,7 @@ async def run_period(
     if end > now:
         raise PayoutPeriodOpen(details={"periodEnd": end.isoformat()})
     config = CommerceSettings.of(settings)
+    await repo.lock_runs(session)
     period = await repo.ensure_period(session, starts_at=start, ends_at=end, now=now)
     created = 0
     for instructor_id, currency, balance in await ledger_repo.instructor_balances(

@@ -17,6 +17,7 @@ from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from tests.commerce.conftest import API, CommerceFactory
 from tests.commerce.invoice_helpers import paid_order, pdf_text, refund
+from tests.fixtures.queries import count_queries
 
 
 @pytest.fixture(autouse=True)
@@ -265,3 +266,27 @@ async def test_a_credit_note_pdf_says_what_it_credits(
     text = pdf_text(pdf.content)
     assert "Credit note CN-2026-000001" in text
     assert "9.99 USD" in text
+
+
+async def test_reading_invoices_and_earnings_runs_a_fixed_number_of_queries(
+    app: FastAPI, client: AsyncClient, commerce: CommerceFactory, relay: Relay
+) -> None:
+    db = app.state.db
+    buyer = await commerce.buyer()
+    courses = [await commerce.paid_course("EUR") for _ in range(2)]
+    orders = [await paid_order(db, buyer, courses, rate_bp=2000) for _ in range(3)]
+    await refund(db, orders[0].id, 1000)
+    await relay.drain()
+    # The token check, the count, the page, all their lines, all their tax lines.
+    with count_queries(db, expect=5, what="GET /invoices"):
+        page = (await client.get(f"{API}/invoices", headers=buyer.headers)).json()
+    assert page["total"] == 4
+    # The token check, the invoice, its lines, its tax lines.
+    with count_queries(db, expect=4, what="GET /orders/{id}/invoice"):
+        await client.get(f"{API}/orders/{orders[1].id}/invoice", headers=buyer.headers)
+    seller = courses[0].owner
+    await commerce.identity.start_session(seller)
+    # The token check, the ledger's sums, the payouts' sums.
+    with count_queries(db, expect=3, what="GET /me/earnings"):
+        earnings = (await client.get(f"{API}/me/earnings", headers=seller.headers)).json()
+    assert len(earnings["courses"]) == 2

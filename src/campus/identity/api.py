@@ -17,13 +17,18 @@ from campus.identity.data import (
     DEFAULT_ROLE,
     INSTRUCTOR,
     InstructorSummary,
+    OrganizationMember,
+    OrganizationMembership,
+    OrganizationSummary,
+    OrgRole,
     UserStatus,
     UserSummary,
     display_name,
 )
 from campus.identity.repository import directory as directory_repo
+from campus.identity.repository import organizations as organizations_repo
 from campus.identity.repository import users as users_repo
-from campus.identity.service import passwords, registration
+from campus.identity.service import organizations, passwords, registration
 from campus.identity.service.token_verifier import AccessTokenVerifier
 from campus.identity.service.validation import email_key_lenient
 from campus.kernel.auth import TokenVerifier
@@ -37,12 +42,17 @@ log = get_logger("campus.identity")
 __all__ = [
     "create_user",
     "find_user_ids_by_emails",
+    "get_organization",
     "get_user_summaries",
     "get_user_summary",
     "has_users",
     "instructor_summaries",
     "is_instructor",
     "make_token_verifier",
+    "organization_member_ids",
+    "organization_members_page",
+    "organization_role",
+    "organizations_of",
     "role_grants",
     "role_permissions",
     "search_user_ids",
@@ -230,3 +240,38 @@ async def instructor_summaries(
         )
         for row in await directory_repo.instructor_rows(session, set(ids))
     }
+
+
+# --------------------------------------------------------------------------- organizations
+
+
+async def get_organization(session: AsyncSession, org_id: uuid.UUID) -> OrganizationSummary | None:
+    """The organization, or None when it does not exist (one query)."""
+    return await organizations.find(session, org_id)
+
+
+async def organization_role(
+    session: AsyncSession, org_id: uuid.UUID, user_id: uuid.UUID
+) -> OrgRole | None:
+    """The user's role in the organization, or None when they are not a member (one query)."""
+    return await organizations.role_of(session, org_id, user_id)
+
+
+async def organization_member_ids(session: AsyncSession, org_id: uuid.UUID) -> list[uuid.UUID]:
+    """Ids of every member of the organization, in id order (one query)."""
+    return await organizations_repo.member_ids(session, org_id)
+
+
+async def organization_members_page(
+    session: AsyncSession, org_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[list[OrganizationMember], int]:
+    """One page of the organization's members by last and first name, and their total (two
+    queries)."""
+    return await organizations.members(session, org_id, offset=offset, limit=limit)
+
+
+async def organizations_of(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[OrganizationMembership]:
+    """The organizations the user belongs to, by name, with their role there (one query)."""
+    return await organizations.memberships(session, user_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
@@ -40,6 +41,8 @@ USER_MANAGE: Final = "user:manage"
 ROLE_ASSIGN: Final = "role:assign"
 #: Held by consultants (the booking context checks it).
 BOOKING_CONSULT: Final = "booking:consult"
+#: Create, update and delete any organization, and act as its org admin (platform admins).
+ORG_MANAGE: Final = "org:manage"
 
 PERMISSIONS: Final[tuple[Permission, ...]] = (
     Permission(USER_MANAGE, "List, view, deactivate and reactivate user accounts."),
@@ -47,12 +50,21 @@ PERMISSIONS: Final[tuple[Permission, ...]] = (
     Permission(
         BOOKING_CONSULT, "Offer consultation slots and run sessions.", frozenset({CONSULTANT})
     ),
+    Permission(ORG_MANAGE, "Create, update and delete organizations and manage any of them."),
 )
 
 
 class UserStatus(StrEnum):
     ACTIVE = "active"
     DEACTIVATED = "deactivated"
+
+
+class OrgRole(StrEnum):
+    """A member's role in an organization (seed 001 company roles)."""
+
+    ORG_ADMIN = "org_admin"
+    MANAGER = "manager"
+    LEARNER = "learner"
 
 
 # --------------------------------------------------------------------------- DTOs
@@ -80,6 +92,41 @@ class InstructorSummary:
     display_name: str
     headline: str | None
     avatar_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationSummary:
+    """An organization (a company) as other contexts may know it."""
+
+    id: uuid.UUID
+    name: str
+    slug: str
+    logo_url: str | None
+    primary_colour: str | None
+    domains: tuple[str, ...]
+    auto_join_verified_domain: bool
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationMember:
+    """A member of an organization, with what a member list shows of the user."""
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    role: OrgRole
+    joined_at: datetime
+    invited_by: uuid.UUID | None
+    display_name: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationMembership:
+    """One organization a user belongs to, and the user's role there."""
+
+    organization: OrganizationSummary
+    role: OrgRole
+    joined_at: datetime
 
 
 def display_name(first_name: str, last_name: str) -> str:

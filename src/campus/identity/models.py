@@ -204,3 +204,71 @@ class InstructorProfile(TimestampMixin, Base):
     bio: Mapped[str | None] = mapped_column(sa.Text, default=None)
     expertise: Mapped[list[str]] = mapped_column(JSONType, default=list)
     years_of_experience: Mapped[int | None] = mapped_column(sa.SmallInteger, default=None)
+
+
+class Organization(IdMixin, TimestampMixin, Base):
+    """A company (seed 001 company_id, company_settings): its branding, its email domains and
+    whether a user who verifies an email of one of those domains joins it as a learner."""
+
+    __tablename__ = "identity_organizations"
+    __table_args__ = (
+        sa.CheckConstraint("length(slug) >= 2", name="slug_length"),
+        sa.CheckConstraint("length(primary_colour) = 7", name="primary_colour_length"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(120))
+    slug: Mapped[str] = mapped_column(sa.String(60), unique=True)
+    logo_url: Mapped[str | None] = mapped_column(sa.String(1000), default=None)
+    primary_colour: Mapped[str | None] = mapped_column(sa.String(7), default=None)
+    domains: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    auto_join_verified_domain: Mapped[bool] = mapped_column(default=False)
+
+
+class OrganizationMember(Base):
+    """A user's place in an organization. The role column is also what the last-admin guard
+    counts: a demotion or a removal is one conditional statement on these rows."""
+
+    __tablename__ = "identity_organization_members"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('org_admin', 'manager', 'learner')", name="role"),
+        sa.Index("ix_identity_organization_members_user", "user_id"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("identity_organizations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey(_USER_FK, ondelete="CASCADE"), primary_key=True
+    )
+    role: Mapped[str] = mapped_column(sa.String(16))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey(_USER_FK, ondelete="SET NULL"), default=None
+    )
+
+
+class OrganizationInvitation(IdMixin, Base):
+    """An invitation by email: the link carries a token stored here as its SHA-256 only."""
+
+    __tablename__ = "identity_organization_invitations"
+    __table_args__ = (
+        sa.CheckConstraint("role IN ('org_admin', 'manager', 'learner')", name="role"),
+        sa.Index("ix_identity_organization_invitations_org", "org_id", "created_at"),
+    )
+
+    org_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("identity_organizations.id", ondelete="CASCADE")
+    )
+    email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    expires_at: Mapped[datetime]
+    accepted_at: Mapped[datetime | None] = mapped_column(default=None)
+    accepted_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey(_USER_FK, ondelete="SET NULL"), default=None
+    )
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    invited_by: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey(_USER_FK, ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

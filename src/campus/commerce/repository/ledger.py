@@ -53,14 +53,6 @@ async def upsert_share(
     )
 
 
-async def delete_share(session: AsyncSession, *, scope: str, subject_id: uuid.UUID) -> None:
-    await session.execute(
-        sa.delete(RevenueShare).where(
-            RevenueShare.scope == scope, RevenueShare.subject_id == subject_id
-        )
-    )
-
-
 async def list_shares(session: AsyncSession) -> list[RevenueShare]:
     rows = await session.scalars(
         sa.select(RevenueShare)

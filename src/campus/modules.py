@@ -22,6 +22,7 @@ CONTEXTS: Final[tuple[str, ...]] = (
     "assessment",
     "coding",
     "commerce",
+    "billing",
 )
 
 #: Where each planned context will sit in the order (ARCHITECTURE.md §2), lowest first. A new
@@ -29,7 +30,6 @@ CONTEXTS: Final[tuple[str, ...]] = (
 PLANNED: Final[tuple[str, ...]] = (
     "platform",  # after identity: settings, feature flags, audit log
     "media",  # after catalog: assets, uploads, video
-    "billing",  # subscriptions build on commerce's gateway
     "credentials",  # certificates consume learning's and assessment's events
     "community",  # forums and reviews
     "booking",  # consultations, paid through commerce

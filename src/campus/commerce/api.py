@@ -4,15 +4,172 @@ none of these check permissions."""
 from __future__ import annotations
 
 import uuid
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.commerce.data import OrderRecord
+from campus.commerce.data import (
+    ChargeResult,
+    OrderRecord,
+    RefundResult,
+    SavedMethodSummary,
+)
+from campus.commerce.exceptions import PaymentUnavailable
+from campus.commerce.gateways import build_gateway
+from campus.commerce.gateways.port import (
+    GatewayError,
+    GatewayPaymentStatus,
+    GatewayRefundStatus,
+    PaymentRequest,
+)
+from campus.commerce.gateways.sandbox import SandboxGateway
+from campus.commerce.repository import payment_methods as methods_repo
 from campus.commerce.service import orders
 
-__all__ = ["get_order"]
+if TYPE_CHECKING:
+    from campus.config import Settings
+
+__all__ = [
+    "charge_saved_method",
+    "default_payment_method",
+    "get_order",
+    "get_payment_method",
+    "refund_charge",
+]
 
 
 async def get_order(session: AsyncSession, order_id: uuid.UUID) -> OrderRecord | None:
     """The order with its lines, or None."""
     return await orders.load(session, order_id)
+
+
+# --------------------------------------------------------------------------- recurring charges
+# Billing charges subscriptions through the deployment's gateway: a saved method, a stable
+# idempotency key per period (asking twice returns the same payment: a crash between the
+# charge and its record is reconciled, never charged twice), and refunds by payment id.
+
+
+def _saved_summary(row: Any) -> SavedMethodSummary:
+    return SavedMethodSummary(
+        id=row.id,
+        user_id=row.user_id,
+        gateway=row.gateway,
+        brand=row.brand,
+        last4=row.last4,
+        exp_month=row.exp_month,
+        exp_year=row.exp_year,
+        is_default=row.is_default,
+    )
+
+
+async def get_payment_method(
+    session: AsyncSession, user_id: uuid.UUID, method_id: uuid.UUID
+) -> SavedMethodSummary | None:
+    """The buyer's saved method (another buyer's is None)."""
+    row = await methods_repo.get_for(session, user_id, method_id)
+    return None if row is None else _saved_summary(row)
+
+
+async def default_payment_method(
+    session: AsyncSession, user_id: uuid.UUID
+) -> SavedMethodSummary | None:
+    """The buyer's default saved method, or their newest one, or None."""
+    rows, _ = await methods_repo.list_for(session, user_id, offset=0, limit=1)
+    return _saved_summary(rows[0]) if rows else None
+
+
+async def charge_saved_method(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    method_id: uuid.UUID | None,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+    description: str,
+    reference: str,
+    buyer_email: str = "",
+) -> ChargeResult:
+    """Charge the buyer's saved method off-session through the deployment's gateway with
+    ``idempotency_key`` (the same key returns the same payment, whatever its outcome). No
+    method, or one of another buyer, is a decline ``no_payment_method``. Raises
+    ``PaymentUnavailable`` (503) when the gateway cannot be reached."""
+    gateway = build_gateway(settings, None)
+    method = None
+    if method_id is not None:
+        method = await methods_repo.get_for(session, user_id, method_id)
+    if method is None:
+        return ChargeResult(gateway.name, None, False, amount_minor, currency, "no_payment_method")
+    base = settings.base_url.rstrip("/")
+    try:
+        payment = await gateway.create_payment(
+            PaymentRequest(
+                order_id=reference,
+                amount_minor=amount_minor,
+                currency=currency,
+                description=description,
+                idempotency_key=idempotency_key,
+                return_url=base,
+                cancel_url=base,
+                buyer_email=buyer_email,
+                payment_method_token=method.token,
+                metadata={"reference": reference},
+            )
+        )
+        if payment.status == GatewayPaymentStatus.REQUIRES_ACTION and isinstance(
+            gateway, SandboxGateway
+        ):
+            # The sandbox confirms a saved card on its page; a merchant-initiated charge is
+            # that confirmation without the buyer (the card's test rule decides).
+            await gateway.confirm_saved(payment.gateway_payment_id)
+            payment = await gateway.get_payment(payment.gateway_payment_id)
+    except GatewayError as exc:
+        if exc.retryable:
+            raise PaymentUnavailable() from exc
+        return ChargeResult(gateway.name, None, False, amount_minor, currency, "gateway_refused")
+    succeeded = payment.status == GatewayPaymentStatus.SUCCEEDED
+    return ChargeResult(
+        gateway=gateway.name,
+        gateway_payment_id=payment.gateway_payment_id,
+        succeeded=succeeded,
+        amount_minor=payment.amount_minor,
+        currency=payment.currency,
+        failure_code=None if succeeded else (payment.failure_code or payment.status.value),
+        failure_message=None if succeeded else payment.failure_message,
+    )
+
+
+async def refund_charge(
+    settings: Settings,
+    *,
+    gateway_payment_id: str,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+    reason: str | None = None,
+) -> RefundResult:
+    """Refund part of a charge made by ``charge_saved_method`` (the same key returns the same
+    refund). Raises ``PaymentUnavailable`` when the gateway cannot be reached."""
+
+    gateway = build_gateway(settings, None)
+    try:
+        refund = await gateway.refund(
+            gateway_payment_id,
+            amount_minor=amount_minor,
+            currency=currency,
+            idempotency_key=idempotency_key,
+            reason=reason,
+        )
+    except GatewayError as exc:
+        if exc.retryable:
+            raise PaymentUnavailable() from exc
+        return RefundResult(gateway.name, None, False, amount_minor, currency, "gateway_refused")
+    return RefundResult(
+        gateway=refund.gateway,
+        gateway_refund_id=refund.gateway_refund_id,
+        succeeded=refund.status != GatewayRefundStatus.FAILED,
+        amount_minor=refund.amount_minor,
+        currency=refund.currency,
+        failure_code=refund.failure_code,
+    )

@@ -179,3 +179,45 @@ class PaymentRecord:
     next_action_url: str | None
     failure_code: str | None
     failure_message: str | None
+
+
+# --------------------------------------------------------------------------- recurring charges
+
+
+@dataclass(frozen=True, slots=True)
+class SavedMethodSummary:
+    """A buyer's saved payment method as other contexts may show it (never its token)."""
+
+    id: uuid.UUID
+    user_id: uuid.UUID
+    gateway: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    is_default: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChargeResult:
+    """What the gateway made of a merchant-initiated charge of a saved method (a renewal).
+    ``succeeded`` False with ``failure_code`` is a decline; ``gateway_payment_id`` is the
+    provider's payment, the reference for a later refund."""
+
+    gateway: str
+    gateway_payment_id: str | None
+    succeeded: bool
+    amount_minor: int
+    currency: str
+    failure_code: str | None = None
+    failure_message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RefundResult:
+    gateway: str
+    gateway_refund_id: str | None
+    succeeded: bool
+    amount_minor: int
+    currency: str
+    failure_code: str | None = None

@@ -1,0 +1,1 @@
+"""Billing: subscription plans, subscriptions and their renewals, seats of enterprise plans."""

@@ -1,0 +1,12 @@
+"""Billing's HTTP routes (mounted under ``/api/v1``)."""
+
+from __future__ import annotations
+
+from campus.billing.endpoints import plans, subscriptions
+from campus.kernel.http import api_router
+
+router = api_router()
+router.include_router(plans.router)
+router.include_router(subscriptions.router)
+router.include_router(subscriptions.me_router)
+router.include_router(subscriptions.courses_router)

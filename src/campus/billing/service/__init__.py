@@ -1,0 +1,1 @@
+"""Billing's rules. Services return frozen records (``records.py``) and never commit."""

@@ -1,0 +1,68 @@
+"""Charging a subscription through commerce's gateway, each attempt recorded.
+
+Every attempt has a stable idempotency key at the gateway: ``sub:{id}:period:{n}`` for the
+charge of period ``n`` (first period or renewal), ``sub:{id}:period:{n}:retry:{k}`` for the
+k-th dunning retry, ``sub:{id}:period:{n}:change:{x}`` for a proration. Asked twice, the
+gateway returns the same payment: a run that crashed after the charge and before its record
+charges nothing the second time and records the payment it finds."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.billing.models import Subscription
+from campus.billing.repository import subscriptions as repo
+from campus.commerce import api as commerce
+from campus.commerce.data import ChargeResult
+from campus.config import Settings
+from campus.kernel.ids import new_id
+
+
+def period_key(subscription: Subscription, period: int) -> str:
+    return f"sub:{subscription.id}:period:{period}"
+
+
+async def charge(
+    session: AsyncSession,
+    settings: Settings,
+    subscription: Subscription,
+    *,
+    kind: str,
+    period: int,
+    attempt: int,
+    amount_minor: int,
+    key: str,
+) -> ChargeResult:
+    """Charge the subscription's payment method and record the attempt (in ``session``)."""
+    if amount_minor <= 0:
+        result = ChargeResult("none", None, True, 0, subscription.currency)
+    else:
+        result = await commerce.charge_saved_method(
+            session,
+            settings,
+            user_id=subscription.user_id,
+            method_id=subscription.payment_method_id,
+            amount_minor=amount_minor,
+            currency=subscription.currency,
+            idempotency_key=key,
+            description=f"Campus subscription, period {period}",
+            reference=str(subscription.id),
+        )
+    await repo.add_charge(
+        session,
+        {
+            "id": new_id(),
+            "subscription_id": subscription.id,
+            "kind": kind,
+            "period": period,
+            "attempt": attempt,
+            "amount_minor": amount_minor,
+            "currency": subscription.currency,
+            "status": "succeeded" if result.succeeded else "failed",
+            "failure_code": result.failure_code,
+            "gateway": result.gateway,
+            "gateway_payment_id": result.gateway_payment_id,
+            "idempotency_key": key,
+        },
+    )
+    return result

@@ -1,0 +1,31 @@
+"""Billing's jobs: the periodic renewal run (renewals, dunning retries, ends of grace periods
+and of cancelled subscriptions, trial reminders)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from campus.billing import events
+from campus.billing.service import renewals
+from campus.billing.settings import BillingSettings
+from campus.config import Settings
+from campus.kernel.clock import utcnow
+from campus.kernel.outbox import Delivery, HandlerRegistry, enqueue_job
+
+
+def register(registry: HandlerRegistry, settings: Settings) -> None:
+    config = BillingSettings.of(settings)
+
+    async def run_renewals(session: AsyncSession, delivery: Delivery) -> None:
+        del delivery
+        handled = await renewals.run_due(session, settings, utcnow())
+        if handled >= config.renewal_batch_size:
+            # A full batch: the next one runs as its own job (its own transaction).
+            await enqueue_job(session, events.RENEWALS_BATCH_JOB, {})
+
+    registry.periodic(
+        events.RUN_RENEWALS_JOB, timedelta(minutes=config.renewal_interval_minutes), run_renewals
+    )
+    registry.job(events.RENEWALS_BATCH_JOB, run_renewals)

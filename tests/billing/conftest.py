@@ -119,11 +119,12 @@ class BillingFactory:
         async with self.db.session() as session:
             return await renewals.run_due(session, self.settings, utcnow())
 
-    async def row(self, subscription_id: str) -> Subscription:
+    async def state(self, subscription_id: str) -> tuple[int, str, int, int]:
+        """(period, status, quantity, seats assigned) of the subscription as stored."""
         async with self.db.read_session() as session:
             found = await session.get(Subscription, uuid.UUID(subscription_id))
             assert found is not None
-            return found
+            return found.period, found.status, found.quantity, found.seats_assigned
 
     async def charges(self, subscription_id: str) -> list[tuple[str, int, int, int, str]]:
         """(kind, period, attempt, amount, status) of the recorded charges, oldest first."""

@@ -23,6 +23,7 @@ CONTEXTS: Final[tuple[str, ...]] = (
     "coding",
     "commerce",
     "billing",
+    "credentials",
 )
 
 #: Where each planned context will sit in the order (ARCHITECTURE.md §2), lowest first. A new
@@ -30,7 +31,6 @@ CONTEXTS: Final[tuple[str, ...]] = (
 PLANNED: Final[tuple[str, ...]] = (
     "platform",  # after identity: settings, feature flags, audit log
     "media",  # after catalog: assets, uploads, video
-    "credentials",  # certificates consume learning's and assessment's events
     "community",  # forums and reviews
     "booking",  # consultations, paid through commerce
     "cms",

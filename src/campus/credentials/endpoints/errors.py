@@ -1,0 +1,20 @@
+"""The error responses credentials' routes document, in credentials' words."""
+
+from __future__ import annotations
+
+from campus.kernel.schemas import Responses, error_responses
+
+DESCRIPTIONS = {
+    401: "Authentication required or the token is invalid",
+    403: "Not allowed (e.g. revoking without certificate:revoke, another course's certificates)",
+    404: "No such certificate, or not visible to the caller (unknown and guessed ids alike)",
+    409: "Conflicts with the certificate's state (certificate_not_pending, "
+    "certificate_not_issued, certificate_not_rendered)",
+    415: "Wrong content type",
+    422: "Invalid input (field details in the envelope)",
+    429: "Too many verification requests; retry after Retry-After seconds",
+}
+
+
+def errors(*statuses: int) -> Responses:
+    return error_responses(DESCRIPTIONS, *statuses)

@@ -1,0 +1,305 @@
+"""Drawing a certificate: the PDF (reportlab) and the PNG (Pillow), with the same layout, the
+template's colours and text, and a QR code to the verification page.
+
+Text is never markup: every value is cleaned (``clean_text``: control and format characters
+dropped, at most 500 characters) and drawn as a string, which reportlab writes escaped into
+the content stream, so a name cannot inject PDF operators. Long names shrink to fit, then wrap.
+Each character is drawn with the first font of the chain that has it (``fonts``); fonts are
+embedded as subsets. Right-to-left scripts are drawn in logical order without contextual
+shaping (reportlab has no shaping engine here; see ADR 0034).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import string
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from PIL import Image, ImageDraw, ImageFont, features
+from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
+from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4, landscape, letter, portrait  # type: ignore[import-untyped]
+from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
+from reportlab.pdfgen import canvas  # type: ignore[import-untyped]
+
+from campus.credentials.service.fonts import FontSet, font_paths, font_set
+
+log = logging.getLogger(__name__)
+
+PLACEHOLDERS = frozenset(
+    {
+        "learner_name",
+        "course_title",
+        "completion_date",
+        "issue_date",
+        "score",
+        "grade",
+        "hours",
+        "instructor_names",
+        "certificate_number",
+        "verification_url",
+        "issuer_name",
+    }
+)
+DEFAULT_TEXTS = {
+    "title": "Certificate of Completion",
+    "body": "This certifies that {learner_name} has completed {course_title} on {completion_date}.",
+    "footer": "Certificate {certificate_number} · Verify at {verification_url}",
+}
+DEFAULT_COLOURS = {"primary": "#1f3a5f", "text": "#222222", "accent": "#c9a227"}
+MAX_TEXT = 500
+#: Pillow with libraqm orders and shapes right-to-left runs itself.
+_PILLOW_SHAPES = bool(features.check("raqm"))
+
+
+def clean_text(value: str, limit: int = MAX_TEXT) -> str:
+    """Printable text only: control, format and private-use characters dropped, whitespace
+    runs collapsed, NFC, at most ``limit`` characters."""
+    value = unicodedata.normalize("NFC", value)
+    kept = "".join(
+        " " if ch.isspace() else ch
+        for ch in value
+        if ch.isspace() or unicodedata.category(ch)[0] != "C"
+    )
+    return " ".join(kept.split())[:limit]
+
+
+def visual_order(text: str) -> str:
+    """Right-to-left runs (Arabic, Hebrew) reversed into the order they are drawn in, the rest
+    left as it is: enough for names and titles on one line (no full bidi algorithm)."""
+    out: list[str] = []
+    run: list[str] = []
+    for char in text:
+        if unicodedata.bidirectional(char) in ("R", "AL", "NSM"):
+            run.append(char)
+            continue
+        if run:
+            out.extend(reversed(run))
+            run = []
+        out.append(char)
+    out.extend(reversed(run))
+    return "".join(out)
+
+
+def placeholders_in(text: str) -> set[str]:
+    found: set[str] = set()
+    for _, name, _, _ in string.Formatter().parse(text):
+        if name is not None:
+            found.add(name)
+    return found
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """Replace ``{placeholders}`` (unknown ones were refused when the template was saved)."""
+    out = []
+    for literal, name, _, _ in string.Formatter().parse(text):
+        out.append(literal)
+        if name is not None:
+            out.append(values.get(name, ""))
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Sheet:
+    """Everything drawn on one certificate."""
+
+    values: Mapping[str, str]
+    verification_url: str
+    texts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_TEXTS))
+    colours: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_COLOURS))
+    orientation: str = "landscape"
+    page_size: str = "A4"
+    signers: tuple[tuple[str, str], ...] = ()
+    title: str = "Certificate"
+
+
+def _page(sheet: Sheet) -> tuple[float, float]:
+    size = A4 if sheet.page_size == "A4" else letter
+    width, height = landscape(size) if sheet.orientation == "landscape" else portrait(size)
+    return float(width), float(height)
+
+
+def _colour(sheet: Sheet, key: str) -> str:
+    value = sheet.colours.get(key) or DEFAULT_COLOURS[key]
+    return value if len(value) == 7 and value.startswith("#") else DEFAULT_COLOURS[key]
+
+
+def qr_matrix(data: str) -> list[list[bool]]:
+    code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
+    code.addData(data)
+    code.make()
+    count = code.getModuleCount()
+    return [[bool(code.isDark(r, c)) for c in range(count)] for r in range(count)]
+
+
+def _width(fonts: FontSet, text: str, size: float) -> float:
+    return float(sum(pdfmetrics.stringWidth(run, font, size) for font, run, _ in fonts.runs(text)))
+
+
+def _wrap(fonts: FontSet, text: str, size: float, width: float) -> list[str]:
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = f"{current} {word}" if current else word
+        if _width(fonts, candidate, size) <= width:
+            current = candidate
+            continue
+        if current:
+            lines.append(current)
+        current = ""
+        for char in word:  # a word wider than the line is cut
+            if _width(fonts, current + char, size) > width and current:
+                lines.append(current)
+                current = ""
+            current += char
+    if current:
+        lines.append(current)
+    return lines
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    text: str
+    size: float
+    colour: str
+    y: float
+
+
+def _layout(sheet: Sheet, fonts: FontSet) -> tuple[float, float, list[_Line]]:
+    width, height = _page(sheet)
+    usable = width - 144
+    values = {k: clean_text(v) for k, v in sheet.values.items()}
+    lines: list[_Line] = []
+    y = height - 110
+    title = clean_text(fill(sheet.texts.get("title", DEFAULT_TEXTS["title"]), values))
+    lines.append(_Line(title, 30, _colour(sheet, "primary"), y))
+    y -= 60
+    name = values.get("learner_name", "")
+    size = 34.0
+    while size > 12 and _width(fonts, name, size) > usable:
+        size -= 2
+    for part in _wrap(fonts, name, size, usable)[:6]:
+        lines.append(_Line(part, size, _colour(sheet, "accent"), y))
+        y -= size * 1.25
+    y -= 14
+    body = clean_text(fill(sheet.texts.get("body", DEFAULT_TEXTS["body"]), values), 2000)
+    for part in _wrap(fonts, body, 14, usable)[:8]:
+        lines.append(_Line(part, 14, _colour(sheet, "text"), y))
+        y -= 20
+    footer = clean_text(fill(sheet.texts.get("footer", DEFAULT_TEXTS["footer"]), values), 2000)
+    fy = 60.0
+    for part in reversed(_wrap(fonts, footer, 9, usable - 110)[:3]):
+        lines.append(_Line(part, 9, _colour(sheet, "text"), fy))
+        fy += 12
+    return width, height, lines
+
+
+def _warn_missing(fonts: FontSet, lines: list[_Line]) -> None:
+    for line in lines:
+        for _, run, found in fonts.runs(line.text):
+            if not found:
+                log.warning(
+                    "certificate text has characters no installed font covers",
+                    extra={"codepoints": [f"U+{ord(c):04X}" for c in run][:10]},
+                )
+
+
+def render_pdf(sheet: Sheet, font_dirs: str = "") -> bytes:
+    fonts = font_set(font_dirs)
+    width, height, lines = _layout(sheet, fonts)
+    _warn_missing(fonts, lines)
+    buffer = io.BytesIO()
+    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    pdf.setTitle(clean_text(sheet.title, 200))
+    pdf.setAuthor(clean_text(sheet.values.get("issuer_name", "Campus"), 200))
+    pdf.setStrokeColor(HexColor(_colour(sheet, "primary")))
+    pdf.setLineWidth(6)
+    pdf.rect(24, 24, width - 48, height - 48)
+    pdf.setLineWidth(1.5)
+    pdf.setStrokeColor(HexColor(_colour(sheet, "accent")))
+    pdf.rect(36, 36, width - 72, height - 72)
+    for line in lines:
+        pdf.setFillColor(HexColor(line.colour))
+        total = _width(fonts, line.text, line.size)
+        x = (width - total) / 2
+        text = pdf.beginText(x, line.y)
+        for font, run, _ in fonts.runs(visual_order(line.text)):
+            text.setFont(font, line.size)
+            text.textOut(run)
+        pdf.drawText(text)
+    # signers
+    sx = 90.0
+    for signer, role in sheet.signers[:3]:
+        pdf.setStrokeColor(HexColor(_colour(sheet, "text")))
+        pdf.line(sx, 130, sx + 170, 130)
+        for offset, value, size in ((114, signer, 11), (100, role, 9)):
+            text = pdf.beginText(sx, offset)
+            for font, run, _ in fonts.runs(visual_order(clean_text(value, 80))):
+                text.setFont(font, size)
+                text.textOut(run)
+            pdf.drawText(text)
+        sx += 200
+    # QR code to the verification page
+    matrix = qr_matrix(sheet.verification_url)
+    side = 96.0
+    cell = side / (len(matrix) + 8)
+    qx, qy = width - 60 - side, 52.0
+    pdf.setFillColor(HexColor("#ffffff"))
+    pdf.rect(qx, qy, side, side, stroke=0, fill=1)
+    pdf.setFillColor(HexColor("#000000"))
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                pdf.rect(
+                    qx + (c + 4) * cell, qy + side - (r + 5) * cell, cell, cell, stroke=0, fill=1
+                )
+    pdf.linkURL(sheet.verification_url, (qx, qy, qx + side, qy + side), relative=0)
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def render_png(sheet: Sheet, font_dirs: str = "", scale: float = 2.0) -> bytes:
+    """The same certificate as a PNG for sharing (Pillow, ``scale`` pixels per point)."""
+    fonts = font_set(font_dirs)
+    paths = font_paths(font_dirs)
+    width, height, lines = _layout(sheet, fonts)
+    image = Image.new("RGB", (int(width * scale), int(height * scale)), "#ffffff")
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(
+        (24 * scale, 24 * scale, (width - 24) * scale, (height - 24) * scale),
+        outline=_colour(sheet, "primary"),
+        width=int(6 * scale),
+    )
+    cache: dict[tuple[str, int], ImageFont.FreeTypeFont] = {}
+
+    def font_of(name: str, size: float) -> ImageFont.FreeTypeFont:
+        key = (name, int(size * scale))
+        if key not in cache:
+            cache[key] = ImageFont.truetype(str(paths[name]), key[1])
+        return cache[key]
+
+    for line in lines:
+        total = _width(fonts, line.text, line.size) * scale
+        x = (width * scale - total) / 2
+        y = (height - line.y - line.size) * scale
+        for font, run, _ in fonts.runs(line.text if _PILLOW_SHAPES else visual_order(line.text)):
+            draw.text((x, y), run, font=font_of(font, line.size), fill=line.colour)
+            x += pdfmetrics.stringWidth(run, font, line.size) * scale
+    matrix = qr_matrix(sheet.verification_url)
+    cell = max(2, int(3 * scale))
+    side = (len(matrix) + 8) * cell
+    qx = int((width - 60) * scale) - side
+    qy = int((height - 52) * scale) - side
+    draw.rectangle((qx, qy, qx + side, qy + side), fill="#ffffff")
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                x0, y0 = qx + (c + 4) * cell, qy + (r + 4) * cell
+                draw.rectangle((x0, y0, x0 + cell - 1, y0 + cell - 1), fill="#000000")
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False)
+    return out.getvalue()

@@ -63,6 +63,8 @@ ADMIN_ONLY = {
     "admin": 200,
 }
 SUBJECT = {"user_id": lambda w: str(w.subject.id)}
+#: An organization id nobody has (the subject's user id: unique to each run, never an org's).
+NO_ORG = {"org_id": lambda w: str(w.subject.id)}
 NEW = "brand-new-passphrase-77"
 
 
@@ -145,6 +147,38 @@ CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/instructors"): Case(everyone(200)),
     ("GET", "/api/v1/instructors/{user_id}"): Case(
         everyone(200), params={"user_id": lambda w: str(w.instructor.id)}
+    ),
+    # Organizations: the matrix with members of real organizations is in
+    # test_organizations_access.py; here one that does not exist is a 404 to everyone signed in.
+    ("POST", "/api/v1/organizations"): Case(
+        {**ADMIN_ONLY, "admin": 201}, lambda w, r: {"name": "Matrix Inc", "slug": "matrix"}
+    ),
+    ("GET", "/api/v1/organizations"): Case(ADMIN_ONLY),
+    ("GET", "/api/v1/users/me/organizations"): Case(signed_in(200)),
+    ("POST", "/api/v1/organizations/invitations/accept"): Case(
+        signed_in(400), lambda w, r: {"token": "z" * 43}
+    ),
+    ("GET", "/api/v1/organizations/{org_id}"): Case(signed_in(404), params=NO_ORG),
+    ("PATCH", "/api/v1/organizations/{org_id}"): Case(
+        signed_in(404), lambda w, r: {"name": "Renamed"}, params=NO_ORG
+    ),
+    ("DELETE", "/api/v1/organizations/{org_id}"): Case({**ADMIN_ONLY, "admin": 404}, params=NO_ORG),
+    ("GET", "/api/v1/organizations/{org_id}/members"): Case(signed_in(404), params=NO_ORG),
+    ("GET", "/api/v1/organizations/{org_id}/members/{user_id}"): Case(
+        signed_in(404), params={**NO_ORG, **SUBJECT}
+    ),
+    ("PATCH", "/api/v1/organizations/{org_id}/members/{user_id}"): Case(
+        signed_in(404), lambda w, r: {"role": "manager"}, params={**NO_ORG, **SUBJECT}
+    ),
+    ("DELETE", "/api/v1/organizations/{org_id}/members/{user_id}"): Case(
+        signed_in(404), params={**NO_ORG, **SUBJECT}
+    ),
+    ("POST", "/api/v1/organizations/{org_id}/invitations"): Case(
+        signed_in(404), lambda w, r: {"email": email_for(r, "invite")}, params=NO_ORG
+    ),
+    ("GET", "/api/v1/organizations/{org_id}/invitations"): Case(signed_in(404), params=NO_ORG),
+    ("DELETE", "/api/v1/organizations/{org_id}/invitations/{invitation_id}"): Case(
+        signed_in(404), params={**NO_ORG, "invitation_id": lambda w: str(w.subject.id)}
     ),
 }
 

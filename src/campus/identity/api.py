@@ -41,8 +41,10 @@ log = get_logger("campus.identity")
 
 __all__ = [
     "create_user",
+    "ensure_organization",
     "find_user_ids_by_emails",
     "get_organization",
+    "get_organization_by_slug",
     "get_user_summaries",
     "get_user_summary",
     "has_users",
@@ -248,6 +250,32 @@ async def instructor_summaries(
 async def get_organization(session: AsyncSession, org_id: uuid.UUID) -> OrganizationSummary | None:
     """The organization, or None when it does not exist (one query)."""
     return await organizations.find(session, org_id)
+
+
+async def get_organization_by_slug(session: AsyncSession, slug: str) -> OrganizationSummary | None:
+    """The organization with this slug, or None (one query)."""
+    return await organizations.find_by_slug(session, slug)
+
+
+async def ensure_organization(
+    session: AsyncSession,
+    *,
+    name: str,
+    slug: str,
+    domains: Iterable[str] = (),
+    primary_colour: str | None = None,
+    members: Iterable[tuple[uuid.UUID, OrgRole]] = (),
+) -> OrganizationSummary:
+    """Create an organization unless its slug exists and add the given members who are not
+    yet members (demo data, imports: trusted callers, no permission checked; idempotent)."""
+    return await organizations.ensure_organization(
+        session,
+        name=name,
+        slug=slug,
+        domains=domains,
+        primary_colour=primary_colour,
+        members=members,
+    )
 
 
 async def organization_role(

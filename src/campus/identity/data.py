@@ -67,6 +67,15 @@ class OrgRole(StrEnum):
     LEARNER = "learner"
 
 
+class InvitationStatus(StrEnum):
+    """Where an organization's invitation stands (derived from its dates)."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+
+
 # --------------------------------------------------------------------------- DTOs
 
 

@@ -1,4 +1,5 @@
-"""Identity's demo data: one admin, two instructors with profiles, five students."""
+"""Identity's demo data: one admin, two instructors with profiles, five students, and one
+company (Acme Learning) where a student is org admin and three others are learners."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.config import Settings
 from campus.identity import api as identity
-from campus.identity.data import ADMIN, INSTRUCTOR, STUDENT
+from campus.identity.data import ADMIN, INSTRUCTOR, STUDENT, OrgRole
 from campus.kernel.module import DemoAccount, SeedState
 
 
@@ -89,3 +90,27 @@ async def seed_step(session: AsyncSession, settings: Settings, state: SeedState)
                 )
         state.user_ids[person.email] = user_id
         state.accounts.append(DemoAccount(person.role, person.email, person.password))
+
+    await _seed_company(session, state)
+
+
+#: The demo company: Priya runs it, Maria, Kenji and Amara learn there; Lucas stays a solo
+#: learner.
+DEMO_COMPANY_SLUG = "acme"
+DEMO_COMPANY_MEMBERS: tuple[tuple[str, OrgRole], ...] = (
+    ("priya@campus.example", OrgRole.ORG_ADMIN),
+    ("maria@campus.example", OrgRole.LEARNER),
+    ("kenji@campus.example", OrgRole.LEARNER),
+    ("amara@campus.example", OrgRole.LEARNER),
+)
+
+
+async def _seed_company(session: AsyncSession, state: SeedState) -> None:
+    await identity.ensure_organization(
+        session,
+        name="Acme Learning",
+        slug=DEMO_COMPANY_SLUG,
+        domains=("acme.example",),
+        primary_colour="#1a73e8",
+        members=[(state.user_ids[email], role) for email, role in DEMO_COMPANY_MEMBERS],
+    )

@@ -70,6 +70,28 @@ class UserReactivated(Event):
     reactivated_by: uuid.UUID | None
 
 
+class OrgMemberAdded(Event):
+    """``user_id`` joined organization ``org_id`` as ``role`` (an accepted invitation, an
+    automatic join on a verified company email, or a platform admin's choice)."""
+
+    name: ClassVar[str] = "identity.org_member_added"
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    role: str
+
+
+class OrgMemberRemoved(Event):
+    """``user_id`` left organization ``org_id``; ``removed_by`` is who removed them (themselves
+    when they left)."""
+
+    name: ClassVar[str] = "identity.org_member_removed"
+
+    org_id: uuid.UUID
+    user_id: uuid.UUID
+    removed_by: uuid.UUID | None
+
+
 #: Jobs identity enqueues for itself. Their payloads hold an email key, so they are enqueued
 #: ``sensitive`` (wiped once done).
 RESET_LINK_JOB: Final = "identity.send_password_reset"

@@ -31,6 +31,10 @@ MODULE = ContextModule(
         {"name": "users", "description": "My account, profile, settings and sessions"},
         {"name": "instructors", "description": "Public instructor profiles"},
         {"name": "admin", "description": "User and role management for administrators"},
+        {
+            "name": "organizations",
+            "description": "Companies: branding, email domains, members, roles and invitations",
+        },
     ),
     settings=IdentitySettings,
     permissions=PERMISSIONS,

@@ -34,6 +34,8 @@ class IdentitySettings(SettingsSection):
     #: Account emails (verify/reset/resend/register) one client IP may trigger per hour.
     auth_emails_per_ip_per_hour: int = Field(default=20, ge=1)
     refresh_per_ip_per_minute: int = Field(default=60, ge=1)
+    #: How long an organization's invitation link can be used (hours).
+    org_invitation_ttl_hours: int = Field(default=168, ge=1, le=24 * 90)
 
     @field_validator("require_verified_email_for", mode="before")
     @classmethod

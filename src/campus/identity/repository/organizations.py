@@ -69,6 +69,10 @@ async def get_organization(session: AsyncSession, org_id: uuid.UUID) -> Organiza
     return await session.scalar(sa.select(Organization).where(Organization.id == org_id))
 
 
+async def organization_by_slug(session: AsyncSession, slug: str) -> Organization | None:
+    return await session.scalar(sa.select(Organization).where(Organization.slug == slug))
+
+
 async def list_organizations(
     session: AsyncSession, *, search: str | None, offset: int, limit: int
 ) -> tuple[Sequence[Organization], int]:
@@ -376,3 +380,7 @@ async def verified_email_of(session: AsyncSession, user_id: uuid.UUID) -> str | 
             User.status == UserStatus.ACTIVE.value,
         )
     )
+
+
+async def user_exists(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    return await session.scalar(sa.select(User.id).where(User.id == user_id)) is not None

@@ -22,7 +22,7 @@ from campus.identity import events
 from campus.identity.exceptions import InvalidLink
 from campus.identity.repository import credentials as creds_repo
 from campus.identity.repository import users as users_repo
-from campus.identity.service import emails, ratelimits
+from campus.identity.service import emails, organizations, ratelimits
 from campus.identity.service.account import require_account, require_password
 from campus.identity.service.links import (
     CHANGE_EMAIL,
@@ -103,6 +103,7 @@ async def reset_password(
     await creds_repo.revoke_user_sessions(session, account.id, now, "password_reset")
     if await users_repo.mark_email_verified(session, account.id, now):
         await publish(session, events.EmailVerified(user_id=account.id))
+        await organizations.join_by_verified_email(session, account.id, account.email_key)
     await ratelimits.clear_login_failures(ctx, account.email_key)
     await emails.send_security_notice(
         session,

@@ -4,6 +4,7 @@ delivered by the ``kernel.send_email`` job after commit. Links with tokens point
 
 from __future__ import annotations
 
+from datetime import datetime
 from urllib.parse import quote
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,4 +114,29 @@ async def send_email_taken_notice(session: AsyncSession, *, to: str) -> None:
             f"with this address instead.{_SIGNATURE}"
         ),
         sensitive=False,
+    )
+
+
+async def send_org_invitation(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    to: str,
+    organization: str,
+    role: str,
+    token: str,
+    expires_at: datetime,
+) -> None:
+    url = link(settings, "join-organization", token)
+    role_name = role.replace("_", " ")
+    await queue_email(
+        session,
+        to=to,
+        subject=f"You are invited to join {organization} on Campus",
+        text=(
+            f"Hello,\n\nYou are invited to join {organization} on Campus as {role_name}. Sign "
+            f"in (or create your account) with this email address, then open this link before "
+            f"{expires_at:%Y-%m-%d %H:%M} UTC:\n\n{url}\n\nThe link works once. If you did not "
+            f"expect this invitation, ignore this message.{_SIGNATURE}"
+        ),
     )

@@ -20,7 +20,7 @@ from campus.identity.data import DEFAULT_ROLE, INSTRUCTOR, display_name
 from campus.identity.exceptions import InvalidLink
 from campus.identity.repository import directory as directory_repo
 from campus.identity.repository import users as users_repo
-from campus.identity.service import emails, ratelimits
+from campus.identity.service import emails, organizations, ratelimits
 from campus.identity.service.links import (
     VERIFY_EMAIL,
     VERIFY_EMAIL_TTL,
@@ -206,6 +206,7 @@ async def verify_email(session: AsyncSession, ctx: RequestContext, token: str) -
         raise InvalidLink()  # the account moved to another address since the link was sent
     if await users_repo.mark_email_verified(session, account.id, utcnow()):
         await publish(session, events.EmailVerified(user_id=account.id))
+        await organizations.join_by_verified_email(session, account.id, account.email_key)
 
 
 async def resend_verification(session: AsyncSession, ctx: RequestContext, email: str) -> None:

@@ -17,6 +17,7 @@ from campus.billing.service import renewals
 from campus.commerce.gateways.sandbox import store_for
 from campus.commerce.models import PaymentMethod, SandboxPayment
 from campus.config import Settings
+from campus.identity.models import Organization, OrganizationMember
 from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from campus.kernel.outbox import OutboxMessage
@@ -175,3 +176,15 @@ async def event_names(db: Database, prefix: str = "billing.") -> list[str]:
             .order_by(OutboxMessage.created_at, OutboxMessage.id)
         )
         return list(rows)
+
+
+async def organization(db: Database, members: list[tuple[AppUser, str]]) -> uuid.UUID:
+    """An organization with ``members`` in their roles (``org_admin``, ``manager``,
+    ``learner``), written as identity stores them."""
+    org_id = uuid.uuid4()
+    async with db.session() as session:
+        session.add(Organization(id=org_id, name="Acme", slug=f"acme-{org_id.hex[:8]}"))
+        await session.flush()
+        for user, role in members:
+            session.add(OrganizationMember(org_id=org_id, user_id=user.id, role=role))
+    return org_id

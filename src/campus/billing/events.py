@@ -86,6 +86,16 @@ class SubscriptionExpired(Event):
     expired_at: datetime
 
 
+class SeatAssigned(Event):
+    name: ClassVar[str] = "billing.seat_assigned"
+
+    subscription_id: uuid.UUID
+    organization_id: uuid.UUID
+    user_id: uuid.UUID
+    assigned_by: uuid.UUID
+    assigned_at: datetime
+
+
 class TrialEnding(Event):
     """The trial ends in ``CAMPUS_BILLING_TRIAL_REMINDER_DAYS`` days (announced once)."""
 

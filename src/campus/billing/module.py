@@ -14,6 +14,10 @@ MODULE = ContextModule(
     openapi_tags=(
         {"name": "subscription plans", "description": "Plans: prices, trials, what they unlock"},
         {
+            "name": "organization subscriptions",
+            "description": "Enterprise seats and the members' learning report, for org admins",
+        },
+        {
             "name": "subscriptions",
             "description": "Subscribe, renewals, cancel and resume, plan changes, my subscription",
         },

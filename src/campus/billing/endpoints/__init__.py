@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campus.billing.endpoints import plans, subscriptions
+from campus.billing.endpoints import organizations, plans, subscriptions
 from campus.kernel.http import api_router
 
 router = api_router()
@@ -10,3 +10,4 @@ router.include_router(plans.router)
 router.include_router(subscriptions.router)
 router.include_router(subscriptions.me_router)
 router.include_router(subscriptions.courses_router)
+router.include_router(organizations.router)

@@ -216,11 +216,76 @@ async def remove_seat(
 
 
 async def seats_of(
-    session: AsyncSession, subscription_id: uuid.UUID, *, offset: int, limit: int
+    session: AsyncSession,
+    subscription_id: uuid.UUID,
+    *,
+    offset: int,
+    limit: int,
+    user_id: uuid.UUID | None = None,
 ) -> tuple[list[Seat], int]:
-    where = Seat.subscription_id == subscription_id
-    total = await session.scalar(sa.select(sa.func.count()).select_from(Seat).where(where))
+    where = [Seat.subscription_id == subscription_id]
+    if user_id is not None:
+        where.append(Seat.user_id == user_id)
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Seat).where(*where))
     rows = await session.scalars(
-        sa.select(Seat).where(where).order_by(Seat.assigned_at, Seat.id).offset(offset).limit(limit)
+        sa.select(Seat)
+        .where(*where)
+        .order_by(Seat.assigned_at, Seat.id)
+        .offset(offset)
+        .limit(limit)
     )
     return list(rows), int(total or 0)
+
+
+async def list_for_organization(
+    session: AsyncSession, organization_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[list[Subscription], int]:
+    where = Subscription.organization_id == organization_id
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Subscription).where(where))
+    rows = await session.scalars(
+        sa.select(Subscription)
+        .where(where)
+        .order_by(Subscription.created_at.desc(), Subscription.id.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+def _organization_grants(organization_id: uuid.UUID) -> sa.Select[uuid.UUID, uuid.UUID]:
+    """The (member, course) pairs the organization's subscriptions opened, once each."""
+    return (
+        sa.select(Grant.user_id, Grant.course_id)
+        .join(Subscription, Subscription.id == Grant.subscription_id)
+        .where(Subscription.organization_id == organization_id)
+        .distinct()
+    )
+
+
+async def organization_grants_page(
+    session: AsyncSession, organization_id: uuid.UUID, *, offset: int, limit: int
+) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], int]:
+    pairs = _organization_grants(organization_id).subquery()
+    total = await session.scalar(sa.select(sa.func.count()).select_from(pairs))
+    rows = await session.execute(
+        sa.select(pairs.c.user_id, pairs.c.course_id)
+        .order_by(pairs.c.user_id, pairs.c.course_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return [(row[0], row[1]) for row in rows], int(total or 0)
+
+
+async def organization_grants_after(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    after: tuple[uuid.UUID, uuid.UUID] | None,
+    limit: int,
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """The next ``limit`` pairs after ``after`` in (member, course) order (a keyset walk)."""
+    pairs = _organization_grants(organization_id).subquery()
+    query = sa.select(pairs.c.user_id, pairs.c.course_id)
+    if after is not None:
+        query = query.where(sa.tuple_(pairs.c.user_id, pairs.c.course_id) > sa.tuple_(*after))
+    rows = await session.execute(query.order_by(pairs.c.user_id, pairs.c.course_id).limit(limit))
+    return [(row[0], row[1]) for row in rows]

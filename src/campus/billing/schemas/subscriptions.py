@@ -11,6 +11,7 @@ from pydantic import Field
 
 from campus.billing.data import BillingCycle, SubscriptionStatus
 from campus.billing.service.records import ChargeRecord, SeatRecord, SubscriptionRecord
+from campus.billing.service.reports import MemberLearningRow
 from campus.kernel.money import MoneyOut
 from campus.kernel.schemas import ApiModel, InputModel
 from campus.learning.data import EnrollmentSummary
@@ -179,4 +180,32 @@ class SubscriptionEnrollmentOut(ApiModel):
             enrollment_id=enrollment.id,
             course_id=enrollment.course_id,
             status=enrollment.status.value,
+        )
+
+
+class MemberLearningOut(ApiModel):
+    """One member's enrollment in one course the organization's subscriptions opened."""
+
+    user_id: uuid.UUID
+    display_name: str
+    email: str
+    course_id: uuid.UUID
+    course_title: str
+    status: str = Field(description="The enrollment's status, or `not_enrolled`.")
+    progress_percent: int
+    enrolled_at: datetime | None
+    completed_at: datetime | None
+
+    @classmethod
+    def of(cls, row: MemberLearningRow) -> Self:
+        return cls(
+            user_id=row.user_id,
+            display_name=row.display_name,
+            email=row.email,
+            course_id=row.course_id,
+            course_title=row.course_title,
+            status=row.status,
+            progress_percent=row.progress_percent,
+            enrolled_at=row.enrolled_at,
+            completed_at=row.completed_at,
         )

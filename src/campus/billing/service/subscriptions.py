@@ -37,6 +37,7 @@ from campus.billing.models import Subscription
 from campus.billing.repository import plans as plans_repo
 from campus.billing.repository import subscriptions as repo
 from campus.billing.service import access, charging
+from campus.billing.service.organizations import require_org_admin
 from campus.billing.service.periods import period_end, prorate
 from campus.billing.service.records import (
     ChargeRecord,
@@ -115,8 +116,10 @@ async def subscribe(
         raise CycleNotOffered()
     if plan.plan_type is PlanType.SOLO and (quantity != 1 or organization_id is not None):
         raise field_error("quantity", "A solo plan has exactly one seat and no organization.")
-    if plan.plan_type is PlanType.ENTERPRISE and organization_id is None:
-        raise field_error("organizationId", "An enterprise plan is bought for an organization.")
+    if plan.plan_type is PlanType.ENTERPRISE:
+        if organization_id is None:
+            raise field_error("organizationId", "An enterprise plan is bought for an organization.")
+        await require_org_admin(session, principal, organization_id)
     if payment_method_id is not None and (
         await commerce.get_payment_method(session, principal.user_id, payment_method_id) is None
     ):

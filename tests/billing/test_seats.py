@@ -14,7 +14,10 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from campus.identity.events import OrgMemberRemoved
 from campus.kernel.db import Database
+from campus.kernel.events import publish
+from campus.kernel.jobs import Relay
 from campus.learning import api as learning
 from tests.billing.conftest import API, SUBSCRIPTIONS, BillingFactory, event_names, organization
 from tests.conftest import postgres_only
@@ -225,3 +228,26 @@ async def test_fifty_parallel_assignments_on_ten_free_seats_assign_ten(
     assert (await billing.state(sub["id"]))[2:] == (10, 10)
     listed = await client.get(seats_url, params={"limit": 100}, headers=admin.headers)
     assert listed.json()["total"] == 10
+
+
+async def test_a_member_who_leaves_the_organization_frees_their_seat_and_loses_its_access(
+    client: AsyncClient, billing: BillingFactory, relay: Relay
+) -> None:
+    sub, admin, people, org_id = await enterprise(billing, seats=1)
+    course = await billing.commerce.paid_course()
+    leaver = people[0]
+    seats_url = f"{BILLING}/subscriptions/{sub['id']}/seats"
+    await client.post(seats_url, json={"userId": str(leaver.id)}, headers=admin.headers)
+    await client.post(f"{BILLING}/courses/{course.id}/enroll", headers=leaver.headers)
+    async with billing.db.session() as session:
+        await publish(
+            session, OrgMemberRemoved(org_id=org_id, user_id=leaver.id, removed_by=admin.id)
+        )
+    await relay.drain()
+    assert (await billing.state(sub["id"]))[2:] == (1, 0)
+    async with billing.db.read_session() as session:
+        assert not await learning.is_enrolled(session, leaver.id, course.id)
+    successor = await client.post(
+        seats_url, json={"userId": str(people[1].id)}, headers=admin.headers
+    )
+    assert successor.status_code == 201

@@ -1,5 +1,6 @@
 """Billing's jobs: the periodic renewal run (renewals, dunning retries, ends of grace periods
-and of cancelled subscriptions, trial reminders)."""
+and of cancelled subscriptions, trial reminders), and freeing the seats of a member who left
+their organization."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.billing import events
-from campus.billing.service import renewals
+from campus.billing.service import renewals, seats
 from campus.billing.settings import BillingSettings
 from campus.config import Settings
+from campus.identity.events import OrgMemberRemoved
 from campus.kernel.clock import utcnow
 from campus.kernel.outbox import Delivery, HandlerRegistry, enqueue_job
 
@@ -29,3 +31,8 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
         events.RUN_RENEWALS_JOB, timedelta(minutes=config.renewal_interval_minutes), run_renewals
     )
     registry.job(events.RENEWALS_BATCH_JOB, run_renewals)
+
+    async def free_seats(session: AsyncSession, event: OrgMemberRemoved) -> None:
+        await seats.on_member_removed(session, event.org_id, event.user_id)
+
+    registry.on(OrgMemberRemoved, "billing.free_seats_of_removed_member", free_seats)

@@ -289,3 +289,14 @@ async def organization_grants_after(
         query = query.where(sa.tuple_(pairs.c.user_id, pairs.c.course_id) > sa.tuple_(*after))
     rows = await session.execute(query.order_by(pairs.c.user_id, pairs.c.course_id).limit(limit))
     return [(row[0], row[1]) for row in rows]
+
+
+async def seated_subscription_ids(
+    session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID
+) -> list[uuid.UUID]:
+    rows = await session.scalars(
+        sa.select(Seat.subscription_id)
+        .join(Subscription, Subscription.id == Seat.subscription_id)
+        .where(Subscription.organization_id == organization_id, Seat.user_id == user_id)
+    )
+    return list(rows)

@@ -183,3 +183,19 @@ async def change_seats(
     if not result.succeeded:
         raise PaymentDeclined(details={"failureCode": result.failure_code})
     return await load(session, row.id)
+
+
+async def on_member_removed(
+    session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID
+) -> int:
+    """A member left the organization: the seats they held in its subscriptions are freed and
+    their access through them ends. Idempotent (a seat is deleted once); returns how many."""
+    freed = 0
+    for subscription_id in await repo.seated_subscription_ids(session, organization_id, user_id):
+        if await repo.remove_seat(session, subscription_id, user_id):
+            await repo.move(
+                session, subscription_id, {}, {"seats_assigned": Subscription.seats_assigned - 1}
+            )
+            await access.end_access(session, subscription_id, user_id)
+            freed += 1
+    return freed

@@ -81,6 +81,7 @@ async def render(
     row = await repo.get(session, certificate_id)
     if row is None or row.revision != revision or row.status not in ("issued", "revoked"):
         return False
+    previous = (row.pdf_file_id, row.png_file_id)
     template = await repo.get_template(session, row.template_id) if row.template_id else None
     instructors = await catalog.course_instructor_ids(session, row.course_id)
     people = await identity.get_user_summaries(session, list(instructors))
@@ -119,7 +120,7 @@ async def render(
         storage.delete(AREA, stored_pdf.id)
         storage.delete(AREA, stored_png.id)
         return False
-    for old in (row.pdf_file_id, row.png_file_id):
+    for old in previous:
         if old is not None:
             storage.delete(AREA, old)
     return True

@@ -212,7 +212,9 @@ def render_pdf(sheet: Sheet, font_dirs: str = "") -> bytes:
     width, height, lines = _layout(sheet, fonts)
     _warn_missing(fonts, lines)
     buffer = io.BytesIO()
-    pdf = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    pdf = canvas.Canvas(
+        buffer, pagesize=(width, height), pageCompression=1, initialFontName=fonts.names[0]
+    )
     pdf.setTitle(clean_text(sheet.title, 200))
     pdf.setAuthor(clean_text(sheet.values.get("issuer_name", "Campus"), 200))
     pdf.setStrokeColor(HexColor(_colour(sheet, "primary")))

@@ -162,7 +162,7 @@ CASES: dict[tuple[str, str], Case] = {
     ("PATCH", "/api/v1/organizations/{org_id}"): Case(
         signed_in(404), lambda w, r: {"name": "Renamed"}, params=NO_ORG
     ),
-    ("DELETE", "/api/v1/organizations/{org_id}"): Case({**ADMIN_ONLY, "admin": 404}, params=NO_ORG),
+    ("DELETE", "/api/v1/organizations/{org_id}"): Case(signed_in(404), params=NO_ORG),
     ("GET", "/api/v1/organizations/{org_id}/members"): Case(signed_in(404), params=NO_ORG),
     ("GET", "/api/v1/organizations/{org_id}/members/{user_id}"): Case(
         signed_in(404), params={**NO_ORG, **SUBJECT}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from campus.config import Settings
 from campus.identity import events, policies
 from campus.identity.data import (
+    ORG_MANAGE,
     InvitationStatus,
     OrganizationMember,
     OrganizationMembership,
@@ -303,6 +304,9 @@ async def update(
 
 
 async def delete(session: AsyncSession, principal: Principal, org_id: uuid.UUID) -> None:
+    """Platform admins only; to anyone else outside the organization it does not exist."""
+    if not principal.has(ORG_MANAGE):
+        await _access(session, principal, org_id, policies.ORG_READ_SELF)
     policies.require_org_creator(principal)
     if not await repo.delete_organization(session, org_id):
         raise OrganizationNotFound()
@@ -368,8 +372,10 @@ async def change_role(
     """An org admin changes a member's role. The organization keeps at least one org admin:
     the change is one conditional ``UPDATE`` run with the organization's row locked, so two
     admins demoting each other at once cannot both succeed."""
-    await _access(session, principal, org_id, policies.ORG_MANAGE_MEMBERS)
+    # The lock first: the caller's own role is then read after any change that committed
+    # before, so an admin demoted a moment ago can no longer act.
     await repo.lock_organization(session, org_id)
+    await _access(session, principal, org_id, policies.ORG_MANAGE_MEMBERS)
     if not await repo.change_role(session, org_id, user_id, role.value):
         if await repo.member_role(session, org_id, user_id) is None:
             raise MemberNotFound()
@@ -384,8 +390,8 @@ async def remove_member(
 ) -> None:
     """An org admin removes a member, or a member leaves; never the last org admin."""
     needed = policies.ORG_READ_SELF if user_id == principal.user_id else policies.ORG_MANAGE_MEMBERS
+    await repo.lock_organization(session, org_id)  # first, as in change_role
     await _access(session, principal, org_id, needed)
-    await repo.lock_organization(session, org_id)
     if not await repo.remove_member(session, org_id, user_id):
         if await repo.member_role(session, org_id, user_id) is None:
             raise MemberNotFound()

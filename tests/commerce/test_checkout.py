@@ -17,6 +17,7 @@ from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.outbox import OutboxMessage
+from campus.learning import api as learning_api
 from tests.commerce.conftest import API, CommerceFactory
 from tests.fixtures.catalog import ok_object
 from tests.fixtures.identity import AppUser
@@ -252,3 +253,23 @@ async def test_an_unreachable_gateway_keeps_nothing_and_the_same_key_can_retry(
     again = await place(client, buyer, key="retry-me", couponCode="KEEP")
     assert again.status_code == 201, again.text
     assert "Idempotent-Replayed" not in again.headers
+
+
+async def test_checkout_refuses_a_cart_naming_a_course_the_buyer_came_to_own_meanwhile(
+    client: AsyncClient, commerce: CommerceFactory, db: Database
+) -> None:
+    buyer = await commerce.buyer()
+    courses = [await commerce.paid_course("EUR") for _ in range(3)]
+    await fill_cart(client, buyer, *(course.id for course in courses))
+    # Granted the third course after putting it in the cart (an admin's grant).
+    async with db.session() as session:
+        await learning_api.grant_entitlement(
+            session, user_id=buyer.id, course_id=courses[2].id, source="grant"
+        )
+        await learning_api.enroll_user(session, buyer.id, courses[2].id)
+    refused = await place(client, buyer, **BILLING)
+    error = ok_object(refused, 409)["error"]
+    assert error["code"] == "course_already_owned"
+    assert error["details"]["courseId"] == str(courses[2].id)
+    async with db.session() as session:
+        assert await session.scalar(sa.select(sa.func.count()).select_from(Order)) == 0

@@ -66,3 +66,36 @@ async def test_a_free_order_ends_with_the_buyer_enrolled(
         f"{API}/cart/items", json={"courseId": course.key}, headers=buyer.headers
     )
     assert ok_object(again, 409)["error"]["code"] == "course_already_owned"
+
+
+async def test_a_checkout_of_three_courses_with_a_coupon_and_tax_runs_a_fixed_number_of_queries(
+    client: AsyncClient, commerce: CommerceFactory, db: Database
+) -> None:
+    buyer = await commerce.buyer()
+    courses = [await commerce.paid_course("USD") for _ in range(3)]
+    await commerce.coupon("TENOFF", percent_bp=1000)
+    await commerce.tax_rate("US", 700, state="CA", type="sales_tax")
+    for course in courses:
+        await client.post(f"{API}/cart/items", json={"courseId": course.key}, headers=buyer.headers)
+    # The token check, the idempotency claim; the cart, its items, the courses with their
+    # instructors and tiers; whether the buyer owns any of them (one query for all); the
+    # coupon and the buyer's uses of it; the tax rate; the cart closed, the order and its
+    # lines written; the buyer's email, the payment; the coupon's use taken (global, the
+    # buyer's, the redemption); the stored answer.
+    with count_queries(db) as queries:
+        placed = await client.post(
+            f"{API}/checkout",
+            json={
+                "billingName": "B",
+                "billingCountry": "US",
+                "billingState": "CA",
+                "couponCode": "TENOFF",
+            },
+            headers={**buyer.headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
+    body = ok_object(placed, 201)
+    assert body["order"]["status"] == "pending"
+    assert body["order"]["discount"]["amount"] != "0.00"
+    assert body["order"]["tax"]["amount"] != "0.00"
+    assert body["payment"]["gateway"] == "sandbox"
+    queries.assert_count(20, "POST /checkout")

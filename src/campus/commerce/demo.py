@@ -119,6 +119,7 @@ def _payment_starter(settings: Settings) -> checkout.StartPayment:
             save_payment_method=False,
             return_url=back,
             cancel_url=back + "?cancelled=1",
+            attempt=1,  # the order was created in this transaction: its first payment
         )
 
     return start

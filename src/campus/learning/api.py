@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
@@ -22,6 +23,7 @@ from campus.learning.data import (
     EntitlementSource,
     EntitlementSummary,
 )
+from campus.learning.models import Enrollment
 from campus.learning.repository import enrollments as repo
 from campus.learning.service import enrollments, entitlements, maintenance
 from campus.learning.service.conversions import summary
@@ -29,6 +31,7 @@ from campus.learning.service.enrollment_status import has_access
 
 __all__ = [
     "count_enrolled_courses",
+    "courses_with_access",
     "enroll_user",
     "enrolled_course_ids",
     "enrolled_user_ids",
@@ -46,6 +49,22 @@ async def is_enrolled(session: AsyncSession, user_id: uuid.UUID, course_id: uuid
     ``completed``: finished learners keep their access) and not past its expiry."""
     row = await repo.get_for(session, user_id, course_id)
     return row is not None and has_access(row, utcnow())
+
+
+async def courses_with_access(
+    session: AsyncSession, user_id: uuid.UUID, course_ids: Sequence[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Which of ``course_ids`` the learner has access to (``is_enrolled`` for each), in one
+    query."""
+    if not course_ids:
+        return set()
+    rows = await session.scalars(
+        sa.select(Enrollment)
+        .where(Enrollment.user_id == user_id, Enrollment.course_id.in_(list(course_ids)))
+        .execution_options(populate_existing=True)
+    )
+    now = utcnow()
+    return {row.course_id for row in rows if has_access(row, now)}
 
 
 async def get_enrollment(

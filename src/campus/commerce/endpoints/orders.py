@@ -81,6 +81,7 @@ async def place_order(
             save_payment_method=body.save_payment_method,
             return_url=payments.return_url_for(settings, order.id),
             cancel_url=payments.return_url_for(settings, order.id) + "?cancelled=1",
+            attempt=1,  # the order was created in this transaction: its first payment
         )
 
     async def place() -> CheckoutOut:

@@ -98,11 +98,14 @@ async def start_payment(
     save_payment_method: bool,
     return_url: str,
     cancel_url: str,
+    attempt: int | None = None,
 ) -> PaymentRecord:
     """Insert the order's next payment and ask the gateway for it (see the module docstring).
-    Raises ``PaymentUnavailable`` (nothing is kept: the caller's transaction rolls back) when
-    the gateway cannot be reached, and 404 ``payment_method_not_found`` for a saved method that
-    is not the buyer's."""
+    ``attempt`` is the payment's number for the order, counted when not given (a caller that
+    created the order in this transaction knows it is the first). Raises
+    ``PaymentUnavailable`` (nothing is kept: the caller's transaction rolls back) when the
+    gateway cannot be reached, and 404 ``payment_method_not_found`` for a saved method that is
+    not the buyer's."""
     del settings
     token: str | None = None
     if payment_method_id is not None:
@@ -110,7 +113,8 @@ async def start_payment(
         if method is None or method.gateway != gateway.name:
             raise PaymentMethodNotFound()
         token = method.token
-    attempt = await repo.count_for_order(session, order.id) + 1
+    if attempt is None:
+        attempt = await repo.count_for_order(session, order.id) + 1
     payment_id = new_id()
     request = PaymentRequest(
         order_id=str(order.id),

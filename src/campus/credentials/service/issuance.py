@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.assessment import api as assessment
 from campus.catalog import api as catalog
+from campus.catalog.data import CourseSummary
 from campus.config import Settings
 from campus.credentials import events
 from campus.credentials.data import CertificateStatus
@@ -107,9 +108,28 @@ async def evaluate(
         passed |= {q for q, r in results.items() if r.passed}
         if not set(terms.required_item_ids) <= passed:
             return False
+    return (
+        await create(session, settings, course, user_id, version_id, completed_at, terms, details)
+        is not None
+    )
+
+
+async def create(
+    session: AsyncSession,
+    settings: Settings,
+    course: CourseSummary,
+    user_id: uuid.UUID,
+    version_id: uuid.UUID,
+    completed_at: datetime,
+    terms: Terms,
+    details: dict[str, str | None],
+) -> uuid.UUID | None:
+    """Insert the certificate on these terms (issued, or pending approval) unless the learner
+    has this version's already; the new certificate's id, else ``None``."""
+    course_id = course.id
     user = await identity.get_user_summary(session, user_id)
     if user is None:
-        return False
+        return None
     config = CredentialsSettings.of(settings)
     now = utcnow()
     status = CertificateStatus.PENDING if terms.manual_approval else CertificateStatus.ISSUED
@@ -149,13 +169,13 @@ async def evaluate(
         if inserted:
             break
         if await repo.for_user_version(session, user_id, version_id) is not None:
-            return False  # someone else issued it
+            return None  # someone else issued it
     else:
         raise RuntimeError("could not draw a free certificate number")
     await repo.add_history(session, certificate_id, status.value, now)
     if status is CertificateStatus.ISSUED:
         await issue_effects(session, certificate_id, now)
-    return True
+    return certificate_id
 
 
 async def issue_effects(session: AsyncSession, certificate_id: uuid.UUID, now: datetime) -> None:
@@ -215,7 +235,3 @@ async def on_passed(
     await evaluate(
         session, settings, user_id, course_id, enrollment.version_id, enrollment.completed_at
     )
-
-
-def expiry_after(now: datetime, months: int | None) -> datetime | None:
-    return None if not months else _add_months(now, months) + timedelta(0)

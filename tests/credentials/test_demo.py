@@ -1,0 +1,32 @@
+"""The credentials demo data: a template, Maria's certificate of the Python course she
+completed, and a revoked one; seeding twice changes nothing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from campus.config import Settings
+from campus.credentials.models import Certificate, CertificateTemplate
+from campus.kernel.db import Database
+from campus.seed import seed_demo
+
+
+async def test_the_demo_has_a_template_an_issued_and_a_revoked_certificate(
+    settings: Settings, db: Database
+) -> None:
+    await seed_demo(settings)
+    await seed_demo(settings)  # idempotent
+    async with db.read_session() as session:
+        templates = list(await session.scalars(sa.select(CertificateTemplate.name)))
+        rows = [
+            (c.learner_name, c.course_title, c.status, c.revocation_reason)
+            for c in await session.scalars(
+                sa.select(Certificate).order_by(Certificate.learner_name)
+            )
+        ]
+    assert templates == ["Campus classic"]
+    assert [(name, status) for name, _, status, _ in rows] == [
+        ("Kenji Tanaka", "revoked"),
+        ("Maria Garcia", "issued"),
+    ]
+    assert rows[0][3] == "Issued in error (demo)"

@@ -7,6 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from httpx import AsyncClient
 
 from campus.assessment.events import AssignmentGraded
@@ -192,3 +193,47 @@ async def test_only_the_course_staff_set_certificate_rules(
         headers=cast.owner.headers,
     )
     assert unknown.status_code == 404
+
+
+async def test_completion_below_the_minimum_average_quiz_score_gives_none_until_a_retake_passes(
+    learning: LearningFactory,
+    relay: Relay,
+    client: AsyncClient,
+    db: Database,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from campus.assessment.data import QuizResult
+    from campus.assessment.events import QuizPassed
+    from campus.credentials.service import issuance
+
+    quiz_a, quiz_b = uuid.uuid4(), uuid.uuid4()
+    scores = {quiz_a: Decimal("90.00"), quiz_b: Decimal("40.00")}
+
+    async def quiz_results(
+        session: object, user_id: uuid.UUID, course_id: uuid.UUID
+    ) -> dict[uuid.UUID, QuizResult]:
+        # assessment's answer for the learner's quizzes (its own tests cover the scoring)
+        return {q: QuizResult(q, 1, s, s >= 50) for q, s in scores.items()}
+
+    monkeypatch.setattr(issuance.assessment, "quiz_results", quiz_results)
+    cast, course = await published_course(learning)
+    await set_rule(client, cast.owner, course, minAverageQuizScore=70)
+    learner = await learning.learner()
+    await complete(learning, relay, course, learner)
+    assert await certificates_of(db, learner.id) == []  # average 65 < 70
+
+    scores[quiz_b] = Decimal("80.00")  # a retake
+    await learning.publish_assessment(
+        QuizPassed(
+            user_id=learner.id,
+            course_id=uuid.UUID(course.id),
+            quiz_id=quiz_b,
+            lesson_id=None,
+            attempt_id=uuid.uuid4(),
+            score_percent=Decimal("80.00"),
+        )
+    )
+    await relay.drain()
+    [certificate] = await certificates_of(db, learner.id)
+    assert certificate.status == "issued"
+    assert certificate.details["score"] == "85.00"

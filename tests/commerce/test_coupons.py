@@ -155,6 +155,30 @@ async def test_the_per_user_limit_holds_across_orders(
     assert (await validate(client, other, "ONCEEACH")).status_code == 200
 
 
+async def test_a_first_purchase_coupon_discounts_one_open_order_whatever_its_per_user_limit(
+    client: AsyncClient, commerce: CommerceFactory
+) -> None:
+    buyer = await commerce.buyer()
+    await commerce.coupon("WELCOME", first_purchase_only=True, per_user_limit=3)
+    await cart_of(client, buyer, await commerce.paid_course("USD"))
+    body = {"billingName": "B", "billingCountry": "US", "couponCode": "WELCOME"}
+    first = await client.post(
+        f"{API}/checkout", json=body, headers={**buyer.headers, "Idempotency-Key": "first"}
+    )
+    assert first.status_code == 201, first.text
+    # The first order is not paid yet: a second one must not be discounted as "first" too.
+    await cart_of(client, buyer, await commerce.paid_course("USD"))
+    second = await client.post(
+        f"{API}/checkout", json=body, headers={**buyer.headers, "Idempotency-Key": "second"}
+    )
+    assert reason(second) == "per_user_limit_reached"
+    # Cancelling the first order gives the use back: the buyer may use it once again.
+    order_id = ok_object(first, 201)["order"]["id"]
+    cancelled = await client.post(f"{API}/orders/{order_id}/cancel", headers=buyer.headers)
+    assert cancelled.status_code == 200, cancelled.text
+    assert (await validate(client, buyer, "WELCOME")).status_code == 200
+
+
 # --------------------------------------------------------------------------- management
 
 

@@ -129,6 +129,16 @@ def _applies_to(coupon: CouponRecord, line: PricedLine) -> bool:
     return coupon.owner_id is None or coupon.owner_id in line.instructor_ids
 
 
+def user_limit(coupon: CouponRecord) -> int | None:
+    """How many open or paid orders of one buyer may carry the coupon. A first-purchase
+    coupon holds for one order whatever its ``per_user_limit``: the buyer's first order is
+    not paid yet when a second is placed, so "never paid an order" alone would let every
+    order placed before the first payment carry it."""
+    if coupon.first_purchase_only:
+        return 1 if coupon.per_user_limit is None else min(coupon.per_user_limit, 1)
+    return coupon.per_user_limit
+
+
 async def find_usable(
     session: AsyncSession, code: str, user_id: uuid.UUID, now: datetime
 ) -> CouponRecord:
@@ -146,10 +156,8 @@ async def find_usable(
         raise invalid("expired", endedAt=coupon.ends_at.isoformat())
     if coupon.usage_limit is not None and coupon.used_count >= coupon.usage_limit:
         raise CouponExhausted()
-    if (
-        coupon.per_user_limit is not None
-        and await repo.user_uses(session, coupon.id, user_id) >= coupon.per_user_limit
-    ):
+    limit = user_limit(coupon)
+    if limit is not None and await repo.user_uses(session, coupon.id, user_id) >= limit:
         raise invalid("per_user_limit_reached")
     if coupon.first_purchase_only and await orders_repo.has_paid_order(session, user_id):
         raise invalid("first_purchase_only")
@@ -193,7 +201,7 @@ async def take(
     now = utcnow()
     if not await repo.take_use(session, coupon.id, now):
         raise CouponExhausted()
-    if not await repo.take_user_use(session, coupon.id, user_id, coupon.per_user_limit):
+    if not await repo.take_user_use(session, coupon.id, user_id, user_limit(coupon)):
         raise invalid("per_user_limit_reached")
     await repo.reserve(session, coupon_id=coupon.id, user_id=user_id, order_id=order_id, now=now)
 

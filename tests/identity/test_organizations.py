@@ -22,6 +22,7 @@ from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.outbox import OutboxMessage
+from campus.seed import seed_demo
 from tests.fixtures.identity import (
     AppUser,
     IdentityFactory,
@@ -29,6 +30,7 @@ from tests.fixtures.identity import (
     latest_email,
     token_in,
 )
+from tests.fixtures.queries import count_queries
 
 ORGS = "/api/v1/organizations"
 ACCEPT = "/api/v1/organizations/invitations/accept"
@@ -506,3 +508,48 @@ async def test_the_doorway_reads_organizations_members_and_roles(
         ]
         memberships = await api.organizations_of(session, learner.id)
         assert [(m.organization.id, m.role) for m in memberships] == [(org_id, OrgRole.LEARNER)]
+
+
+async def test_each_doorway_read_is_the_number_of_queries_it_documents(
+    identity: IdentityFactory, db: Database
+) -> None:
+    people = [await identity.user() for _ in range(3)]
+    async with db.session() as session:
+        org = await api.ensure_organization(
+            session,
+            name="Budget",
+            slug="budget",
+            members=[(p.id, OrgRole.LEARNER) for p in people],
+        )
+    async with db.read_session() as session:
+        with count_queries(db, expect=1):
+            await api.get_organization(session, org.id)
+        with count_queries(db, expect=1):
+            await api.get_organization_by_slug(session, "budget")
+        with count_queries(db, expect=1):
+            await api.organization_role(session, org.id, people[0].id)
+        with count_queries(db, expect=1):
+            assert len(await api.organization_member_ids(session, org.id)) == 3
+        with count_queries(db, expect=2):
+            await api.organization_members_page(session, org.id, offset=0, limit=10)
+        with count_queries(db, expect=1):
+            await api.organizations_of(session, people[0].id)
+
+
+async def test_the_demo_company_is_seeded_once_with_its_admin_and_learners(
+    settings: Settings, db: Database
+) -> None:
+    await seed_demo(settings)
+    await seed_demo(settings)
+    async with db.read_session() as session:
+        acme = await api.get_organization_by_slug(session, "acme")
+        assert acme is not None
+        assert acme.name == "Acme Learning"
+        members, total = await api.organization_members_page(session, acme.id, offset=0, limit=10)
+    assert total == 4
+    assert sorted((m.email, m.role.value) for m in members) == [
+        ("amara@campus.example", "learner"),
+        ("kenji@campus.example", "learner"),
+        ("maria@campus.example", "learner"),
+        ("priya@campus.example", "org_admin"),
+    ]

@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import sqlalchemy as sa
 
 from campus.identity import api
 from campus.identity.data import OrgRole
-from campus.identity.exceptions import LastOrgAdmin
+from campus.identity.exceptions import InvitationUsed, LastOrgAdmin
 from campus.identity.models import OrganizationMember
 from campus.identity.repository import organizations as repo
 from campus.identity.service import organizations
+from campus.identity.service.tokens import new_opaque_token
 from campus.kernel.auth import Principal
+from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from tests.conftest import postgres_only
 from tests.fixtures.identity import IdentityFactory
@@ -107,3 +110,43 @@ async def test_admins_all_leaving_at_once_leave_exactly_one_org_admin(
     results = await asyncio.gather(*(leave(i) for i in range(RACERS)))
     assert results.count(False) == 1
     assert await admins_left(db, org_id) == 1
+
+
+@postgres_only
+async def test_one_invitation_accepted_many_times_at_once_is_taken_once(
+    identity: IdentityFactory, db: Database
+) -> None:
+    org_id, _ = await admins_of_a_new_org(identity, db)
+    invitee = await identity.user(email="twice@race.example")
+    token, token_hash = new_opaque_token()
+    async with db.session() as session:
+        now = utcnow()
+        await repo.insert_invitation(
+            session,
+            {
+                "id": uuid.uuid4(),
+                "org_id": org_id,
+                "email": "twice@race.example",
+                "role": "learner",
+                "token_hash": token_hash,
+                "expires_at": now + timedelta(hours=1),
+                "created_at": now,
+            },
+        )
+    barrier = asyncio.Barrier(RACERS)
+
+    async def accept() -> str:
+        async with db.session() as session:
+            await barrier.wait()
+            try:
+                await organizations.accept_invitation(session, Principal(user_id=invitee.id), token)
+            except InvitationUsed as exc:
+                return exc.code
+            return "accepted"
+
+    results = await asyncio.gather(*(accept() for _ in range(RACERS)))
+    assert sorted(set(results)) == ["accepted", "invitation_used"]
+    assert results.count("accepted") == 1
+    async with db.read_session() as session:
+        role = await api.organization_role(session, org_id, invitee.id)
+    assert role is OrgRole.LEARNER

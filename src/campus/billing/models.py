@@ -101,6 +101,12 @@ class Subscription(IdMixin, TimestampMixin, Base):
     grace_ends_at: Mapped[datetime | None] = mapped_column()
     retry_count: Mapped[int] = mapped_column(default=0)
     next_retry_at: Mapped[datetime | None] = mapped_column()
+    #: A promo code from commerce: percent (basis points) or fixed off each discounted period,
+    #: for ``discount_periods_left`` more paid periods (None: for ever).
+    coupon_code: Mapped[str | None] = mapped_column(sa.String(40))
+    discount_percent_bp: Mapped[int | None] = mapped_column()
+    discount_amount_minor: Mapped[int | None] = mapped_column(Minor)
+    discount_periods_left: Mapped[int | None] = mapped_column()
     cancelled_at: Mapped[datetime | None] = mapped_column()
     cancel_reason: Mapped[str | None] = mapped_column(sa.String(60))
     cancel_feedback: Mapped[str | None] = mapped_column(sa.Text)

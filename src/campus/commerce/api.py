@@ -13,8 +13,9 @@ from campus.commerce.data import (
     OrderRecord,
     RefundResult,
     SavedMethodSummary,
+    SubscriptionCoupon,
 )
-from campus.commerce.exceptions import PaymentUnavailable
+from campus.commerce.exceptions import CouponExhausted, PaymentUnavailable
 from campus.commerce.gateways import build_gateway
 from campus.commerce.gateways.port import (
     GatewayError,
@@ -23,8 +24,10 @@ from campus.commerce.gateways.port import (
     PaymentRequest,
 )
 from campus.commerce.gateways.sandbox import SandboxGateway
+from campus.commerce.repository import coupons as coupons_repo
 from campus.commerce.repository import payment_methods as methods_repo
-from campus.commerce.service import orders
+from campus.commerce.service import coupons, orders
+from campus.kernel.clock import utcnow
 
 if TYPE_CHECKING:
     from campus.config import Settings
@@ -34,6 +37,7 @@ __all__ = [
     "default_payment_method",
     "get_order",
     "get_payment_method",
+    "redeem_subscription_coupon",
     "refund_charge",
 ]
 
@@ -172,4 +176,30 @@ async def refund_charge(
         amount_minor=refund.amount_minor,
         currency=refund.currency,
         failure_code=refund.failure_code,
+    )
+
+
+async def redeem_subscription_coupon(
+    session: AsyncSession, *, code: str, user_id: uuid.UUID, currency: str
+) -> SubscriptionCoupon:
+    """Take one use of a coupon for a subscription (in the caller's transaction): the same
+    window, global and per-user limits as at checkout; a coupon restricted to courses,
+    categories or instructors, or fixed in another currency, does not apply. 404
+    ``coupon_not_found``; 409 ``coupon_invalid`` (``details.reason``) or ``coupon_exhausted``."""
+    now = utcnow()
+    coupon = await coupons.find_usable(session, code.upper(), user_id, now)
+    if coupon.course_ids or coupon.category_ids or coupon.instructor_ids or coupon.owner_id:
+        raise coupons.invalid("not_applicable")
+    if coupon.currency is not None and coupon.currency != currency:
+        raise coupons.invalid("currency_mismatch", couponCurrency=coupon.currency)
+    if not await coupons_repo.take_use(session, coupon.id, now):
+        raise CouponExhausted()
+    if not await coupons_repo.take_user_use(session, coupon.id, user_id, coupon.per_user_limit):
+        raise coupons.invalid("per_user_limit_reached")
+    return SubscriptionCoupon(
+        coupon_id=coupon.id,
+        code=coupon.code,
+        percent_bp=coupon.percent_bp,
+        amount_off_minor=coupon.amount_off_minor,
+        currency=coupon.currency,
     )

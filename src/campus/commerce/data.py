@@ -221,3 +221,15 @@ class RefundResult:
     amount_minor: int
     currency: str
     failure_code: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionCoupon:
+    """A coupon redeemed for a subscription: percent (basis points) or a fixed amount off a
+    period's price, in ``currency`` when fixed."""
+
+    coupon_id: uuid.UUID
+    code: str
+    percent_bp: int | None
+    amount_off_minor: int | None
+    currency: str | None

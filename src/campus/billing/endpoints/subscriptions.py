@@ -53,7 +53,8 @@ IdempotencyKeyHeader = Annotated[
         "first period is charged to the saved payment method now (409 `payment_declined`). "
         "The price is the plan's: the body names none. 400 `idempotency_key_required`; 404 "
         "`plan_not_found`, `payment_method_not_found`; 409 `plan_retired`, "
-        "`already_subscribed`; 422 `cycle_not_offered`, `idempotency_key_reused`."
+        "`already_subscribed`, `coupon_invalid`, `coupon_exhausted`; 404 `coupon_not_found`; 422 "
+        "`cycle_not_offered`, `idempotency_key_reused`."
     ),
     response_model=SubscriptionOut,
     responses=errors(400, 401, 404, 409, 422, 503),
@@ -80,6 +81,7 @@ async def subscribe(
                 with_trial=body.trial,
                 quantity=body.seats,
                 organization_id=body.organization_id,
+                coupon_code=body.coupon_code,
             )
         )
 

@@ -30,6 +30,11 @@ class SubscribeRequest(InputModel):
     organization_id: uuid.UUID | None = Field(
         default=None, description="Enterprise plans: the organization you administer."
     )
+    coupon_code: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$",
+        description="A promo code (commerce's coupons without course restrictions).",
+    )
 
 
 class CancelRequest(InputModel):
@@ -70,6 +75,8 @@ class SubscriptionOut(ApiModel):
     seats: int
     seats_assigned: int
     amount: MoneyOut = Field(description="What one period costs (every seat).")
+    next_charge: MoneyOut = Field(description="What the next period is charged (promo code).")
+    coupon_code: str | None
     payment_method_id: uuid.UUID | None
     current_period_start: datetime
     current_period_end: datetime | None
@@ -98,6 +105,8 @@ class SubscriptionOut(ApiModel):
             seats=record.quantity,
             seats_assigned=record.seats_assigned,
             amount=MoneyOut.from_parts(record.amount_minor, record.currency),
+            next_charge=MoneyOut.from_parts(record.next_charge_minor, record.currency),
+            coupon_code=record.coupon_code,
             payment_method_id=record.payment_method_id,
             current_period_start=record.current_period_start,
             current_period_end=record.current_period_end,

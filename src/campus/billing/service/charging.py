@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.billing.models import Subscription
 from campus.billing.repository import subscriptions as repo
+from campus.billing.service.periods import discounted
 from campus.commerce import api as commerce
 from campus.commerce.data import ChargeResult
 from campus.config import Settings
@@ -66,3 +67,15 @@ async def charge(
         },
     )
     return result
+
+
+def price_after_coupon(subscription: Subscription, amount_minor: int) -> tuple[int, int | None]:
+    """What a period costs with the subscription's promo code, and the discounted periods left
+    after paying it (None: for ever, or no promo code)."""
+    left = subscription.discount_periods_left
+    if subscription.coupon_code is None or (left is not None and left <= 0):
+        return amount_minor, left
+    price = discounted(
+        amount_minor, subscription.discount_percent_bp, subscription.discount_amount_minor
+    )
+    return price, None if left is None else left - 1

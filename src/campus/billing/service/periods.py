@@ -40,3 +40,13 @@ def prorate(amount_minor: int, start: datetime, end: datetime, now: datetime) ->
     if total <= 0 or remaining <= 0:
         return 0
     return amount_minor * min(remaining, total) // total
+
+
+def discounted(amount_minor: int, percent_bp: int | None, amount_off_minor: int | None) -> int:
+    """A period's price after a promo code: a percentage off rounded down to the minor unit
+    (``amount * bp // 10000``), or a fixed amount off; never below zero."""
+    if percent_bp is not None:
+        return amount_minor - amount_minor * percent_bp // 10_000
+    if amount_off_minor is not None:
+        return max(amount_minor - amount_off_minor, 0)
+    return amount_minor

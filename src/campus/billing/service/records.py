@@ -14,6 +14,7 @@ from campus.billing.data import (
     UnlockKind,
 )
 from campus.billing.models import Charge, Plan, Seat, Subscription
+from campus.billing.service.periods import discounted
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,10 @@ class SubscriptionRecord:
     cancel_at_period_end: bool
     pending_plan_id: uuid.UUID | None
     pending_quantity: int | None
+    coupon_code: str | None
+    discount_percent_bp: int | None
+    discount_amount_minor: int | None
+    discount_periods_left: int | None
     grace_ends_at: datetime | None
     next_retry_at: datetime | None
     retry_count: int
@@ -99,6 +104,14 @@ class SubscriptionRecord:
     def amount_minor(self) -> int:
         """What one period costs (every seat)."""
         return self.unit_price_minor * self.quantity
+
+    @property
+    def next_charge_minor(self) -> int:
+        """What the next period will be charged, with the promo code while it lasts."""
+        left = self.discount_periods_left
+        if self.coupon_code is None or (left is not None and left <= 0):
+            return self.amount_minor
+        return discounted(self.amount_minor, self.discount_percent_bp, self.discount_amount_minor)
 
     @property
     def next_billing_at(self) -> datetime | None:
@@ -129,6 +142,10 @@ def subscription_record(row: Subscription, plan: PlanRecord) -> SubscriptionReco
         cancel_at_period_end=row.cancel_at_period_end,
         pending_plan_id=row.pending_plan_id,
         pending_quantity=row.pending_quantity,
+        coupon_code=row.coupon_code,
+        discount_percent_bp=row.discount_percent_bp,
+        discount_amount_minor=row.discount_amount_minor,
+        discount_periods_left=row.discount_periods_left,
         grace_ends_at=row.grace_ends_at,
         next_retry_at=row.next_retry_at,
         retry_count=row.retry_count,

@@ -127,7 +127,7 @@ async def _renew(
     """Charge period ``n + 1`` of an active (or trialing) subscription whose period ended."""
     period = row.period + 1
     plan_id, unit, quantity = await _next_terms(session, row)
-    amount = unit * quantity
+    amount, discount_left = charging.price_after_coupon(row, unit * quantity)
     # Claim the period: the row is ours until commit, and a run that comes later finds the
     # period moved (or the subscription past due) and does nothing.
     claimed = await repo.move(
@@ -149,7 +149,7 @@ async def _renew(
         key=charging.period_key(row, period),
     )
     if result.succeeded:
-        await _paid(session, row, period, plan_id, unit, quantity, amount, now)
+        await _paid(session, row, period, (plan_id, unit, quantity, discount_left), amount, now)
         return
     await _failed(
         session,
@@ -167,12 +167,13 @@ async def _paid(
     session: AsyncSession,
     row: Subscription,
     period: int,
-    plan_id: uuid.UUID,
-    unit: int,
-    quantity: int,
+    terms: tuple[uuid.UUID, int, int, int | None],
     amount: int,
     now: datetime,
 ) -> None:
+    """Period ``period`` is paid: its terms (plan, unit price, seats, discounted periods
+    left) become the subscription's."""
+    plan_id, unit, quantity, discount_left = terms
     values = _period_values(row, period)
     await repo.move(
         session,
@@ -186,6 +187,7 @@ async def _paid(
             "quantity": quantity,
             "pending_plan_id": None,
             "pending_quantity": None,
+            "discount_periods_left": discount_left,
             "grace_ends_at": None,
             "next_retry_at": None,
             "retry_count": 0,
@@ -285,7 +287,7 @@ async def _retry(
     if not claimed:
         return
     plan_id, unit, quantity = await _next_terms(session, row)
-    amount = unit * quantity
+    amount, discount_left = charging.price_after_coupon(row, unit * quantity)
     result = await charging.charge(
         session,
         settings,
@@ -297,7 +299,7 @@ async def _retry(
         key=f"{charging.period_key(row, period)}:retry:{attempt - 1}",
     )
     if result.succeeded:
-        await _paid(session, row, period, plan_id, unit, quantity, amount, now)
+        await _paid(session, row, period, (plan_id, unit, quantity, discount_left), amount, now)
         return
     await _failed(
         session,

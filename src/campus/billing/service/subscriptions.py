@@ -105,11 +105,13 @@ async def subscribe(
     with_trial: bool = True,
     quantity: int = 1,
     organization_id: uuid.UUID | None = None,
+    coupon_code: str | None = None,
 ) -> SubscriptionRecord:
     """Start a subscription. With trial days (and ``with_trial``) it starts ``trialing``
     without a charge (one trial per user per plan: a second is a 409 ``trial_already_used``);
     otherwise the first period is charged at once to the saved method (a decline is a 409
-    ``payment_declined`` and nothing is kept)."""
+    ``payment_declined`` and nothing is kept). A promo code from commerce takes one of its uses
+    and discounts the first ``CAMPUS_BILLING_COUPON_PERIODS`` paid periods (0: every one)."""
     plan = await _usable_plan(session, plan_id)
     unit = plan.price_of(cycle)
     if unit is None:
@@ -124,6 +126,18 @@ async def subscribe(
         await commerce.get_payment_method(session, principal.user_id, payment_method_id) is None
     ):
         raise PaymentMethodNotFound()
+    discount: dict[str, object] = {}
+    if coupon_code is not None:
+        coupon = await commerce.redeem_subscription_coupon(
+            session, code=coupon_code, user_id=principal.user_id, currency=plan.currency
+        )
+        periods = BillingSettings.of(settings).coupon_periods
+        discount = {
+            "coupon_code": coupon.code,
+            "discount_percent_bp": coupon.percent_bp,
+            "discount_amount_minor": coupon.amount_off_minor,
+            "discount_periods_left": periods or None,
+        }
     now = utcnow()
     subscription_id = new_id()
     trialing = with_trial and plan.trial_days > 0 and cycle is not BillingCycle.LIFETIME
@@ -150,6 +164,7 @@ async def subscribe(
                 session,
                 {
                     **values,
+                    **discount,
                     "id": subscription_id,
                     "user_id": principal.user_id,
                     "organization_id": organization_id,
@@ -172,6 +187,7 @@ async def subscribe(
         if not await repo.take_trial(session, principal.user_id, plan.id, subscription_id):
             raise TrialAlreadyUsed()
     else:
+        amount, discount_left = charging.price_after_coupon(row, unit * quantity)
         result = await charging.charge(
             session,
             settings,
@@ -179,11 +195,15 @@ async def subscribe(
             kind="initial",
             period=1,
             attempt=1,
-            amount_minor=unit * quantity,
+            amount_minor=amount,
             key=charging.period_key(row, 1),
         )
         if not result.succeeded:
             raise PaymentDeclined(details={"failureCode": result.failure_code})
+        if discount_left != row.discount_periods_left:
+            await repo.move(session, row.id, {}, {"discount_periods_left": discount_left})
+            row = await repo.get(session, subscription_id)
+            assert row is not None
     await publish(
         session,
         SubscriptionStarted(

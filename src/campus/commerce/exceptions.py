@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from campus.kernel.errors import Conflict, Forbidden, NotFound, ServiceUnavailable, ValidationFailed
+from campus.kernel.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    NotFound,
+    ServiceUnavailable,
+    ValidationFailed,
+)
 
 
 class CourseNotFound(NotFound):
@@ -108,3 +115,63 @@ class PaymentUnavailable(ServiceUnavailable):
 
     code = "payment_unavailable"
     message = "The payment could not be started; try again later."
+
+
+class PayoutNotFound(NotFound):
+    code = "payout_not_found"
+    message = "The payout was not found."
+
+
+class PayoutPeriodOpen(Conflict):
+    code = "payout_period_open"
+    message = "The period has not ended yet; its payouts are computed once it has."
+
+
+class InvoiceNotFound(NotFound):
+    code = "invoice_not_found"
+    message = "The invoice was not found (or the order is not paid yet)."
+
+
+class PaymentMethodNotFound(NotFound):
+    code = "payment_method_not_found"
+    message = "The saved payment method was not found."
+
+
+class OrderNotRefundable(Conflict):
+    code = "order_not_refundable"
+    message = "Only a paid order can be refunded."
+
+
+class RefundExceedsPaid(Conflict):
+    code = "refund_exceeds_paid"
+    message = "The refund would return more than what is left of the payment."
+
+
+class RefundWindowClosed(Conflict):
+    code = "refund_window_closed"
+    message = "The refund window of this order has closed."
+
+
+class RefundProgressTooHigh(Conflict):
+    code = "refund_progress_too_high"
+    message = "A course of this order is too far along to be refunded."
+
+
+class RefundUnavailable(Conflict):
+    code = "refund_unavailable"
+    message = "The payment provider could not take the refund; try again later."
+
+
+class RefundDeclined(Conflict):
+    code = "refund_declined"
+    message = "The payment provider declined the refund."
+
+
+class WebhookInvalid(BadRequest):
+    code = "invalid_webhook"
+    message = "The webhook delivery does not verify (signature, timestamp or shape)."
+
+
+class UnknownGateway(NotFound):
+    code = "unknown_gateway"
+    message = "This deployment takes no webhooks for that gateway."

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.data import ORDER_VIEW_ANY, OrderRecord
 from campus.commerce.events import OrderPaid, OrderRefunded
+from campus.commerce.exceptions import InvoiceNotFound
 from campus.commerce.models import Invoice, InvoiceLine, InvoiceTaxLine
 from campus.commerce.repository import invoices as repo
 from campus.commerce.service import ledger, orders
@@ -27,7 +28,6 @@ from campus.commerce.settings import CommerceSettings
 from campus.config import Settings
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
-from campus.kernel.errors import NotFound
 from campus.kernel.ids import new_id
 from campus.kernel.logging import get_logger
 
@@ -36,11 +36,6 @@ log = get_logger("campus.commerce.invoices")
 INVOICE = "invoice"
 CREDIT_NOTE = "credit_note"
 PREFIXES = {INVOICE: "INV", CREDIT_NOTE: "CN"}
-
-
-class InvoiceNotFound(NotFound):
-    code = "invoice_not_found"
-    message = "The invoice was not found (or the order is not paid yet)."
 
 
 # --------------------------------------------------------------------------- records

@@ -9,6 +9,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.events import OrderPaid
+from campus.commerce.exceptions import OrderNotRefundable, RefundExceedsPaid
 from campus.commerce.gateways import build_gateway, sandbox
 from campus.commerce.service import fulfilment, reconcile, refunds
 from campus.commerce.service.payments import REFUND_SURPLUS_JOB
@@ -46,7 +47,7 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
                 requested_by=None,
                 idempotency_key=f"fulfilment:{order_id}",
             )
-        except (refunds.RefundExceedsPaid, refunds.OrderNotRefundable) as exc:
+        except (RefundExceedsPaid, OrderNotRefundable) as exc:
             log.info("unfulfilled_refund_skipped", order_id=str(order_id), reason=exc.code)
             return
         log.info(
@@ -62,7 +63,7 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
             await refunds.refund_surplus_payment(
                 session, build_gateway(settings, None), settings, payment_id
             )
-        except refunds.RefundExceedsPaid:
+        except RefundExceedsPaid:
             return
 
     async def reconcile_payments(session: AsyncSession, delivery: Delivery) -> None:

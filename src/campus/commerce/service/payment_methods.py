@@ -10,10 +10,10 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.commerce.exceptions import PaymentMethodNotFound
 from campus.commerce.gateways.port import GatewayError, PaymentGateway
 from campus.commerce.models import PaymentMethod
 from campus.commerce.repository import payment_methods as repo
-from campus.commerce.service.payments import PaymentMethodNotFound
 from campus.kernel.auth import Principal
 from campus.kernel.logging import get_logger
 

@@ -27,7 +27,7 @@ from campus.commerce.data import (
     PaymentRecord,
     PaymentStatus,
 )
-from campus.commerce.exceptions import OrderNotFound, PaymentUnavailable
+from campus.commerce.exceptions import OrderNotFound, PaymentMethodNotFound, PaymentUnavailable
 from campus.commerce.gateways.port import (
     GatewayError,
     GatewayPayment,
@@ -44,7 +44,6 @@ from campus.commerce.service import orders
 from campus.config import Settings
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
-from campus.kernel.errors import NotFound
 from campus.kernel.ids import new_id
 from campus.kernel.logging import get_logger
 from campus.kernel.outbox import enqueue_job
@@ -53,11 +52,6 @@ log = get_logger("campus.commerce.payments")
 
 #: Job: refund a payment that succeeded for an order that no longer wanted it {paymentId}.
 REFUND_SURPLUS_JOB = "commerce.refund_surplus_payment"
-
-
-class PaymentMethodNotFound(NotFound):
-    code = "payment_method_not_found"
-    message = "The saved payment method was not found."
 
 
 class ApplyOutcome(StrEnum):

@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.data import PAYOUT_MANAGE
 from campus.commerce.events import EXECUTE_PAYOUT_JOB, PayoutCompleted
+from campus.commerce.exceptions import PayoutNotFound, PayoutPeriodOpen
 from campus.commerce.models import LedgerEntry, Payout, PayoutPeriod
 from campus.commerce.repository import ledger as ledger_repo
 from campus.commerce.repository import payouts as repo
@@ -31,7 +32,6 @@ from campus.commerce.settings import CommerceSettings
 from campus.config import Settings
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
-from campus.kernel.errors import Conflict, NotFound
 from campus.kernel.events import publish
 from campus.kernel.ids import new_id
 from campus.kernel.logging import get_logger
@@ -41,16 +41,6 @@ log = get_logger("campus.commerce.payouts")
 
 #: The payout job looks daily for the month that ended; it computes each month once.
 RUN_EVERY = timedelta(days=1)
-
-
-class PayoutNotFound(NotFound):
-    code = "payout_not_found"
-    message = "The payout was not found."
-
-
-class PayoutPeriodOpen(Conflict):
-    code = "payout_period_open"
-    message = "The period has not ended yet; its payouts are computed once it has."
 
 
 # --------------------------------------------------------------------------- the port

@@ -22,7 +22,14 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.data import OrderStatus, RefundStatus, WebhookOutcome
-from campus.commerce.exceptions import OrderNotFound
+from campus.commerce.exceptions import (
+    OrderNotFound,
+    OrderNotRefundable,
+    RefundExceedsPaid,
+    RefundProgressTooHigh,
+    RefundUnavailable,
+    RefundWindowClosed,
+)
 from campus.commerce.gateways.port import (
     GatewayError,
     GatewayRefund,
@@ -37,7 +44,7 @@ from campus.commerce.settings import CommerceSettings
 from campus.config import Settings
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
-from campus.kernel.errors import Conflict, field_error
+from campus.kernel.errors import field_error
 from campus.kernel.ids import new_id
 from campus.kernel.logging import get_logger
 from campus.learning import api as learning_api
@@ -45,36 +52,6 @@ from campus.learning import api as learning_api
 log = get_logger("campus.commerce.refunds")
 
 _REFUNDABLE = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED)
-
-
-class OrderNotRefundable(Conflict):
-    code = "order_not_refundable"
-    message = "Only a paid order can be refunded."
-
-
-class RefundExceedsPaid(Conflict):
-    code = "refund_exceeds_paid"
-    message = "The refund would return more than what is left of the payment."
-
-
-class RefundWindowClosed(Conflict):
-    code = "refund_window_closed"
-    message = "The refund window of this order has closed."
-
-
-class RefundProgressTooHigh(Conflict):
-    code = "refund_progress_too_high"
-    message = "A course of this order is too far along to be refunded."
-
-
-class RefundUnavailable(Conflict):
-    code = "refund_unavailable"
-    message = "The payment provider could not take the refund; try again later."
-
-
-class RefundDeclined(Conflict):
-    code = "refund_declined"
-    message = "The payment provider declined the refund."
 
 
 @dataclass(frozen=True, slots=True)

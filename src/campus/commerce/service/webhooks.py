@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.data import WebhookOutcome
+from campus.commerce.exceptions import UnknownGateway, WebhookInvalid
 from campus.commerce.gateways.port import (
     GatewayPayment,
     GatewayPaymentStatus,
@@ -34,20 +35,9 @@ from campus.commerce.service import refunds
 from campus.commerce.service.payments import ApplyOutcome, apply_view
 from campus.config import Settings
 from campus.kernel.clock import utcnow
-from campus.kernel.errors import BadRequest, NotFound
 from campus.kernel.logging import get_logger
 
 log = get_logger("campus.commerce.webhooks")
-
-
-class WebhookInvalid(BadRequest):
-    code = "invalid_webhook"
-    message = "The webhook delivery does not verify (signature, timestamp or shape)."
-
-
-class UnknownGateway(NotFound):
-    code = "unknown_gateway"
-    message = "This deployment takes no webhooks for that gateway."
 
 
 @dataclass(frozen=True, slots=True)

@@ -281,3 +281,34 @@ async def test_an_upgrade_charges_the_prorated_difference_and_a_downgrade_waits_
         "30.00",
     )
     assert (await billing.charges(sub["id"]))[-1] == ("renewal", 2, 1, 3000, "succeeded")
+
+
+async def test_a_trial_ending_without_a_payment_method_goes_past_due_and_a_lifetime_never_renews(
+    client: AsyncClient, billing: BillingFactory, frozen_clock: Clock
+) -> None:
+    frozen_clock.freeze(START)
+    trial_plan = await billing.plan(trialDays=7)
+    lifetime_plan = await billing.plan(prices={"lifetime": {"amount": "300", "currency": "USD"}})
+    student = await billing.commerce.buyer()
+    trial = await billing.subscribed(student, trial_plan["id"])
+    card = await billing.card(student)
+    lifetime = await billing.subscribed(
+        student, lifetime_plan["id"], cycle="lifetime", paymentMethodId=str(card)
+    )
+    assert (lifetime["currentPeriodEnd"], lifetime["nextBillingAt"], lifetime["autoRenew"]) == (
+        None,
+        None,
+        False,
+    )
+    frozen_clock.freeze(datetime(2027, 6, 1, tzinfo=UTC))
+    await billing.run_renewals()
+    student = await fresh(billing, student)
+    assert (await get(client, student, trial["id"]))["status"] == "past_due"
+    # A job running late catches up one step per run: the retries, then the end of grace.
+    while await billing.run_renewals():
+        pass
+    assert (await get(client, student, trial["id"]))["status"] == "expired"
+    assert (await get(client, student, lifetime["id"]))["status"] == "active"
+    assert [c[0] for c in await billing.charges(lifetime["id"])] == ["initial"]
+    attempts = await billing.charges(trial["id"])
+    assert attempts[0] == ("renewal", 1, 1, 3000, "failed")

@@ -553,3 +553,23 @@ async def test_the_demo_company_is_seeded_once_with_its_admin_and_learners(
         ("maria@campus.example", "learner"),
         ("priya@campus.example", "org_admin"),
     ]
+
+
+async def test_the_invitation_link_opens_a_page_naming_the_company_without_using_it(
+    client: AsyncClient, identity: IdentityFactory, relay: Relay, settings: Settings
+) -> None:
+    org, _, boss = await company(client, identity)
+    token = await invite(client, relay, settings, org["id"], boss, "page@acme.example")
+    page = await client.get("/join-organization", params={"token": token})
+    assert page.status_code == 200
+    assert "Acme Learning invites you to join as learner" in page.text
+    assert page.headers["referrer-policy"] == "no-referrer"
+    user = await identity.signed_in(email="page@acme.example")
+    assert (await client.post(ACCEPT, json={"token": token}, headers=user.headers)).status_code == (
+        200
+    )
+    used = await client.get("/join-organization", params={"token": token})
+    assert used.status_code == 400
+    assert "already used" in used.text
+    unknown = await client.get("/join-organization", params={"token": "z" * 43})
+    assert unknown.status_code == 404

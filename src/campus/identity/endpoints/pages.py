@@ -1,4 +1,5 @@
-"""The pages account emails link to: ``/verify-email``, ``/reset-password``, ``/confirm-email``.
+"""The pages account emails link to: ``/verify-email``, ``/reset-password``, ``/confirm-email``,
+and ``/join-organization`` (an organization's invitation: shown, accepted from a signed-in client).
 
 Mounted at the root (``root_routers``), on the API's own origin (``CAMPUS_BASE_URL``). Each is a
 plain HTML form, no JavaScript: opening the link shows a button (and, for a reset, the new
@@ -25,7 +26,8 @@ from fastapi import Form, Query
 from fastapi.responses import HTMLResponse
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from campus.identity.service import credentials, registration
+from campus.identity.data import InvitationStatus
+from campus.identity.service import credentials, organizations, registration
 from campus.identity.service.request_context import Ctx, RequestContext
 from campus.kernel.errors import AppError
 from campus.kernel.http import api_router
@@ -189,3 +191,32 @@ async def confirm_email_submit(token: TokenForm, ctx: Ctx) -> HTMLResponse:
     if error is not None:
         return _page("Confirm your new email address", _error(error), error.status_code)
     return _page("Email changed", "<p>Your email address was changed.</p>")
+
+
+# --------------------------------------------------------------------------- join an organization
+
+
+@router.get("/join-organization", response_class=HTMLResponse)
+async def join_organization_page(ctx: Ctx, token: TokenQuery = "") -> HTMLResponse:
+    """Shows the invitation without using it. Accepting needs the invitee signed in with the
+    invited address (ADR 0032), which is the client application's part: it posts the token to
+    ``POST /api/v1/organizations/invitations/accept``."""
+    async with ctx.db.read_session() as session:
+        preview = await organizations.preview_invitation(session, token) if token else None
+    title = "Join an organization"
+    if preview is None:
+        return _page(title, '<p class="error">This invitation link is not valid.</p>', 404)
+    who = f"{escape(preview.organization)} invites you to join as {escape(preview.role.value)}."
+    if preview.status is not InvitationStatus.PENDING:
+        state = {
+            InvitationStatus.ACCEPTED: "was already used",
+            InvitationStatus.REVOKED: "was withdrawn",
+            InvitationStatus.EXPIRED: "has expired: ask for a new one",
+        }[preview.status]
+        return _page(title, f'<p>{who}</p><p class="error">This invitation {state}.</p>', 400)
+    return _page(
+        title,
+        f"<p>{who}</p><p>Sign in to Campus with the email address this invitation was sent to "
+        f"and accept it there before {preview.expires_at:%Y-%m-%d %H:%M} UTC. The link works "
+        "once.</p>",
+    )

@@ -549,6 +549,33 @@ async def accept_invitation(
     raise OrganizationNotFound()  # deleted meanwhile
 
 
+@dataclass(frozen=True, slots=True)
+class InvitationPreview:
+    """What the invitation link's page shows: whose invitation, as what, and whether it can
+    still be accepted."""
+
+    organization: str
+    role: OrgRole
+    status: InvitationStatus
+    expires_at: datetime
+
+
+async def preview_invitation(session: AsyncSession, token: str) -> InvitationPreview | None:
+    """The invitation a link's token names, without using it (None when unknown)."""
+    invitation = await repo.invitation_by_token(session, hash_opaque(token))
+    if invitation is None:
+        return None
+    org = await repo.get_organization(session, invitation.org_id)
+    if org is None:
+        return None
+    return InvitationPreview(
+        organization=org.name,
+        role=OrgRole(invitation.role),
+        status=_status(invitation, utcnow()),
+        expires_at=invitation.expires_at,
+    )
+
+
 def _refuse_closed(invitation: OrganizationInvitation, now: datetime) -> None:
     status = _status(invitation, now)
     if status is InvitationStatus.ACCEPTED:

@@ -266,3 +266,24 @@ async def test_instructors_manage_only_their_own_coupons_for_their_courses(
     await cart_of(client, student, mine, await commerce.paid_course("USD", owner=rival))
     quote = ok_object(await validate(client, student, "TIA10"))
     assert [line["discount"]["amount"] != "0.00" for line in quote["lines"]] == [True, False]
+
+
+async def test_an_admin_may_change_the_courses_of_an_instructor_s_coupon_within_theirs(
+    client: AsyncClient, commerce: CommerceFactory
+) -> None:
+    admin = await commerce.admin()
+    teacher = await commerce.instructor("Tia")
+    rival = await commerce.instructor("Rex")
+    first = await commerce.paid_course("USD", owner=teacher)
+    second = await commerce.paid_course("USD", owner=teacher)
+    theirs = await commerce.paid_course("USD", owner=rival)
+    body = {"code": "TIA20", "kind": "percent", "percentBp": 2000, "courseIds": [first.key]}
+    created = ok_object(
+        await client.post(f"{API}/coupons", json=body, headers=teacher.headers), 201
+    )
+    url = f"{API}/coupons/{created['id']}"
+    moved = await client.patch(url, json={"courseIds": [second.key]}, headers=admin.headers)
+    assert ok_object(moved)["courseIds"] == [second.key]
+    # Still the instructor's coupon: it cannot name a course its owner does not teach.
+    foreign = await client.patch(url, json={"courseIds": [theirs.key]}, headers=admin.headers)
+    assert ok_object(foreign, 403)["error"]["code"] == "not_course_instructor"

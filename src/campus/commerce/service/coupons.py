@@ -215,11 +215,11 @@ def _require_manager(principal: Principal) -> None:
 
 
 async def _check_own_courses(
-    session: AsyncSession, principal: Principal, course_ids: Sequence[uuid.UUID]
+    session: AsyncSession, owner_id: uuid.UUID, course_ids: Sequence[uuid.UUID]
 ) -> None:
-    """An instructor's coupon may only name courses they teach."""
+    """An instructor's coupon may only name courses its owner teaches (whoever edits it)."""
     for course_id in course_ids:
-        if principal.user_id not in await catalog.course_instructor_ids(session, course_id):
+        if owner_id not in await catalog.course_instructor_ids(session, course_id):
             raise NotCourseInstructor(details={"courseId": str(course_id)})
 
 
@@ -267,7 +267,7 @@ async def create(
     owner_id = None
     if not principal.has(COUPON_MANAGE_ANY):
         owner_id = principal.user_id
-        await _check_own_courses(session, principal, values.get("course_ids") or [])
+        await _check_own_courses(session, owner_id, values.get("course_ids") or [])
     coupon_id = new_id()
     row = _stored(values) | {
         "id": coupon_id,
@@ -335,7 +335,7 @@ async def update(
     }
     _validate(merged)
     if "course_ids" in changes and current.owner_id is not None:
-        await _check_own_courses(session, principal, changes["course_ids"] or [])
+        await _check_own_courses(session, current.owner_id, changes["course_ids"] or [])
     limit = changes.get("usage_limit")
     if limit is not None and limit < current.used_count:
         raise field_error("usageLimit", "the limit cannot be below the uses taken", "below_used")

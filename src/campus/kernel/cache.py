@@ -60,6 +60,12 @@ class MemoryCache:
             self._bytes -= len(entry[1])
 
     async def get(self, key: str) -> bytes | None:
+        return self._read(key)
+
+    async def get_many(self, *keys: str) -> list[bytes | None]:
+        return [self._read(key) for key in keys]
+
+    def _read(self, key: str) -> bytes | None:
         entry = self._data.get(key)
         if entry is None:
             return None
@@ -69,9 +75,6 @@ class MemoryCache:
             return None
         self._data.move_to_end(key)
         return value
-
-    async def get_many(self, *keys: str) -> list[bytes | None]:
-        return [await self.get(key) for key in keys]
 
     async def set(self, key: str, value: bytes, ttl_seconds: int) -> None:
         self._put(key, _now() + ttl_seconds, value)

@@ -132,6 +132,7 @@ def upgrade() -> None:
         sa.Column("texts", campus.kernel.db.JSONDoc(), nullable=False),
         sa.Column("default_language", sa.String(length=12), nullable=False),
         sa.Column("signers", campus.kernel.db.JSONDoc(), nullable=False),
+        sa.Column("images", campus.kernel.db.JSONDoc(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", campus.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", campus.kernel.db.UTCDateTime(timezone=True), nullable=False),

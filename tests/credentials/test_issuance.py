@@ -204,7 +204,6 @@ async def test_completion_below_the_minimum_average_quiz_score_gives_none_until_
 ) -> None:
     from campus.assessment.data import QuizResult
     from campus.assessment.events import QuizPassed
-    from campus.credentials.service import issuance
 
     quiz_a, quiz_b = uuid.uuid4(), uuid.uuid4()
     scores = {quiz_a: Decimal("90.00"), quiz_b: Decimal("40.00")}
@@ -215,7 +214,7 @@ async def test_completion_below_the_minimum_average_quiz_score_gives_none_until_
         # assessment's answer for the learner's quizzes (its own tests cover the scoring)
         return {q: QuizResult(q, 1, s, s >= 50) for q, s in scores.items()}
 
-    monkeypatch.setattr(issuance.assessment, "quiz_results", quiz_results)
+    monkeypatch.setattr("campus.assessment.api.quiz_results", quiz_results)
     cast, course = await published_course(learning)
     await set_rule(client, cast.owner, course, minAverageQuizScore=70)
     learner = await learning.learner()

@@ -8,6 +8,7 @@ from typing import Any
 
 import pypdf
 from httpx import AsyncClient
+from PIL import Image
 
 from campus.kernel.jobs import Relay
 from tests.credentials.helpers import complete, my_certificates, published_course, set_rule
@@ -119,3 +120,51 @@ async def test_a_course_template_shapes_its_certificates(
     assert f"{certificate['learnerName']} completed {course.data['title']}" in text.replace(
         "\n", " "
     )
+
+
+def png(width: int, height: int, colour: str = "#ddeeff") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), colour).save(out, format="PNG")
+    return out.getvalue()
+
+
+async def test_template_images_are_checked_by_content_size_and_pixels(
+    learning: LearningFactory, client: AsyncClient
+) -> None:
+    cast = await learning.cast()
+    created = (await client.post(URL, json=template(), headers=cast.admin.headers)).json()
+    url = f"{URL}/{created['id']}/images"
+
+    async def put(kind: str, name: str, data: bytes, mime: str = "image/png") -> Any:
+        return await client.put(
+            f"{url}/{kind}", files={"file": (name, data, mime)}, headers=cast.admin.headers
+        )
+
+    accepted = await put("background", "paper.png", png(400, 300))
+    assert accepted.status_code == 200, accepted.text
+    assert set(accepted.json()["images"]) == {"background"}
+    assert (await put("logo", "evil.png", b"<svg onload=alert(1)></svg>")).status_code == 415
+    assert (await put("logo", "page.png", b"%PDF-1.4\n%%EOF\n")).status_code == 415
+    noise = Image.effect_noise((1100, 1100), 100).convert("RGB")
+    big = io.BytesIO()
+    noise.save(big, format="PNG", compress_level=0)
+    assert len(big.getvalue()) > 2 * 1_048_576
+    too_big = await put("background", "huge.png", big.getvalue())
+    assert too_big.status_code == 413
+    bomb = io.BytesIO()
+    Image.new("1", (9000, 9000)).save(bomb, format="PNG")  # tiny file, 81 megapixels
+    refused = await put("logo", "bomb.png", bomb.getvalue())
+    assert refused.status_code == 422
+    assert refused.json()["error"]["code"] == "image_too_large"
+    assert (await put("stamp", "x.png", png(10, 10))).status_code == 422
+    other = await client.put(
+        f"{url}/logo",
+        files={"file": ("l.png", png(10, 10), "image/png")},
+        headers=cast.owner.headers,
+    )
+    assert other.status_code == 404
+
+    preview = await client.get(f"{URL}/{created['id']}/preview.pdf", headers=cast.admin.headers)
+    assert preview.status_code == 200
+    reader = pypdf.PdfReader(io.BytesIO(preview.content))
+    assert list(reader.pages[0].images)  # the background is drawn

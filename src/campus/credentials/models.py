@@ -53,6 +53,8 @@ class CertificateTemplate(IdMixin, TimestampMixin, Base):
     default_language: Mapped[str] = mapped_column(sa.String(12), default="en")
     #: [{"name": ..., "title": ...}]
     signers: Mapped[list[dict[str, str]]] = mapped_column(JSONDoc(), default=list)
+    #: {"background" | "logo" | "signature": stored file id (hex)}
+    images: Mapped[dict[str, str]] = mapped_column(JSONDoc(), default=dict)
 
 
 class Certificate(IdMixin, TimestampMixin, Base):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from campus.credentials import demo, tasks
 from campus.credentials.data import PERMISSIONS
 from campus.credentials.endpoints import page_router, router
+from campus.credentials.endpoints.templates import UPLOAD_PATHS
 from campus.credentials.settings import CredentialsSettings
 from campus.kernel.module import ContextModule
 
@@ -29,4 +30,5 @@ MODULE = ContextModule(
     permissions=PERMISSIONS,
     register=tasks.register,
     demo=demo.seed_step,
+    upload_paths=(UPLOAD_PATHS,),
 )

@@ -10,7 +10,8 @@ DESCRIPTIONS = {
     404: "No such certificate, or not visible to the caller (unknown and guessed ids alike)",
     409: "Conflicts with the certificate's state (certificate_not_pending, "
     "certificate_not_issued, certificate_not_rendered)",
-    415: "Wrong content type",
+    413: "The image is larger than 2 MiB",
+    415: "Wrong content type, or an image that is not PNG or JPEG by its content",
     422: "Invalid input (field details in the envelope)",
     429: "Too many verification requests; retry after Retry-After seconds",
 }

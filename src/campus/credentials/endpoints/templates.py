@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Query, Request, Response
+from fastapi import Depends, File, Query, Request, Response, UploadFile
 
 from campus.credentials.endpoints.errors import errors
 from campus.credentials.schemas.certificates import TemplateIn, TemplateOut
@@ -114,10 +115,47 @@ async def preview_template(
     language: Annotated[str | None, Query(pattern=LANGUAGE_TAG_PATTERN, max_length=35)] = None,
 ) -> Response:
     pdf = await templates.preview(
-        session, request.app.state.settings, principal, template_id, language
+        session,
+        request.app.state.settings,
+        request.app.state.storage,
+        principal,
+        template_id,
+        language,
     )
     return Response(
         pdf,
         media_type="application/pdf",
         headers={"Cache-Control": "private, no-store", "X-Content-Type-Options": "nosniff"},
+    )
+
+
+#: The image upload route: its body may reach ``CAMPUS_UPLOAD_MAX_BYTES`` (the service caps
+#: images at 2 MiB and 4000 x 4000 pixels).
+UPLOAD_PATHS = re.compile(r"^/api/v1/certificate-templates/[^/]+/images/[a-z]+/?$")
+
+
+@router.put(
+    "/{template_id}/images/{kind}",
+    summary="Set a template's background, logo or signature image (PNG or JPEG, 2 MiB)",
+    response_model=TemplateOut,
+    responses=errors(401, 404, 413, 415, 422),
+)
+async def set_template_image(
+    template_id: uuid.UUID,
+    kind: Literal["background", "logo", "signature"],
+    file: Annotated[UploadFile, File(description="The image (type checked from its content)")],
+    request: Request,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> TemplateOut:
+    return _out(
+        await templates.set_image(
+            session,
+            request.app.state.storage,
+            principal,
+            template_id,
+            kind,
+            file,
+            file.filename,
+        )
     )

@@ -173,5 +173,6 @@ class TemplateOut(ApiModel):
     texts: dict[str, dict[str, str]]
     default_language: str
     signers: list[dict[str, str]]
+    images: dict[str, str] = Field(description="Image kind -> stored file id")
     created_at: datetime
     updated_at: datetime

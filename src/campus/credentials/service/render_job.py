@@ -17,6 +17,7 @@ from campus.credentials.models import Certificate, CertificateTemplate
 from campus.credentials.repository import certificates as repo
 from campus.credentials.service import badges
 from campus.credentials.service.rendering import Sheet, render_pdf, render_png
+from campus.credentials.service.templates import load_images
 from campus.credentials.settings import CredentialsSettings
 from campus.identity import api as identity
 from campus.kernel.clock import utcnow
@@ -39,6 +40,7 @@ def sheet_for(
     row: Certificate,
     template: CertificateTemplate | None,
     instructor_names: str,
+    images: dict[str, bytes] | None = None,
 ) -> Sheet:
     details: dict[str, Any] = row.details or {}
     issued = row.issued_at or row.created_at
@@ -68,6 +70,7 @@ def sheet_for(
         page_size=template.page_size,
         signers=tuple((s.get("name", ""), s.get("title", "")) for s in template.signers),
         title=f"Certificate {row.number}",
+        images=images or {},
     )
 
 
@@ -86,7 +89,12 @@ async def render(
     instructors = await catalog.course_instructor_ids(session, row.course_id)
     people = await identity.get_user_summaries(session, list(instructors))
     names = ", ".join(people[i].display_name for i in instructors if i in people)
-    sheet = sheet_for(settings, row, template, names)
+    images = (
+        await asyncio.to_thread(load_images, storage, dict(template.images or {}))
+        if template is not None
+        else {}
+    )
+    sheet = sheet_for(settings, row, template, names, images)
     font_dirs = CredentialsSettings.of(settings).font_dirs
     pdf = await asyncio.to_thread(render_pdf, sheet, font_dirs)
     png = await asyncio.to_thread(render_png, sheet, font_dirs)

@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw, ImageFont, features
 from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
 from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
 from reportlab.lib.pagesizes import A4, landscape, letter, portrait  # type: ignore[import-untyped]
+from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
 from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
 from reportlab.pdfgen import canvas  # type: ignore[import-untyped]
 
@@ -114,6 +115,8 @@ class Sheet:
     page_size: str = "A4"
     signers: tuple[tuple[str, str], ...] = ()
     title: str = "Certificate"
+    #: "background" | "logo" | "signature" -> PNG or JPEG bytes (checked when uploaded)
+    images: Mapping[str, bytes] = field(default_factory=dict)
 
 
 def _page(sheet: Sheet) -> tuple[float, float]:
@@ -217,6 +220,20 @@ def render_pdf(sheet: Sheet, font_dirs: str = "") -> bytes:
     )
     pdf.setTitle(clean_text(sheet.title, 200))
     pdf.setAuthor(clean_text(sheet.values.get("issuer_name", "Campus"), 200))
+    if "background" in sheet.images:
+        pdf.drawImage(
+            ImageReader(io.BytesIO(sheet.images["background"])), 0, 0, width, height, mask="auto"
+        )
+    if "logo" in sheet.images:
+        pdf.drawImage(
+            ImageReader(io.BytesIO(sheet.images["logo"])),
+            54,
+            height - 126,
+            72,
+            72,
+            preserveAspectRatio=True,
+            mask="auto",
+        )
     pdf.setStrokeColor(HexColor(_colour(sheet, "primary")))
     pdf.setLineWidth(6)
     pdf.rect(24, 24, width - 48, height - 48)
@@ -234,7 +251,17 @@ def render_pdf(sheet: Sheet, font_dirs: str = "") -> bytes:
         pdf.drawText(text)
     # signers
     sx = 90.0
-    for signer, role in sheet.signers[:3]:
+    for number, (signer, role) in enumerate(sheet.signers[:3]):
+        if number == 0 and "signature" in sheet.images:
+            pdf.drawImage(
+                ImageReader(io.BytesIO(sheet.images["signature"])),
+                sx,
+                134,
+                170,
+                40,
+                preserveAspectRatio=True,
+                mask="auto",
+            )
         pdf.setStrokeColor(HexColor(_colour(sheet, "text")))
         pdf.line(sx, 130, sx + 170, 130)
         for offset, value, size in ((114, signer, 11), (100, role, 9)):
@@ -270,6 +297,14 @@ def render_png(sheet: Sheet, font_dirs: str = "", scale: float = 2.0) -> bytes:
     paths = font_paths(font_dirs)
     width, height, lines = _layout(sheet, fonts)
     image = Image.new("RGB", (int(width * scale), int(height * scale)), "#ffffff")
+    if "background" in sheet.images:
+        with Image.open(io.BytesIO(sheet.images["background"])) as background:
+            image.paste(background.convert("RGB").resize(image.size))
+    if "logo" in sheet.images:
+        with Image.open(io.BytesIO(sheet.images["logo"])) as logo:
+            mark = logo.convert("RGBA")
+            mark.thumbnail((int(72 * scale), int(72 * scale)))
+            image.paste(mark, (int(54 * scale), int(54 * scale)), mark)
     draw = ImageDraw.Draw(image)
     draw.rectangle(
         (24 * scale, 24 * scale, (width - 24) * scale, (height - 24) * scale),

@@ -3,12 +3,15 @@ Texts may only use the known placeholders (``rendering.PLACEHOLDERS``)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.config import Settings
@@ -21,6 +24,7 @@ from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.errors import Forbidden, NotFound, ValidationFailed
 from campus.kernel.ids import new_id
+from campus.kernel.storage import LocalFileStorage, Readable, safe_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +39,7 @@ class TemplateRecord:
     texts: dict[str, dict[str, str]]
     default_language: str
     signers: list[dict[str, str]]
+    images: dict[str, str]
     created_at: datetime
     updated_at: datetime
 
@@ -51,6 +56,7 @@ class TemplateRecord:
             {k: dict(v) for k, v in row.texts.items()},
             row.default_language,
             [dict(s) for s in row.signers],
+            dict(row.images or {}),
             row.created_at,
             row.updated_at,
         )
@@ -183,14 +189,14 @@ SAMPLE = {
 async def preview(
     session: AsyncSession,
     settings: Settings,
+    storage: LocalFileStorage,
     principal: Principal,
     template_id: uuid.UUID,
     language: str | None,
 ) -> bytes:
     """The template drawn with sample data, as a PDF (nothing stored)."""
-    import asyncio
-
     row = await _get(session, principal, template_id)
+    images = await asyncio.to_thread(load_images, storage, dict(row.images or {}))
     texts = row.texts.get(language or row.default_language) or row.texts.get(row.default_language)
     url = settings.base_url.rstrip("/") + "/verify/SAMPLE"
     base = Sheet(values={}, verification_url="")
@@ -203,6 +209,72 @@ async def preview(
         page_size=row.page_size,
         signers=tuple((s.get("name", ""), s.get("title", "")) for s in row.signers),
         title=f"Preview: {row.name}",
+        images=images,
     )
     font_dirs = CredentialsSettings.of(settings).font_dirs
     return await asyncio.to_thread(render_pdf, sheet, font_dirs)
+
+
+#: Template images: stored in the ``credentials`` area, PNG or JPEG by content, at most
+#: ``IMAGE_MAX_BYTES`` and ``IMAGE_MAX_PIXELS`` (a small file may decode to a huge bitmap).
+IMAGE_KINDS = ("background", "logo", "signature")
+IMAGE_MAX_BYTES = 2 * 1_048_576
+IMAGE_MAX_PIXELS = 4000 * 4000
+AREA = "credentials"
+
+
+def _pixels(path: Path) -> int | None:
+    """Width x height from the header, or ``None`` when Pillow cannot read it. Blocking."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+            return int(width) * int(height)
+    except (OSError, Image.DecompressionBombError):
+        return None
+
+
+async def set_image(
+    session: AsyncSession,
+    storage: LocalFileStorage,
+    principal: Principal,
+    template_id: uuid.UUID,
+    kind: str,
+    upload: Readable,
+    client_name: str | None,
+) -> TemplateRecord:
+    row = await _get(session, principal, template_id)
+    stored = await storage.save(
+        AREA,
+        upload,
+        max_bytes=IMAGE_MAX_BYTES,
+        allowed=frozenset({"png", "jpeg"}),
+        client_name=safe_name(client_name),
+    )
+    pixels = await asyncio.to_thread(_pixels, storage.path(AREA, stored.id))
+    if pixels is None or pixels > IMAGE_MAX_PIXELS:
+        storage.delete(AREA, stored.id)
+        raise ValidationFailed(
+            "The image is unreadable or larger than 4000 x 4000 pixels.",
+            code="image_too_large",
+            details={"maxPixels": IMAGE_MAX_PIXELS},
+        )
+    images = dict(row.images or {})
+    previous = images.get(kind)
+    images[kind] = stored.id.hex
+    row.images = images
+    row.updated_at = utcnow()
+    await session.flush()
+    if previous:
+        storage.delete(AREA, uuid.UUID(hex=previous))
+    return TemplateRecord.of(row)
+
+
+def load_images(storage: LocalFileStorage, images: dict[str, str]) -> dict[str, bytes]:
+    """The template's images as bytes (a file gone missing is left out). Blocking."""
+    found: dict[str, bytes] = {}
+    for kind, hex_id in (images or {}).items():
+        handle = storage.open(AREA, uuid.UUID(hex=hex_id))
+        if handle is not None:
+            with handle:
+                found[kind] = handle.read()
+    return found

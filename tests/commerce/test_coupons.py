@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from httpx import AsyncClient, Response
 
 from campus.commerce.data import OrderStatus
-from campus.commerce.models import Order
+from campus.commerce.models import Coupon, Order
+from campus.commerce.service import coupons as coupons_service
 from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from campus.kernel.ids import new_id
@@ -287,3 +290,26 @@ async def test_an_admin_may_change_the_courses_of_an_instructor_s_coupon_within_
     # Still the instructor's coupon: it cannot name a course its owner does not teach.
     foreign = await client.patch(url, json={"courseIds": [theirs.key]}, headers=admin.headers)
     assert ok_object(foreign, 403)["error"]["code"] == "not_course_instructor"
+
+
+async def test_a_usage_limit_below_the_uses_taken_by_the_time_it_is_written_is_refused(
+    client: AsyncClient, commerce: CommerceFactory, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = await commerce.admin()
+    coupon = await commerce.coupon("BUSY", usage_limit=10, used_count=5)
+    read = coupons_service.get
+
+    async def read_before_the_checkouts(*args: Any) -> coupons_service.CouponRecord:
+        # The coupon as it was read before five checkouts took a use each.
+        return dataclasses.replace(await read(*args), used_count=0)
+
+    monkeypatch.setattr(coupons_service, "get", read_before_the_checkouts)
+    refused = await client.patch(
+        f"{API}/coupons/{coupon.id}", json={"usageLimit": 3}, headers=admin.headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert "below_used" in refused.text
+    async with db.session() as session:
+        stored = await session.get(Coupon, coupon.id)
+        assert stored is not None
+        assert stored.usage_limit == 10

@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,20 +69,33 @@ async def list_coupons(
     return list(rows), int(total or 0)
 
 
-async def update(session: AsyncSession, coupon_id: uuid.UUID, values: dict[str, Any]) -> bool:
-    """Change a coupon; False when a new ``code`` is taken by another coupon (the unique
-    constraint decides, in a savepoint, so a concurrent rename cannot slip through)."""
+class CouponUpdate(StrEnum):
+    UPDATED = "updated"
+    CODE_TAKEN = "code_taken"
+    LIMIT_BELOW_USED = "limit_below_used"
+
+
+async def update(
+    session: AsyncSession, coupon_id: uuid.UUID, values: dict[str, Any]
+) -> CouponUpdate:
+    """Change a coupon. ``CODE_TAKEN`` when a new ``code`` is taken by another coupon (the
+    unique constraint decides, in a savepoint, so a concurrent rename cannot slip through);
+    ``LIMIT_BELOW_USED`` when a new ``usage_limit`` is below the uses taken by then (the
+    UPDATE's condition decides, so a checkout taking a use meanwhile cannot slip under it)."""
+    where = [Coupon.id == coupon_id]
+    if values.get("usage_limit") is not None:
+        where.append(Coupon.used_count <= values["usage_limit"])
     try:
         async with session.begin_nested():
-            await session.execute(
+            result = await session.execute(
                 sa.update(Coupon)
-                .where(Coupon.id == coupon_id)
+                .where(*where)
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
     except IntegrityError:
-        return False
-    return True
+        return CouponUpdate.CODE_TAKEN
+    return CouponUpdate.UPDATED if rowcount(result) == 1 else CouponUpdate.LIMIT_BELOW_USED
 
 
 async def take_use(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -> bool:

@@ -336,12 +336,15 @@ async def update(
     _validate(merged)
     if "course_ids" in changes and current.owner_id is not None:
         await _check_own_courses(session, current.owner_id, changes["course_ids"] or [])
-    limit = changes.get("usage_limit")
-    if limit is not None and limit < current.used_count:
-        raise field_error("usageLimit", "the limit cannot be below the uses taken", "below_used")
     stored = _stored(changes)
-    if stored and not await repo.update(session, coupon_id, {**stored, "updated_at": utcnow()}):
-        raise CouponCodeTaken(details={"code": stored.get("code")})
+    if stored:
+        outcome = await repo.update(session, coupon_id, {**stored, "updated_at": utcnow()})
+        if outcome is repo.CouponUpdate.CODE_TAKEN:
+            raise CouponCodeTaken(details={"code": stored.get("code")})
+        if outcome is repo.CouponUpdate.LIMIT_BELOW_USED:
+            raise field_error(
+                "usageLimit", "the limit cannot be below the uses taken", "below_used"
+            )
     found = await repo.get(session, coupon_id)
     assert found is not None
     return record_of(found)

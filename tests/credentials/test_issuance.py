@@ -236,3 +236,23 @@ async def test_completion_below_the_minimum_average_quiz_score_gives_none_until_
     [certificate] = await certificates_of(db, learner.id)
     assert certificate.status == "issued"
     assert certificate.details["score"] == "85.00"
+
+
+async def test_a_course_certificates_are_listed_to_its_staff_only(
+    learning: LearningFactory, relay: Relay, client: AsyncClient
+) -> None:
+    cast, course = await published_course(learning)
+    learner = await learning.learner()
+    await complete(learning, relay, course, learner)
+    url = f"{API}/courses/{course.id}/certificates"
+    for who, status in (
+        (cast.student, 403),
+        (cast.other, 403),
+        (learner, 403),
+        (cast.owner, 200),
+        (cast.admin, 200),
+    ):
+        response = await client.get(url, headers=who.headers)
+        assert response.status_code == status, who.roles
+    listed = await client.get(url, params={"status": "issued"}, headers=cast.owner.headers)
+    assert listed.json()["total"] == 1

@@ -49,3 +49,5 @@ class CertificateRevoked(Event):
 
 #: Job: render a certificate's PDF and PNG {certificateId, revision}.
 RENDER_JOB: Final = "credentials.render_certificate"
+#: Job: reissue the next chunk of a bulk reissue run {runId, after: certificate id | None}.
+REISSUE_JOB: Final = "credentials.reissue_chunk"

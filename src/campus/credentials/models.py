@@ -155,3 +155,20 @@ class IssuerKey(Base):
     name: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
     private_key_hex: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReissueRun(IdMixin, TimestampMixin, Base):
+    """A bulk reissue of every issued certificate of a template (after a template fix), run
+    as a chain of jobs of ``CHUNK`` certificates each; ``done`` of ``total`` is its progress."""
+
+    __tablename__ = "credentials_reissue_runs"
+    __table_args__ = (sa.CheckConstraint("status IN ('running', 'done')", name="status"),)
+
+    template_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    requested_by: Mapped[uuid.UUID] = mapped_column()
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(8), default="running")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    #: Certificates created up to this moment are part of the run.
+    cutoff: Mapped[datetime] = mapped_column()

@@ -9,7 +9,7 @@ from campus.assessment.events import AssignmentGraded, QuizPassed
 from campus.coding.events import CodeSubmissionPassed
 from campus.config import Settings
 from campus.credentials import events
-from campus.credentials.service import certificates, issuance, render_job
+from campus.credentials.service import certificates, issuance, reissue_runs, render_job
 from campus.credentials.settings import CredentialsSettings
 from campus.kernel.clock import utcnow
 from campus.kernel.ids import parse_id
@@ -61,6 +61,16 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
         if certificate_id is not None:
             await render_job.render(session, settings, files, certificate_id, revision)
 
+    async def reissue_chunk(session: AsyncSession, delivery: Delivery) -> None:
+        # Idempotent per chunk: the run row is locked and a finished run does nothing.
+        run_id = parse_id(str(delivery.payload.get("runId")))
+        after = delivery.payload.get("after")
+        if run_id is not None:
+            await reissue_runs.run_chunk(
+                session, run_id, parse_id(str(after)) if after is not None else None
+            )
+
+    registry.job(events.REISSUE_JOB, reissue_chunk)
     registry.on(CourseCompleted, "credentials.issue_certificate", issue_on_completion)
     registry.on(QuizPassed, "credentials.quiz_passed", quiz_passed)
     registry.on(AssignmentGraded, "credentials.assignment_graded", assignment_graded)

@@ -10,6 +10,7 @@ router = APIRouter()
 router.include_router(certificates.router)
 router.include_router(certificates.course_router)
 router.include_router(templates.router)
+router.include_router(templates.runs_router)
 router.include_router(verification.router)
 router.include_router(verification.keys_router)
 

@@ -9,8 +9,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, File, Query, Request, Response, UploadFile
 
 from campus.credentials.endpoints.errors import errors
-from campus.credentials.schemas.certificates import TemplateIn, TemplateOut
-from campus.credentials.service import templates
+from campus.credentials.schemas.certificates import (
+    ReasonIn,
+    ReissueRunOut,
+    TemplateIn,
+    TemplateOut,
+)
+from campus.credentials.service import reissue_runs, templates
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.kernel.pagination import Page, PageParams, page_params
@@ -159,3 +164,32 @@ async def set_template_image(
             file.filename,
         )
     )
+
+
+@router.post(
+    "/{template_id}/reissue",
+    status_code=202,
+    summary="Reissue every issued certificate of a template, as a job (admins)",
+    response_model=ReissueRunOut,
+    responses=errors(401, 403, 404, 415, 422),
+)
+async def reissue_template_certificates(
+    template_id: uuid.UUID, body: ReasonIn, session: DbSession, principal: CurrentPrincipal
+) -> ReissueRunOut:
+    run = await reissue_runs.start(session, principal, template_id, body.reason)
+    return ReissueRunOut.model_validate(run)
+
+
+runs_router = api_router(prefix="/certificate-reissues", tags=["certificate templates"])
+
+
+@runs_router.get(
+    "/{run_id}",
+    summary="A bulk reissue's progress",
+    response_model=ReissueRunOut,
+    responses=errors(401, 403, 404, 422),
+)
+async def get_reissue_run(
+    run_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> ReissueRunOut:
+    return ReissueRunOut.model_validate(await reissue_runs.get(session, principal, run_id))

@@ -176,3 +176,13 @@ class TemplateOut(ApiModel):
     images: dict[str, str] = Field(description="Image kind -> stored file id")
     created_at: datetime
     updated_at: datetime
+
+
+class ReissueRunOut(ApiModel):
+    id: uuid.UUID
+    template_id: uuid.UUID
+    status: Literal["running", "done"]
+    total: int
+    done: int
+    reason: str
+    created_at: datetime

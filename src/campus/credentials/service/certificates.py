@@ -133,8 +133,13 @@ async def approve(
 ) -> CertificateRecord:
     row = await _staff(session, principal, certificate_id)
     now = utcnow()
+    terms = await issuance.terms_for(session, row.course_id, row.version_id, True)
+    expires = issuance.add_months(now, terms.valid_months) if terms.valid_months else None
     if not await repo.transition(
-        session, row.id, "pending", {"status": "issued", "issued_at": now, "updated_at": now}
+        session,
+        row.id,
+        "pending",
+        {"status": "issued", "issued_at": now, "expires_at": expires, "updated_at": now},
     ):
         raise CertificateNotPending()
     await repo.add_history(session, row.id, "approved", now, principal.user_id)

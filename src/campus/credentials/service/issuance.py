@@ -64,7 +64,7 @@ async def terms_for(
     )
 
 
-def _add_months(moment: datetime, months: int) -> datetime:
+def add_months(moment: datetime, months: int) -> datetime:
     month = moment.month - 1 + months
     year = moment.year + month // 12
     month = month % 12 + 1
@@ -156,7 +156,7 @@ async def create(
                 "completed_at": completed_at,
                 "issued_at": now if status is CertificateStatus.ISSUED else None,
                 "expires_at": (
-                    _add_months(now, terms.valid_months)
+                    add_months(now, terms.valid_months)
                     if terms.valid_months and status is CertificateStatus.ISSUED
                     else None
                 ),

@@ -62,8 +62,8 @@ async def test_a_buyer_sees_only_their_own_orders(
         ("GET", "/admin/orders?format=csv"),
         ("GET", "/tax-rates"),
         ("POST", "/tax-rates"),
-        ("PATCH", f"/tax-rates/{uuid.uuid4()}"),
-        ("DELETE", f"/tax-rates/{uuid.uuid4()}"),
+        ("PATCH", "/tax-rates/0190f3a4-0000-7000-8000-000000000001"),
+        ("DELETE", "/tax-rates/0190f3a4-0000-7000-8000-000000000002"),
     ],
 )
 async def test_admin_routes_refuse_students_and_instructors(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from campus.commerce.models import Invoice, InvoiceLine, InvoiceSequence, InvoiceTaxLine
 from campus.kernel.db import dialect_insert
@@ -80,36 +81,39 @@ async def insert(
         await session.execute(sa.insert(InvoiceTaxLine), list(tax_lines))
 
 
-async def lines_of(
-    session: AsyncSession, invoice_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, list[InvoiceLine]]:
-    out: dict[uuid.UUID, list[InvoiceLine]] = {i: [] for i in invoice_ids}
+_Child = TypeVar("_Child", InvoiceLine, InvoiceTaxLine)
+
+
+async def _children_of(
+    session: AsyncSession,
+    model: type[_Child],
+    invoice_ids: Collection[uuid.UUID],
+    order: sa.ColumnElement[Any] | InstrumentedAttribute[Any],
+) -> dict[uuid.UUID, list[_Child]]:
+    """The rows of ``model`` of each invoice (one query), in ``order``; every id a key."""
+    out: dict[uuid.UUID, list[_Child]] = {i: [] for i in invoice_ids}
     if not invoice_ids:
         return out
     rows = await session.scalars(
-        sa.select(InvoiceLine)
-        .where(InvoiceLine.invoice_id.in_(list(invoice_ids)))
-        .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
+        sa.select(model)
+        .where(model.invoice_id.in_(list(invoice_ids)))
+        .order_by(model.invoice_id, order)
     )
-    for line in rows:
-        out[line.invoice_id].append(line)
+    for row in rows:
+        out[row.invoice_id].append(row)
     return out
+
+
+async def lines_of(
+    session: AsyncSession, invoice_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, list[InvoiceLine]]:
+    return await _children_of(session, InvoiceLine, invoice_ids, InvoiceLine.position)
 
 
 async def tax_lines_of(
     session: AsyncSession, invoice_ids: Collection[uuid.UUID]
 ) -> dict[uuid.UUID, list[InvoiceTaxLine]]:
-    out: dict[uuid.UUID, list[InvoiceTaxLine]] = {i: [] for i in invoice_ids}
-    if not invoice_ids:
-        return out
-    rows = await session.scalars(
-        sa.select(InvoiceTaxLine)
-        .where(InvoiceTaxLine.invoice_id.in_(list(invoice_ids)))
-        .order_by(InvoiceTaxLine.invoice_id, InvoiceTaxLine.rate_bp)
-    )
-    for line in rows:
-        out[line.invoice_id].append(line)
-    return out
+    return await _children_of(session, InvoiceTaxLine, invoice_ids, InvoiceTaxLine.rate_bp)
 
 
 async def list_invoices(

@@ -82,7 +82,7 @@ async def verify_by_code(
     "/issuer",
     summary="The issuer profile with its Ed25519 public key (Multikey)",
     response_class=JSONResponse,
-    responses=JSON_DOC,
+    responses={**JSON_DOC, **errors(422)},
 )
 async def issuer_profile(request: Request, session: DbSession) -> JSONResponse:
     settings = request.app.state.settings
@@ -94,7 +94,7 @@ async def issuer_profile(request: Request, session: DbSession) -> JSONResponse:
     "/status-lists/1",
     summary="The revocation status list (a signed Bitstring Status List credential)",
     response_class=JSONResponse,
-    responses=JSON_DOC,
+    responses={**JSON_DOC, **errors(422)},
 )
 async def status_list(request: Request, session: DbSession) -> JSONResponse:
     document = await badges.status_list_credential(session, request.app.state.settings, utcnow())

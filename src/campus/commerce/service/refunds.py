@@ -295,7 +295,11 @@ async def settle_from_gateway(
         amount_minor=row.amount_minor,
         currency=row.currency,
     )
-    await _settle(session, settings, row.id, answer, counts_for_order=True)
+    # Only a refund of the payment that paid the order is the order's refund; a surplus
+    # payment's (the order paid twice) goes back without touching the order.
+    paying = await payments_repo.succeeded_for_order(session, row.order_id)
+    counts = paying is not None and paying.id == row.payment_id
+    await _settle(session, settings, row.id, answer, counts_for_order=counts)
     return WebhookOutcome.APPLIED
 
 

@@ -32,6 +32,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import re
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, NamedTuple
 
@@ -60,6 +62,10 @@ CACHE_CONTROL = f"public, max-age={TTL_SECONDS}"
 _STATE_KEY = "catalog_session_info"
 _INFLIGHT = "catalog_pages_in_flight"
 _CACHED_PAGES = "catalog_cached_pages"
+_RECENT = "catalog_pages_recently_produced"
+#: Pages this process produced last, kept for the requests that missed them in the cache while
+#: they were being produced.
+_RECENT_PAGES = 64
 #: The page keys' format version: entries of another format are never read as this one.
 _PAGE_KEY = "catalog:page:v3"
 
@@ -163,7 +169,12 @@ async def _produce(cache: Cache, slot: Slot, route: str, produce: Producer) -> E
 
 
 async def _produce_once(
-    request: Request, cache: Cache, slot: Slot, route: str, produce: Producer
+    request: Request,
+    cache: Cache,
+    slot: Slot,
+    route: str,
+    produce: Producer,
+    looked_up_at: float,
 ) -> Entry:
     """Produce the page, unless another request of this process is already producing the same
     one: then wait for its result. If that request fails, each waiter produces on its own."""
@@ -179,6 +190,14 @@ async def _produce_once(
     if pending is not None:
         shared = await asyncio.shield(pending)
         return shared if shared is not None else await _produce(cache, slot, route, produce)
+    # A request whose look-up missed while another one was producing the page, and that gets
+    # here after that one finished, takes its result instead of producing it again. Only a
+    # page finished after this request's look-up began: anything older it would have found in
+    # the cache, had the cache still held it.
+    recent = _recently_produced(request.app)
+    done = recent.get(slot)
+    if done is not None and done[0] >= looked_up_at:
+        return done[1]
     future: asyncio.Future[Entry | None] = asyncio.get_running_loop().create_future()
     inflight[slot] = future
     entry: Entry | None = None
@@ -186,8 +205,21 @@ async def _produce_once(
         entry = await _produce(cache, slot, route, produce)
         return entry
     finally:
+        if entry is not None:  # before the future leaves ``inflight``: no gap between them
+            recent[slot] = (time.monotonic(), entry)
+            recent.move_to_end(slot)
+            while len(recent) > _RECENT_PAGES:
+                recent.popitem(last=False)
         inflight.pop(slot, None)
         future.set_result(entry)
+
+
+def _recently_produced(app: Any) -> OrderedDict[Slot, tuple[float, Entry]]:
+    recent: OrderedDict[Slot, tuple[float, Entry]] | None = getattr(app.state, _RECENT, None)
+    if recent is None:
+        recent = OrderedDict()
+        setattr(app.state, _RECENT, recent)
+    return recent
 
 
 async def serve(request: Request, kind: str, prefs: tuple[str, ...], produce: Producer) -> Response:
@@ -199,13 +231,14 @@ async def serve(request: Request, kind: str, prefs: tuple[str, ...], produce: Pr
     key = _page_key(request.scope["path"], request.query_params, prefs)
     entry: Entry | None = None
     slot: Slot = None
+    looked_up_at = time.monotonic()
     try:
         current, entry = await _lookup(cache, key)
         slot = (key, current)
     except Exception:  # the cache is an optimisation: serve from the database without it
         log.warning("catalog_cache_unavailable", page=kind, exc_info=True)
     if entry is None:
-        entry = await _produce_once(request, cache, slot, route, produce)
+        entry = await _produce_once(request, cache, slot, route, produce, looked_up_at)
     return _page_response(entry, request.headers.get("if-none-match"))
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import io
 
 # reportlab ships without type hints.
-from reportlab.lib.pagesizes import A4  # type: ignore[import-untyped]
-from reportlab.lib.units import mm  # type: ignore[import-untyped]
-from reportlab.pdfgen.canvas import Canvas  # type: ignore[import-untyped]
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
 
 from campus.commerce.service.invoices import CREDIT_NOTE, InvoiceRecord
 from campus.kernel.money import Money

@@ -25,7 +25,7 @@ import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from pyld import jsonld  # type: ignore[import-untyped]
+from pyld import jsonld
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 #: The multicodec prefix of an Ed25519 public key (``0xed``, varint-encoded).

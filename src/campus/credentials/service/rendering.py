@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from PIL import Image, ImageDraw, ImageFont, features
-from reportlab.graphics.barcode import qrencoder  # type: ignore[import-untyped]
-from reportlab.lib.colors import HexColor  # type: ignore[import-untyped]
-from reportlab.lib.pagesizes import A4, landscape, letter, portrait  # type: ignore[import-untyped]
-from reportlab.lib.utils import ImageReader  # type: ignore[import-untyped]
-from reportlab.pdfbase import pdfmetrics  # type: ignore[import-untyped]
-from reportlab.pdfgen import canvas  # type: ignore[import-untyped]
+from reportlab.graphics.barcode import qrencoder
+from reportlab.lib.colors import HexColor
+from reportlab.lib.pagesizes import A4, landscape, letter, portrait
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfgen import canvas
 
 from campus.credentials.service.fonts import FontSet, font_paths, font_set
 

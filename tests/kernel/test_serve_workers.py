@@ -149,7 +149,7 @@ async def serving(settings: Settings, data_dir: Path, workers: int) -> AsyncIter
             async with httpx.AsyncClient(base_url=base, timeout=5) as http:
                 while True:
                     try:
-                        if (await http.get("/readyz")).status_code == 200:
+                        if (await http.get("/healthz")).status_code == 200:
                             return
                     except httpx.TransportError:
                         pass
@@ -184,7 +184,7 @@ async def test_two_workers_serve_one_port_and_metrics_count_every_process(
     app: Any, settings: Settings, tmp_path: Path
 ) -> None:
     async with serving(settings, tmp_path, workers=2) as base:
-        answered = 0
+        answered = 1  # the start-up probe's 200 from /healthz
         limits = httpx.Limits(max_keepalive_connections=0)
         async with httpx.AsyncClient(base_url=base, timeout=10, limits=limits) as http:
             # New connections until both processes have answered some (each one's counters

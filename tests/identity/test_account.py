@@ -12,7 +12,7 @@ from httpx import AsyncClient
 
 from campus.identity.models import User, UserProfile, UserSettings
 from campus.kernel.db import Database
-from tests.fixtures.identity import AppUser, IdentityFactory
+from tests.fixtures.identity import AppUser, IdentityFactory, held_by
 from tests.fixtures.queries import count_queries
 
 ME = "/api/v1/users/me"
@@ -44,7 +44,7 @@ async def test_get_me_returns_user_profile_settings_and_roles(
     assert body["emailVerified"] is True
     assert body["displayName"] == f"{user.first_name} {user.last_name}"
     assert body["roles"] == ["instructor", "student"]
-    assert body["permissions"] == ["course:create"]
+    assert body["permissions"] == held_by("instructor")
     assert body["status"] == "active"
     assert body["mfaEnabled"] is False
     assert body["settings"] == {

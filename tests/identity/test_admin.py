@@ -13,7 +13,7 @@ from httpx import AsyncClient
 from campus.identity.models import InstructorProfile, UserRole
 from campus.kernel.db import Database
 from campus.kernel.outbox import OutboxMessage
-from tests.fixtures.identity import AppUser, IdentityFactory
+from tests.fixtures.identity import AppUser, IdentityFactory, held_by
 from tests.fixtures.queries import count_queries
 
 ADMIN = "/api/v1/admin/users"
@@ -159,7 +159,7 @@ async def test_admin_reads_one_user_and_404s_for_unknown_ids(
     response = await client.get(f"{ADMIN}/{user.id}", headers=admin.headers)
     assert response.status_code == 200
     assert response.json()["roles"] == ["instructor"]
-    assert response.json()["permissions"] == ["course:create"]
+    assert response.json()["permissions"] == held_by("instructor")
     assert (await client.get(f"{ADMIN}/{uuid.uuid4()}", headers=admin.headers)).status_code == 404
 
 

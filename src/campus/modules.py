@@ -24,6 +24,9 @@ CONTEXTS: Final[tuple[str, ...]] = (
     "commerce",
     "billing",
     "credentials",
+    "community",
+    "booking",
+    "notifications",
 )
 
 #: Where each planned context will sit in the order (ARCHITECTURE.md §2), lowest first. A new
@@ -31,10 +34,7 @@ CONTEXTS: Final[tuple[str, ...]] = (
 PLANNED: Final[tuple[str, ...]] = (
     "platform",  # after identity: settings, feature flags, audit log
     "media",  # after catalog: assets, uploads, video
-    "community",  # forums and reviews
-    "booking",  # consultations, paid through commerce
     "cms",
-    "notifications",  # consumes every context's events
     "analytics",
     "search",
     "assistant",

@@ -1,0 +1,1 @@
+"""The booking context (ARCHITECTURE.md §2)."""

@@ -1,0 +1,3 @@
+"""The booking context's tables."""
+
+from __future__ import annotations

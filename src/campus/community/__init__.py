@@ -1,0 +1,1 @@
+"""The community context (ARCHITECTURE.md §2)."""

@@ -1,0 +1,3 @@
+"""The community context's tables."""
+
+from __future__ import annotations

@@ -1,0 +1,1 @@
+"""The notifications context (ARCHITECTURE.md §2)."""

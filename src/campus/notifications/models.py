@@ -1,0 +1,3 @@
+"""The notifications context's tables."""
+
+from __future__ import annotations

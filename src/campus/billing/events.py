@@ -12,6 +12,8 @@ from campus.kernel.events import Event
 RUN_RENEWALS_JOB: Final = "billing.run_renewals"
 #: A follow-up batch of ``RUN_RENEWALS_JOB`` when one batch was full.
 RENEWALS_BATCH_JOB: Final = "billing.renewals_batch"
+#: Issue the commerce invoice of one paid charge (payload: the charge's idempotency key).
+INVOICE_CHARGE_JOB: Final = "billing.invoice_charge"
 
 
 class SubscriptionStarted(Event):

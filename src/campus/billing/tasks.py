@@ -9,7 +9,7 @@ from datetime import timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.billing import events
-from campus.billing.service import renewals, seats
+from campus.billing.service import invoicing, renewals, seats
 from campus.billing.settings import BillingSettings
 from campus.config import Settings
 from campus.identity.events import OrgMemberRemoved
@@ -31,6 +31,11 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
         events.RUN_RENEWALS_JOB, timedelta(minutes=config.renewal_interval_minutes), run_renewals
     )
     registry.job(events.RENEWALS_BATCH_JOB, run_renewals)
+
+    async def invoice_charge(session: AsyncSession, delivery: Delivery) -> None:
+        await invoicing.invoice_charge(session, settings, str(delivery.payload["key"]))
+
+    registry.job(events.INVOICE_CHARGE_JOB, invoice_charge)
 
     async def free_seats(session: AsyncSession, event: OrgMemberRemoved) -> None:
         await seats.on_member_removed(session, event.org_id, event.user_id)

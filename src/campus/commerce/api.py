@@ -203,3 +203,36 @@ async def redeem_subscription_coupon(
         amount_off_minor=coupon.amount_off_minor,
         currency=coupon.currency,
     )
+
+
+# --------------------------------------------------------------------------- subscription invoices
+
+
+async def invoice_subscription_charge(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    idempotency_key: str,
+    product_id: uuid.UUID,
+    title: str,
+    amount_minor: int,
+    currency: str,
+) -> OrderRecord:
+    """The paid order and the invoice (commerce's numbering, tax and ledger) of one paid
+    subscription charge, made once per ``idempotency_key`` (the charge's gateway key): asked
+    again, the same order is returned and nothing is issued twice. The order's one line is the
+    plan (``product_id``); the subscriber sees it in their orders and invoices."""
+    from campus.commerce.service import subscription_billing
+
+    return await subscription_billing.invoice_charge(
+        session,
+        settings,
+        user_id=user_id,
+        idempotency_key=idempotency_key,
+        product_id=product_id,
+        title=title,
+        amount_minor=amount_minor,
+        currency=currency,
+        paid_at=utcnow(),
+    )

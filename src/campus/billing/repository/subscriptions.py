@@ -300,3 +300,7 @@ async def seated_subscription_ids(
         .where(Subscription.organization_id == organization_id, Seat.user_id == user_id)
     )
     return list(rows)
+
+
+async def charge_by_key(session: AsyncSession, key: str) -> Charge | None:
+    return await session.scalar(sa.select(Charge).where(Charge.idempotency_key == key))

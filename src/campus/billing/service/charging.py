@@ -4,12 +4,16 @@ Every attempt has a stable idempotency key at the gateway: ``sub:{id}:period:{n}
 charge of period ``n`` (first period or renewal), ``sub:{id}:period:{n}:retry:{k}`` for the
 k-th dunning retry, ``sub:{id}:period:{n}:change:{x}`` for a proration. Asked twice, the
 gateway returns the same payment: a run that crashed after the charge and before its record
-charges nothing the second time and records the payment it finds."""
+charges nothing the second time and records the payment it finds.
+
+Each paid charge is invoiced by commerce (``invoicing``) after the charge's transaction
+commits: a job per charge, keyed by the charge's idempotency key, so it is issued once."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.billing.events import INVOICE_CHARGE_JOB
 from campus.billing.models import Subscription
 from campus.billing.repository import subscriptions as repo
 from campus.billing.service.periods import discounted
@@ -17,6 +21,10 @@ from campus.commerce import api as commerce
 from campus.commerce.data import ChargeResult
 from campus.config import Settings
 from campus.kernel.ids import new_id
+from campus.kernel.outbox import enqueue_job
+
+#: Charges that are invoiced (a refund is not a sale).
+INVOICED_KINDS = frozenset({"initial", "renewal", "retry", "proration", "seats"})
 
 
 def period_key(subscription: Subscription, period: int) -> str:
@@ -66,6 +74,10 @@ async def charge(
             "idempotency_key": key,
         },
     )
+    if result.succeeded and amount_minor > 0 and kind in INVOICED_KINDS:
+        # Commerce invoices the charge in a job of its own: the year's invoice number is taken
+        # under a lock the renewal batch would otherwise hold until its commit.
+        await enqueue_job(session, INVOICE_CHARGE_JOB, {"key": key})
     return result
 
 

@@ -124,6 +124,14 @@ class PushServiceDouble:
     expired: set[str] = field(default_factory=set)
     _faults: list[tuple[int, str | None]] = field(default_factory=list)
 
+    def reset(self) -> None:
+        """Forget every subscription, message and fault (one server serves a test module)."""
+        self.subscribers.clear()
+        self.deliveries.clear()
+        self.refusals.clear()
+        self.expired.clear()
+        self._faults.clear()
+
     def subscribe(self) -> Subscriber:
         token = secrets.token_urlsafe(16)
         subscriber = Subscriber(
@@ -281,6 +289,11 @@ class TwilioDouble:
 
     def fail_next(self, status: int) -> None:
         self._faults.append(status)
+
+    def reset(self) -> None:
+        """Forget every message and fault (one server serves a test module)."""
+        self.messages.clear()
+        self._faults.clear()
 
     def app(self) -> Starlette:
         return Starlette(

@@ -32,12 +32,18 @@ CALLBACK_URL = "https://campus.example/api/v1/notifications/providers/twilio/sta
 LEARNER = "+14155550123"
 
 
-@pytest.fixture
-async def twilio() -> AsyncIterator[TwilioDouble]:
+@pytest.fixture(scope="module")
+async def served() -> AsyncIterator[TwilioDouble]:
     double = TwilioDouble()
     async with serve(double.app()) as url:
         double.url = url
         yield double
+
+
+@pytest.fixture
+def twilio(served: TwilioDouble) -> TwilioDouble:
+    served.reset()
+    return served
 
 
 @pytest.fixture

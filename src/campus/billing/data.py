@@ -55,6 +55,14 @@ class SubscriptionStatus(StrEnum):
     EXPIRED = "expired"
 
 
+class CouponDuration(StrEnum):
+    """How many paid periods a promo code discounts: the first, the first N, or every one."""
+
+    ONCE = "once"
+    REPEATING = "repeating"
+    FOREVER = "forever"
+
+
 #: The statuses that give access to what the plan unlocks.
 ACCESS_STATUSES: Final = frozenset(
     {SubscriptionStatus.TRIALING, SubscriptionStatus.ACTIVE, SubscriptionStatus.PAST_DUE}

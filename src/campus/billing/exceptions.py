@@ -73,3 +73,13 @@ class SeatsBelowAssigned(Conflict):
 class NotAnOrganizationMember(Conflict):
     code = "not_an_organization_member"
     message = "The user is not a member of the organization."
+
+
+class PromoCodeNotFound(NotFound):
+    code = "coupon_not_found"
+    message = "No promo code has this code."
+
+
+class CouponTermsNotFound(NotFound):
+    code = "coupon_terms_not_found"
+    message = "This promo code has no terms of its own: it discounts the default periods."

@@ -184,3 +184,27 @@ class Seat(IdMixin, Base):
     user_id: Mapped[uuid.UUID] = mapped_column()
     assigned_by: Mapped[uuid.UUID] = mapped_column()
     assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CouponTerms(Base):
+    """How many paid periods one of commerce's coupons discounts on a subscription: the first
+    (``once``), the first ``periods`` (``repeating``) or every one (``forever``). A coupon
+    without terms discounts ``CAMPUS_BILLING_COUPON_PERIODS`` periods."""
+
+    __tablename__ = "billing_coupon_terms"
+    __table_args__ = (
+        sa.CheckConstraint("duration IN ('once', 'repeating', 'forever')", name="duration"),
+        sa.CheckConstraint(
+            "(duration = 'repeating' AND periods >= 1) OR "
+            "(duration <> 'repeating' AND periods IS NULL)",
+            name="periods",
+        ),
+    )
+
+    #: Commerce's coupon id (no foreign key across contexts).
+    coupon_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    duration: Mapped[str] = mapped_column(sa.String(10))
+    periods: Mapped[int | None] = mapped_column()
+    updated_by: Mapped[uuid.UUID] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

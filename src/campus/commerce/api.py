@@ -236,3 +236,18 @@ async def invoice_subscription_charge(
         currency=currency,
         paid_at=utcnow(),
     )
+
+
+async def find_coupon(session: AsyncSession, code: str) -> SubscriptionCoupon | None:
+    """The coupon of ``code`` (any case), whatever its window and limits, or None: for the
+    terms billing keeps per coupon. Takes no use."""
+    coupon = await coupons_repo.get_by_code(session, code.upper())
+    if coupon is None:
+        return None
+    return SubscriptionCoupon(
+        coupon_id=coupon.id,
+        code=coupon.code,
+        percent_bp=coupon.percent_bp,
+        amount_off_minor=coupon.amount_off_minor,
+        currency=coupon.currency,
+    )

@@ -77,6 +77,10 @@ class SubscriptionOut(ApiModel):
     amount: MoneyOut = Field(description="What one period costs (every seat).")
     next_charge: MoneyOut = Field(description="What the next period is charged (promo code).")
     coupon_code: str | None
+    discounted_periods_left: int | None = Field(
+        description="Paid periods the promo code still discounts after the current one was "
+        "paid (null: every one while it lasts, or no promo code)."
+    )
     payment_method_id: uuid.UUID | None
     current_period_start: datetime
     current_period_end: datetime | None
@@ -107,6 +111,9 @@ class SubscriptionOut(ApiModel):
             amount=MoneyOut.from_parts(record.amount_minor, record.currency),
             next_charge=MoneyOut.from_parts(record.next_charge_minor, record.currency),
             coupon_code=record.coupon_code,
+            discounted_periods_left=record.discount_periods_left
+            if record.coupon_code is not None
+            else None,
             payment_method_id=record.payment_method_id,
             current_period_start=record.current_period_start,
             current_period_end=record.current_period_end,

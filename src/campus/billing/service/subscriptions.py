@@ -36,7 +36,7 @@ from campus.billing.exceptions import (
 from campus.billing.models import Subscription
 from campus.billing.repository import plans as plans_repo
 from campus.billing.repository import subscriptions as repo
-from campus.billing.service import access, charging
+from campus.billing.service import access, charging, coupon_terms
 from campus.billing.service.organizations import require_org_admin
 from campus.billing.service.periods import period_end, prorate
 from campus.billing.service.records import (
@@ -111,7 +111,8 @@ async def subscribe(
     without a charge (one trial per user per plan: a second is a 409 ``trial_already_used``);
     otherwise the first period is charged at once to the saved method (a decline is a 409
     ``payment_declined`` and nothing is kept). A promo code from commerce takes one of its uses
-    and discounts the first ``CAMPUS_BILLING_COUPON_PERIODS`` paid periods (0: every one)."""
+    and discounts the paid periods its terms say (``coupon_terms``), by default the first
+    ``CAMPUS_BILLING_COUPON_PERIODS`` (0: every one)."""
     plan = await _usable_plan(session, plan_id)
     unit = plan.price_of(cycle)
     if unit is None:
@@ -131,12 +132,13 @@ async def subscribe(
         coupon = await commerce.redeem_subscription_coupon(
             session, code=coupon_code, user_id=principal.user_id, currency=plan.currency
         )
-        periods = BillingSettings.of(settings).coupon_periods
         discount = {
             "coupon_code": coupon.code,
             "discount_percent_bp": coupon.percent_bp,
             "discount_amount_minor": coupon.amount_off_minor,
-            "discount_periods_left": periods or None,
+            "discount_periods_left": await coupon_terms.discounted_periods(
+                session, settings, coupon.coupon_id
+            ),
         }
     now = utcnow()
     subscription_id = new_id()

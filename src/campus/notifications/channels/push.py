@@ -142,7 +142,7 @@ class VapidKeyPair:
 
 
 def generate_vapid_key_pair() -> VapidKeyPair:
-    """A fresh P-256 VAPID key pair (``campus notifications vapid-keys`` prints one)."""
+    """A fresh P-256 VAPID key pair, made once per deployment and kept in its settings."""
     vapid = Vapid02()
     vapid.generate_keys()
     private: ec.EllipticCurvePrivateKey = vapid.private_key

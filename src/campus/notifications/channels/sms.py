@@ -18,7 +18,7 @@ Retrying: a message is not idempotent at Twilio (no idempotency key on the Messa
 only the answers that prove Twilio did not take it are ``retryable``: 429, 503, and a
 connection that could not be opened. A timeout or a reset after the request went out, and any
 other 5xx, leave the outcome unknown: they are failed and not retryable, since a duplicate SMS
-costs money and annoys; the status callback still tells the truth if the message did go.
+costs money and annoys (the message may have gone; without its id no callback can say so).
 """
 
 from __future__ import annotations

@@ -168,3 +168,30 @@ async def test_template_images_are_checked_by_content_size_and_pixels(
     assert preview.status_code == 200
     reader = pypdf.PdfReader(io.BytesIO(preview.content))
     assert list(reader.pages[0].images)  # the background is drawn
+
+
+async def test_the_certificate_is_in_the_learners_language_when_the_template_has_it(
+    learning: LearningFactory, relay: Relay, client: AsyncClient
+) -> None:
+    cast, course = await published_course(learning)
+    created = (await client.post(URL, json=template(), headers=cast.admin.headers)).json()
+    await set_rule(client, cast.owner, course, templateId=created["id"])
+    texts = {}
+    for name, language in (("Camille", "fr-CA"), ("Jonas", "de")):
+        learner = await learning.learner(name)
+        chosen = await client.patch(
+            f"{API}/users/me", json={"settings": {"language": language}}, headers=learner.headers
+        )
+        assert chosen.status_code == 200, chosen.text
+        await complete(learning, relay, course, learner)
+        [certificate] = await my_certificates(client, learner)
+        assert certificate["language"] == language
+        link = await client.get(
+            f"{API}/certificates/{certificate['id']}/download", headers=learner.headers
+        )
+        pdf = (await client.get(link.json()["url"])).content
+        texts[name] = pypdf.PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    # fr-CA takes the template's French; German, which it lacks, its default (English).
+    assert "Certificat de réussite" in texts["Camille"]
+    assert "Certificate of Achievement" not in texts["Camille"]
+    assert "Certificate of Achievement" in texts["Jonas"]

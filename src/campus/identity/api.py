@@ -7,6 +7,7 @@ import unicodedata
 import uuid
 from collections.abc import Collection, Iterable
 
+import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -25,6 +26,7 @@ from campus.identity.data import (
     UserSummary,
     display_name,
 )
+from campus.identity.models import UserSettings
 from campus.identity.repository import directory as directory_repo
 from campus.identity.repository import organizations as organizations_repo
 from campus.identity.repository import users as users_repo
@@ -51,6 +53,7 @@ __all__ = [
     "instructor_summaries",
     "is_instructor",
     "make_token_verifier",
+    "preferred_language",
     "organization_member_ids",
     "organization_members_page",
     "organization_role",
@@ -151,6 +154,15 @@ async def get_user_summaries(
 
 async def get_user_summary(session: AsyncSession, user_id: uuid.UUID) -> UserSummary | None:
     return (await get_user_summaries(session, [user_id])).get(user_id)
+
+
+async def preferred_language(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    """The user's language preference (``user_settings.language``, a BCP 47 tag such as
+    ``"fr"`` or ``"pt-BR"``); ``None`` for a user without settings (one query)."""
+    language: str | None = await session.scalar(
+        sa.select(UserSettings.language).where(UserSettings.user_id == user_id)
+    )
+    return language
 
 
 async def find_user_ids_by_emails(

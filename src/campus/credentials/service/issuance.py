@@ -130,6 +130,9 @@ async def create(
     user = await identity.get_user_summary(session, user_id)
     if user is None:
         return None
+    # The certificate speaks the learner's language (their preference), drawn from the
+    # template's texts in that language when it has them (else its default language).
+    language = await identity.preferred_language(session, user_id) or course.language
     config = CredentialsSettings.of(settings)
     now = utcnow()
     status = CertificateStatus.PENDING if terms.manual_approval else CertificateStatus.ISSUED
@@ -152,7 +155,7 @@ async def create(
                 "learner_name": (user.display_name or f"{user.first_name} {user.last_name}")[:500],
                 "learner_email": user.email,
                 "course_title": course.title[:500],
-                "language": course.language,
+                "language": language if len(language) <= 12 else language.split("-")[0],
                 "completed_at": completed_at,
                 "issued_at": now if status is CertificateStatus.ISSUED else None,
                 "expires_at": (

@@ -17,7 +17,7 @@ from campus.credentials.models import Certificate, CertificateTemplate
 from campus.credentials.repository import certificates as repo
 from campus.credentials.service import badges
 from campus.credentials.service.rendering import Sheet, render_pdf, render_png
-from campus.credentials.service.templates import load_images
+from campus.credentials.service.templates import load_images, texts_for
 from campus.credentials.settings import CredentialsSettings
 from campus.identity import api as identity
 from campus.kernel.clock import utcnow
@@ -60,7 +60,7 @@ def sheet_for(
     }
     if template is None:
         return Sheet(values=values, verification_url=url, title=f"Certificate {row.number}")
-    texts = template.texts.get(row.language) or template.texts.get(template.default_language)
+    texts = texts_for(template.texts, row.language, template.default_language)
     return Sheet(
         values=values,
         verification_url=url,

@@ -186,6 +186,19 @@ SAMPLE = {
 }
 
 
+def texts_for(
+    texts: dict[str, dict[str, str]], language: str | None, default_language: str
+) -> dict[str, str] | None:
+    """The template's texts in ``language`` (exact tag, then its primary language: a learner in
+    ``pt-BR`` gets ``pt``), else in the template's default language, else ``None``."""
+    if language:
+        for tag in (language, language.split("-")[0]):
+            for key, value in texts.items():
+                if key.lower() == tag.lower():
+                    return value
+    return texts.get(default_language)
+
+
 async def preview(
     session: AsyncSession,
     settings: Settings,
@@ -197,7 +210,7 @@ async def preview(
     """The template drawn with sample data, as a PDF (nothing stored)."""
     row = await _get(session, principal, template_id)
     images = await asyncio.to_thread(load_images, storage, dict(row.images or {}))
-    texts = row.texts.get(language or row.default_language) or row.texts.get(row.default_language)
+    texts = texts_for(row.texts, language, row.default_language)
     url = settings.base_url.rstrip("/") + "/verify/SAMPLE"
     base = Sheet(values={}, verification_url="")
     sheet = Sheet(

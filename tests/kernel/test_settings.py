@@ -34,6 +34,7 @@ def production(**overrides: Any) -> Settings:
         "jwt_private_key": PEM,
         "database_url": PG_URL,
         "base_url": "https://campus.example",
+        "credentials_signing_key": "9f" * 32,
     }
     values.update(overrides)
     return Settings(**values)
@@ -77,6 +78,7 @@ def test_production_needs_its_public_base_url(monkeypatch: pytest.MonkeyPatch) -
         "database_url": PG_URL,
     }
     monkeypatch.setenv("CAMPUS_JWT_PRIVATE_KEY", PEM)
+    monkeypatch.setenv("CAMPUS_CREDENTIALS_SIGNING_KEY", "9f" * 32)
     with pytest.raises(ValidationError, match="CAMPUS_BASE_URL"):
         Settings(**values)
     monkeypatch.setenv("CAMPUS_BASE_URL", "https://learn.example.org")

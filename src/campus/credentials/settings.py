@@ -20,8 +20,9 @@ class CredentialsSettings(SettingsSection):
     number_prefix: str = Field(default="CAMPUS", pattern=r"^[A-Z][A-Z0-9]{1,11}$")
     #: Shown on certificates and as the Open Badges issuer profile's name.
     issuer_name: str = "Campus"
-    #: Ed25519 private key (32 bytes, hex) signing credentials. Empty: one is generated on first
-    #: use and stored in the database once.
+    #: Ed25519 private key (32 bytes, hex) signing credentials. Required in production; empty
+    #: (development and tests only): one is generated on first use and stored, unencrypted, in
+    #: the database once.
     signing_key: SecretStr = SecretStr("")
     #: Directories searched for the certificate fonts (colon-separated); empty: the usual
     #: system font directories.
@@ -38,6 +39,17 @@ class CredentialsSettings(SettingsSection):
     revoke_on_enrollment_revoked: bool = False
 
     def check_production(self) -> None:
+        key = self.signing_key.get_secret_value()
+        if not key:
+            raise ValueError(
+                "CAMPUS_CREDENTIALS_SIGNING_KEY must be set in production (an Ed25519 private "
+                "key, 64 hex characters, from the secret store): without it a key is generated "
+                "and kept unencrypted in the database"
+            )
+        if not _is_ed25519_hex(key):
+            raise ValueError(
+                "CAMPUS_CREDENTIALS_SIGNING_KEY must be an Ed25519 private key as 64 hex characters"
+            )
         if self.missing_glyphs == "refuse":
             from campus.credentials.service.fonts import missing_scripts
 
@@ -49,3 +61,11 @@ class CredentialsSettings(SettingsSection):
                     + " was found (install fonts-dejavu-core, fonts-noto-core and "
                     "fonts-droid-fallback, or set CAMPUS_CREDENTIALS_FONT_DIRS)"
                 )
+
+
+def _is_ed25519_hex(value: str) -> bool:
+    try:
+        raw = bytes.fromhex(value)
+    except ValueError:
+        return False
+    return len(raw) == 32

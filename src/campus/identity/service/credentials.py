@@ -78,7 +78,12 @@ async def send_reset_link(session: AsyncSession, settings: Settings, email_key: 
         ttl=RESET_PASSWORD_TTL,
     )
     await emails.send_password_reset(
-        session, settings, to=account.email, first_name=account.first_name, token=token
+        session,
+        settings,
+        user_id=account.id,
+        to=account.email,
+        first_name=account.first_name,
+        token=token,
     )
 
 
@@ -174,7 +179,12 @@ async def request_email_change(
         session, user_id=account.id, purpose=CHANGE_EMAIL, email=target.email, ttl=CHANGE_EMAIL_TTL
     )
     await emails.send_email_change_link(
-        session, ctx.settings, to=target.email, first_name=account.first_name, token=token
+        session,
+        ctx.settings,
+        user_id=account.id,
+        to=target.email,
+        first_name=account.first_name,
+        token=token,
     )
     await emails.send_security_notice(
         session,

@@ -1,9 +1,12 @@
-"""Account emails. Queued in the caller's transaction (``campus.kernel.mail.queue_email``) and
-delivered by the ``kernel.send_email`` job after commit. Links with tokens point at
+"""Account emails. Queued in the caller's transaction and delivered after commit. The
+verification, password reset and email change links go through notifications (the
+``notifications.send_account_mail`` job: templates per language, the delivery log); the
+notices go straight to ``campus.kernel.mail.queue_email``. Links with tokens point at
 ``settings.base_url``; the outbox payload of those messages is wiped once sent."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from urllib.parse import quote
 
@@ -11,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.config import Settings
 from campus.kernel.mail import queue_email
+from campus.kernel.outbox import enqueue_job
+from campus.notifications.events import ACCOUNT_MAIL_JOB
 
 _SIGNATURE = "\n\n— Campus"
 _NOT_YOU = (
@@ -23,19 +28,35 @@ def link(settings: Settings, path: str, token: str) -> str:
     return f"{settings.base_url.rstrip('/')}/{path}?token={quote(token, safe='')}"
 
 
-async def send_verification(
-    session: AsyncSession, settings: Settings, *, to: str, first_name: str, token: str
+async def _account_mail(
+    session: AsyncSession, type_code: str, *, user_id: uuid.UUID, to: str, first_name: str, url: str
 ) -> None:
-    url = link(settings, "verify-email", token)
-    await queue_email(
+    """Hand an account email to notifications (its templates, languages and delivery log).
+    The payload holds the link with its token, so the job is ``sensitive``."""
+    await enqueue_job(
         session,
+        ACCOUNT_MAIL_JOB,
+        {"type": type_code, "userId": str(user_id), "to": to, "firstName": first_name, "url": url},
+        sensitive=True,
+    )
+
+
+async def send_verification(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    to: str,
+    first_name: str,
+    token: str,
+) -> None:
+    await _account_mail(
+        session,
+        "account.email_verification",
+        user_id=user_id,
         to=to,
-        subject="Verify your email address",
-        text=(
-            f"Hello {first_name},\n\nWelcome to Campus. Confirm your email address by opening "
-            f"this link within 24 hours:\n\n{url}\n\nThe link works once. If you did not create "
-            f"an account, ignore this message.{_SIGNATURE}"
-        ),
+        first_name=first_name,
+        url=link(settings, "verify-email", token),
     )
 
 
@@ -57,19 +78,21 @@ async def send_register_attempt_notice(
 
 
 async def send_password_reset(
-    session: AsyncSession, settings: Settings, *, to: str, first_name: str, token: str
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    to: str,
+    first_name: str,
+    token: str,
 ) -> None:
-    url = link(settings, "reset-password", token)
-    await queue_email(
+    await _account_mail(
         session,
+        "account.password_reset",
+        user_id=user_id,
         to=to,
-        subject="Reset your Campus password",
-        text=(
-            f"Hello {first_name},\n\nSomeone (hopefully you) asked to reset your password. "
-            f"Choose a new one within the next hour with this link:\n\n{url}\n\nThe link works "
-            f"once. If you did not ask for it, ignore this message; your password is unchanged."
-            f"{_SIGNATURE}"
-        ),
+        first_name=first_name,
+        url=link(settings, "reset-password", token),
     )
 
 
@@ -87,19 +110,21 @@ async def send_security_notice(
 
 
 async def send_email_change_link(
-    session: AsyncSession, settings: Settings, *, to: str, first_name: str, token: str
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    to: str,
+    first_name: str,
+    token: str,
 ) -> None:
-    url = link(settings, "confirm-email", token)
-    await queue_email(
+    await _account_mail(
         session,
+        "account.email_change",
+        user_id=user_id,
         to=to,
-        subject="Confirm your new Campus email address",
-        text=(
-            f"Hello {first_name},\n\nConfirm that this is the new email address of your Campus "
-            f"account by opening this link within 24 hours:\n\n{url}\n\nUntil you do, your "
-            f"account keeps its current address. If you did not ask for this, ignore this "
-            f"message.{_SIGNATURE}"
-        ),
+        first_name=first_name,
+        url=link(settings, "confirm-email", token),
     )
 
 

@@ -134,7 +134,12 @@ async def register(session: AsyncSession, ctx: RequestContext, reg: Registration
         session, user_id=user_id, purpose=VERIFY_EMAIL, email=reg.email.key, ttl=VERIFY_EMAIL_TTL
     )
     await emails.send_verification(
-        session, ctx.settings, to=reg.email.email, first_name=reg.first_name, token=token
+        session,
+        ctx.settings,
+        user_id=user_id,
+        to=reg.email.email,
+        first_name=reg.first_name,
+        token=token,
     )
 
 
@@ -227,5 +232,10 @@ async def send_verification_link(session: AsyncSession, settings: Settings, emai
         session, user_id=account.id, purpose=VERIFY_EMAIL, email=email_key, ttl=VERIFY_EMAIL_TTL
     )
     await emails.send_verification(
-        session, settings, to=account.email, first_name=account.first_name, token=token
+        session,
+        settings,
+        user_id=account.id,
+        to=account.email,
+        first_name=account.first_name,
+        token=token,
     )

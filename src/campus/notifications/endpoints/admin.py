@@ -1,0 +1,214 @@
+"""Admin: notification types, templates (versions, saving, previews), delivery logs, resend,
+test send, statistics; the email provider's signed status webhook."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import Depends, Header, Path, Query, Request
+
+from campus.kernel.auth import CurrentPrincipal, DbSession
+from campus.kernel.http import api_router
+from campus.kernel.pagination import Page, PageParams, page_params
+from campus.notifications.data import NOTIFICATION_ADMIN, TYPES, Channel, DeliveryStatus
+from campus.notifications.endpoints.errors import errors
+from campus.notifications.schemas.notifications import (
+    DeliveryOut,
+    LanguageTag,
+    NotificationTypeOut,
+    PreviewOut,
+    ProviderEventIn,
+    ProviderEventOut,
+    StatsOut,
+    TemplateIn,
+    TemplateOut,
+    TemplatePreviewIn,
+    TestSendIn,
+    TestSendOut,
+)
+from campus.notifications.service import admin, templates
+from campus.notifications.settings import NotificationsSettings
+
+router = api_router(prefix="/notifications/admin", tags=["notification admin"])
+webhook_router = api_router(prefix="/notifications/webhooks", tags=["notification admin"])
+
+TypeCode = Annotated[str, Path(max_length=60)]
+
+
+@router.get(
+    "/types",
+    summary="Every notification type",
+    response_model=list[NotificationTypeOut],
+    responses=errors(401, 403, 422),
+)
+async def list_types(principal: CurrentPrincipal) -> list[NotificationTypeOut]:
+    principal.require(NOTIFICATION_ADMIN)
+    return [NotificationTypeOut.of(kind) for kind in TYPES.values()]
+
+
+@router.get(
+    "/templates/{type_code}/{channel}/{language}",
+    summary="A template's versions, newest first (version 0 is the shipped one)",
+    response_model=list[TemplateOut],
+    responses=errors(401, 403, 404, 422),
+)
+async def template_versions(
+    type_code: TypeCode,
+    channel: Channel,
+    language: Annotated[LanguageTag, Path()],
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> list[TemplateOut]:
+    principal.require(NOTIFICATION_ADMIN)
+    return [
+        TemplateOut.of(t) for t in await templates.versions(session, type_code, channel, language)
+    ]
+
+
+@router.post(
+    "/templates/{type_code}/{channel}/{language}",
+    summary="Save a new version of a template (placeholders checked)",
+    status_code=201,
+    response_model=TemplateOut,
+    responses=errors(401, 403, 404, 409, 415, 422),
+)
+async def save_template(
+    type_code: TypeCode,
+    channel: Channel,
+    language: Annotated[LanguageTag, Path()],
+    body: TemplateIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> TemplateOut:
+    principal.require(NOTIFICATION_ADMIN)
+    return TemplateOut.of(
+        await templates.save(
+            session,
+            type_code=type_code,
+            channel=channel,
+            language=language,
+            subject=body.subject,
+            body_text=body.body_text,
+            body_html=body.body_html,
+            author_id=principal.user_id,
+        )
+    )
+
+
+@router.post(
+    "/templates/{type_code}/{channel}/preview",
+    summary="Render a template with sample data, without saving it",
+    response_model=PreviewOut,
+    responses=errors(401, 403, 404, 415, 422),
+)
+async def preview_template(
+    type_code: TypeCode,
+    channel: Channel,
+    body: TemplatePreviewIn,
+    request: Request,
+    principal: CurrentPrincipal,
+) -> PreviewOut:
+    principal.require(NOTIFICATION_ADMIN)
+    kind = templates.notification_type(type_code)
+    name = NotificationsSettings.of(request.app.state.settings).platform_name
+    return PreviewOut.of(
+        templates.preview(
+            kind,
+            channel,
+            body.subject,
+            body.body_text,
+            body.body_html,
+            name,
+            dict(body.values or {}),
+        )
+    )
+
+
+@router.get(
+    "/deliveries",
+    summary="Delivery logs, newest first, filtered by user, type, channel, status and date",
+    response_model=Page[DeliveryOut],
+    responses=errors(401, 403, 422),
+)
+async def delivery_logs(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    params: Annotated[PageParams, Depends(page_params)],
+    user_id: uuid.UUID | None = None,
+    type_code: Annotated[str | None, Query(max_length=60)] = None,
+    channel: Channel | None = None,
+    status: DeliveryStatus | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Page[DeliveryOut]:
+    found, total = await admin.logs(
+        session,
+        principal,
+        admin.LogFilter(user_id, type_code, channel, status, since, until),
+        offset=params.offset,
+        limit=params.limit,
+    )
+    return Page.build([DeliveryOut.of(d) for d in found], total, params)
+
+
+@router.post(
+    "/deliveries/{delivery_id}/resend",
+    summary="Send a delivery again",
+    response_model=DeliveryOut,
+    responses=errors(401, 403, 404, 422),
+)
+async def resend(
+    delivery_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> DeliveryOut:
+    return DeliveryOut.of(await admin.resend(session, principal, delivery_id))
+
+
+@router.post(
+    "/test-send",
+    summary="Send a notification of a type to myself, with sample values",
+    response_model=TestSendOut,
+    responses=errors(401, 403, 404, 415, 422),
+)
+async def test_send(
+    body: TestSendIn, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> TestSendOut:
+    created = await admin.test_send(session, request.app.state.settings, principal, body.type_code)
+    return TestSendOut(notification_id=created)
+
+
+@router.get(
+    "/stats",
+    summary="Deliveries per channel and status",
+    response_model=StatsOut,
+    responses=errors(401, 403, 422),
+)
+async def stats(
+    session: DbSession, principal: CurrentPrincipal, since: datetime | None = None
+) -> StatsOut:
+    return StatsOut(channels=await admin.stats(session, principal, since))
+
+
+@webhook_router.post(
+    "/email",
+    summary="Email provider status callback (HMAC-SHA256 of the body in X-Campus-Signature)",
+    response_model=ProviderEventOut,
+    responses=errors(401, 415, 422),
+)
+async def email_status(
+    request: Request,
+    session: DbSession,
+    x_campus_signature: Annotated[str | None, Header(max_length=200)] = None,
+) -> ProviderEventOut:
+    raw = await request.body()
+    admin.check_signature(request.app.state.settings, raw, x_campus_signature)
+    event = ProviderEventIn.model_validate_json(raw)
+    applied = await admin.provider_event(
+        session,
+        message_id=event.message_id,
+        event=event.event,
+        hard=event.hard,
+        detail=event.detail,
+    )
+    return ProviderEventOut(applied=applied)

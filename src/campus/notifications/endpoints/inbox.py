@@ -1,0 +1,224 @@
+"""The in-app inbox, its real-time stream (Server-Sent Events), preferences and the one-click
+unsubscribe endpoint."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import Query, Request
+from fastapi.responses import StreamingResponse
+
+from campus.kernel.auth import CurrentPrincipal, DbSession
+from campus.kernel.errors import field_error
+from campus.kernel.http import api_router
+from campus.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
+from campus.kernel.schemas import Message
+from campus.notifications.endpoints.errors import errors
+from campus.notifications.schemas.notifications import (
+    NotificationOut,
+    PreferencesIn,
+    PreferencesOut,
+    ReadAllOut,
+    UnreadCountOut,
+)
+from campus.notifications.service import inbox, preferences, realtime, unsubscribe
+
+router = api_router(prefix="/notifications", tags=["notifications"])
+
+#: A comment line this often keeps proxies from closing an idle stream.
+HEARTBEAT_SECONDS = 15.0
+
+
+@router.get(
+    "",
+    summary="My inbox: newest first, or unread first (cursor-paginated)",
+    response_model=CursorPage[NotificationOut],
+    responses=errors(401, 422),
+)
+async def list_inbox(
+    session: DbSession,
+    principal: CurrentPrincipal,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    sort: Annotated[Literal["date", "unread"], Query()] = "date",
+    archived: bool = False,
+) -> CursorPage[NotificationOut]:
+    items, next_cursor = await inbox.list_page(
+        session,
+        principal.user_id,
+        cursor=cursor,
+        limit=limit,
+        unread_first=sort == "unread",
+        archived=archived,
+    )
+    return CursorPage[NotificationOut](
+        items=[NotificationOut.of(i) for i in items], next_cursor=next_cursor, limit=limit
+    )
+
+
+@router.get(
+    "/unread-count",
+    summary="How many of my notifications are unread",
+    response_model=UnreadCountOut,
+    responses=errors(401, 422),
+)
+async def unread_count(session: DbSession, principal: CurrentPrincipal) -> UnreadCountOut:
+    return UnreadCountOut(unread=await inbox.unread_count(session, principal.user_id))
+
+
+@router.post(
+    "/read-all",
+    summary="Mark all my notifications read",
+    response_model=ReadAllOut,
+    responses=errors(401, 422),
+)
+async def read_all(session: DbSession, principal: CurrentPrincipal) -> ReadAllOut:
+    return ReadAllOut(marked=await inbox.read_all(session, principal.user_id))
+
+
+async def _events(
+    request: Request, stream: AsyncIterator[dict[str, object]]
+) -> AsyncIterator[bytes]:
+    yield b": connected\n\n"
+    iterator = aiter(stream)
+    try:
+        while True:
+            try:
+                message = await asyncio.wait_for(anext(iterator), timeout=HEARTBEAT_SECONDS)
+            except TimeoutError:
+                if await request.is_disconnected():
+                    return
+                yield b": keep-alive\n\n"
+                continue
+            data = json.dumps(message, separators=(",", ":"), default=str)
+            yield f"id: {message.get('id')}\nevent: notification\ndata: {data}\n\n".encode()
+    finally:
+        with contextlib.suppress(Exception):
+            await iterator.aclose()  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/stream",
+    summary="New notifications as they arrive (Server-Sent Events)",
+    response_class=StreamingResponse,
+    response_model=None,
+    responses={
+        200: {
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "description": "An event `notification` with the inbox item as JSON per new "
+            "notification; comment lines as keep-alives",
+        },
+        **errors(401, 422),
+    },
+)
+async def stream(request: Request, principal: CurrentPrincipal) -> StreamingResponse:
+    settings = request.app.state.settings
+    broker = realtime.broker_for(settings.redis_url, settings.redis_namespace)
+    await broker.start()
+    return StreamingResponse(
+        _events(request, broker.stream(principal.user_id)),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get(
+    "/preferences",
+    summary="My notification preferences",
+    response_model=PreferencesOut,
+    responses=errors(401, 422),
+)
+async def get_preferences(session: DbSession, principal: CurrentPrincipal) -> PreferencesOut:
+    return PreferencesOut.of(await preferences.get(session, principal.user_id))
+
+
+@router.patch(
+    "/preferences",
+    summary="Change my notification preferences (given fields only)",
+    response_model=PreferencesOut,
+    responses=errors(401, 415, 422),
+)
+async def update_preferences(
+    body: PreferencesIn, session: DbSession, principal: CurrentPrincipal
+) -> PreferencesOut:
+    return PreferencesOut.of(await preferences.update(session, principal.user_id, body.changes()))
+
+
+@router.post(
+    "/unsubscribe",
+    summary="One-click unsubscribe (RFC 8058) from the link in an email's List-Unsubscribe",
+    response_model=Message,
+    responses=errors(415, 422),
+)
+async def one_click_unsubscribe(
+    request: Request,
+    session: DbSession,
+    token: Annotated[str, Query(min_length=10, max_length=200)],
+) -> Message:
+    found = unsubscribe.parse(request.app.state.settings, token)
+    if found is None:
+        raise field_error("token", "The unsubscribe link is invalid.")
+    user_id, category = found
+    await preferences.unsubscribe(session, user_id, category)
+    return Message(message=f"You will no longer receive {category.value} emails.")
+
+
+@router.post(
+    "/{notification_id}/read",
+    summary="Mark one of my notifications read",
+    response_model=NotificationOut,
+    responses=errors(401, 404, 422),
+)
+async def mark_read(
+    notification_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> NotificationOut:
+    return NotificationOut.of(
+        await inbox.mark_read(session, principal.user_id, notification_id, True)
+    )
+
+
+@router.post(
+    "/{notification_id}/unread",
+    summary="Mark one of my notifications unread",
+    response_model=NotificationOut,
+    responses=errors(401, 404, 422),
+)
+async def mark_unread(
+    notification_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> NotificationOut:
+    return NotificationOut.of(
+        await inbox.mark_read(session, principal.user_id, notification_id, False)
+    )
+
+
+@router.post(
+    "/{notification_id}/archive",
+    summary="Archive one of my notifications",
+    response_model=NotificationOut,
+    responses=errors(401, 404, 422),
+)
+async def archive(
+    notification_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> NotificationOut:
+    return NotificationOut.of(
+        await inbox.archive(session, principal.user_id, notification_id, True)
+    )
+
+
+@router.post(
+    "/{notification_id}/unarchive",
+    summary="Bring one of my notifications back from the archive",
+    response_model=NotificationOut,
+    responses=errors(401, 404, 422),
+)
+async def unarchive(
+    notification_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
+) -> NotificationOut:
+    return NotificationOut.of(
+        await inbox.archive(session, principal.user_id, notification_id, False)
+    )

@@ -1,0 +1,34 @@
+"""Notifications' settings section (``CAMPUS_NOTIFICATIONS_*``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from campus.kernel.module import SettingsSection
+
+
+class NotificationsSettings(SettingsSection):
+    """Retries of a delivery, the email provider's webhook secret, digests, announcements."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CAMPUS_NOTIFICATIONS_", extra="ignore", frozen=True
+    )
+
+    #: Sending attempts of one delivery before it is ``failed``.
+    max_attempts: int = Field(default=5, ge=1, le=20)
+    #: Delay before the second attempt; doubled for each further one (capped at an hour).
+    retry_base_seconds: int = Field(default=30, ge=1, le=3600)
+    #: Secret of the email provider's status webhook (HMAC-SHA256 of the body, hex, in
+    #: ``X-Campus-Signature``). Empty: the webhook refuses every call.
+    webhook_secret: SecretStr = SecretStr("")
+    #: Local hour (in the user's time zone) the daily and weekly digests go out.
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    #: Weekday of the weekly digest (0 = Monday).
+    digest_weekday: int = Field(default=0, ge=0, le=6)
+    #: Recipients per announcement job.
+    announcement_batch: int = Field(default=1000, ge=10, le=10_000)
+    #: Remind a learner who has not continued an enrolled course for this many days.
+    inactivity_days: int = Field(default=7, ge=1, le=365)
+    #: Platform name shown in templates.
+    platform_name: str = Field(default="Campus", max_length=60)

@@ -311,4 +311,12 @@ async def test_a_trial_ending_without_a_payment_method_goes_past_due_and_a_lifet
     assert (await get(client, student, lifetime["id"]))["status"] == "active"
     assert [c[0] for c in await billing.charges(lifetime["id"])] == ["initial"]
     attempts = await billing.charges(trial["id"])
-    assert attempts[0] == ("renewal", 1, 1, 3000, "failed")
+    # Run 17 months after the trial ended, the renewal is for the period that moment falls in
+    # (the 17th from the trial's end); the 16 missed are not charged.
+    assert attempts[0] == ("renewal", 17, 1, 3000, "failed")
+    assert [(kind, attempt) for kind, _, attempt, _, _ in attempts] == [
+        ("renewal", 1),
+        ("retry", 2),
+        ("retry", 3),
+        ("retry", 4),
+    ]

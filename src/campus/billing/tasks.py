@@ -4,7 +4,7 @@ their organization."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,11 +21,17 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
     config = BillingSettings.of(settings)
 
     async def run_renewals(session: AsyncSession, delivery: Delivery) -> None:
-        del delivery
-        handled = await renewals.run_due(session, settings, utcnow())
+        now = utcnow()
+        started = delivery.payload.get("runStartedAt")
+        run_started = datetime.fromisoformat(started) if isinstance(started, str) else None
+        handled = await renewals.run_due(session, settings, now, run_started=run_started)
         if handled >= config.renewal_batch_size:
-            # A full batch: the next one runs as its own job (its own transaction).
-            await enqueue_job(session, events.RENEWALS_BATCH_JOB, {})
+            # A full batch: the next one runs as its own job (its own transaction), skipping
+            # what this run already moved: one step per subscription per run, however late.
+            first = run_started or now
+            await enqueue_job(
+                session, events.RENEWALS_BATCH_JOB, {"runStartedAt": first.isoformat()}
+            )
 
     registry.periodic(
         events.RUN_RENEWALS_JOB, timedelta(minutes=config.renewal_interval_minutes), run_renewals

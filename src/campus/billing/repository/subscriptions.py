@@ -100,11 +100,17 @@ async def move(
 
 
 async def due_ids(
-    session: AsyncSession, now: datetime, *, remind_before: datetime, limit: int
+    session: AsyncSession,
+    now: datetime,
+    *,
+    remind_before: datetime,
+    limit: int,
+    unchanged_since: datetime | None = None,
 ) -> list[uuid.UUID]:
     """Subscriptions with something to do at ``now``: a period that ended (renew, end, or
     start charging after a trial), a dunning retry due, a grace period over, a trial reminder.
-    Rows another worker holds are skipped (PostgreSQL)."""
+    Rows another worker holds are skipped (PostgreSQL); with ``unchanged_since``, so are rows
+    changed at or after that moment (already moved by this run)."""
     s = Subscription
     due = sa.or_(
         sa.and_(s.status.in_(["active", "trialing"]), s.current_period_end <= now),
@@ -116,9 +122,10 @@ async def due_ids(
             s.trial_ends_at <= remind_before,
         ),
     )
+    where = [due] if unchanged_since is None else [due, s.updated_at < unchanged_since]
     rows = await session.scalars(
         sa.select(s.id)
-        .where(due)
+        .where(*where)
         .order_by(s.current_period_end, s.id)
         .limit(limit)
         .with_for_update(skip_locked=True)

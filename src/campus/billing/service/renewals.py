@@ -13,7 +13,14 @@ the payment it already took, and that one payment is recorded.
 ``CAMPUS_BILLING_GRACE_PERIOD_DAYS`` days from the due date, and the charge is retried
 ``CAMPUS_BILLING_DUNNING_RETRY_DAYS`` days after the due date (each attempt recorded with its
 outcome and failure code). A successful retry returns it to ``active`` for the period it was
-due for; when the grace period ends without one it is ``expired`` and its access ends."""
+due for; when the grace period ends without one it is ``expired`` and its access ends.
+
+**Running late.** When the job has not run for a while (several periods missed), a
+subscription moves one step per run: its renewal is charged once, for the period the run's
+moment falls in (the periods missed are not charged; the anchor day is kept), a past-due one
+takes its next dunning retry (the next one, also overdue, waits for the next run), and the end
+of its grace period comes on a later run again. A run's follow-up batches skip the
+subscriptions it already moved (``due_ids(unchanged_since=...)``)."""
 
 from __future__ import annotations
 
@@ -44,15 +51,23 @@ from campus.kernel.logging import get_logger
 log = get_logger("campus.billing.renewals")
 
 
-async def run_due(session: AsyncSession, settings: Settings, now: datetime) -> int:
+async def run_due(
+    session: AsyncSession,
+    settings: Settings,
+    now: datetime,
+    *,
+    run_started: datetime | None = None,
+) -> int:
     """Handle one batch of due subscriptions; returns how many were looked at (a full batch
-    means there may be more)."""
+    means there may be more). A follow-up batch of a run passes the run's ``run_started``: it
+    skips the subscriptions changed since, so one run moves each subscription one step."""
     config = BillingSettings.of(settings)
     ids = await repo.due_ids(
         session,
         now,
         remind_before=now + timedelta(days=config.trial_reminder_days),
         limit=config.renewal_batch_size,
+        unchanged_since=run_started,
     )
     for subscription_id in ids:
         await handle(session, settings, subscription_id, now)
@@ -110,13 +125,33 @@ async def _next_terms(session: AsyncSession, row: Subscription) -> tuple[uuid.UU
     return plan_id, unit, max(quantity, row.seats_assigned)
 
 
+def period_to_open(row: Subscription, now: datetime) -> int:
+    """The period a payment made at ``now`` opens: the next one, or, when the job ran late
+    and that one has already ended, the one ``now`` falls in (the periods missed meanwhile are
+    not charged; the anchor day is kept)."""
+    period = row.period + 1
+    if row.anchor_at is None:
+        return period
+    cycle = BillingCycle(row.cycle)
+    end = period_end(row.anchor_at, cycle, period)
+    while end is not None and end <= now:
+        period += 1
+        end = period_end(row.anchor_at, cycle, period)
+    return period
+
+
 def _period_values(row: Subscription, period: int) -> dict[str, object]:
     assert row.anchor_at is not None
     assert row.current_period_end is not None
     cycle = BillingCycle(row.cycle)
+    start = (
+        row.current_period_end
+        if period == row.period + 1
+        else period_end(row.anchor_at, cycle, period - 1)
+    )
     return {
         "period": period,
-        "current_period_start": row.current_period_end,
+        "current_period_start": start,
         "current_period_end": period_end(row.anchor_at, cycle, period),
     }
 
@@ -124,8 +159,11 @@ def _period_values(row: Subscription, period: int) -> dict[str, object]:
 async def _renew(
     session: AsyncSession, settings: Settings, row: Subscription, now: datetime
 ) -> None:
-    """Charge period ``n + 1`` of an active (or trialing) subscription whose period ended."""
-    period = row.period + 1
+    """Charge period ``n + 1`` of an active (or trialing) subscription whose period ended
+    (the one ``now`` falls in when the job ran late: ``period_to_open``). The gateway key
+    stays ``sub:{id}:period:{n + 1}`` whatever the period opened, so a run that died after the
+    charge finds its payment again even when the next run comes a period later."""
+    period = period_to_open(row, now)
     plan_id, unit, quantity = await _next_terms(session, row)
     amount, discount_left = charging.price_after_coupon(row, unit * quantity)
     # Claim the period: the row is ours until commit, and a run that comes later finds the
@@ -146,7 +184,7 @@ async def _renew(
         period=period,
         attempt=1,
         amount_minor=amount,
-        key=charging.period_key(row, period),
+        key=charging.period_key(row, row.period + 1),
     )
     if result.succeeded:
         await _paid(session, row, period, (plan_id, unit, quantity, discount_left), amount, now)
@@ -275,8 +313,9 @@ async def _failed(
 async def _retry(
     session: AsyncSession, settings: Settings, row: Subscription, now: datetime
 ) -> None:
-    """Dunning: retry the charge of the period that failed."""
-    period = row.period + 1
+    """Dunning: retry the charge of the period that failed (paid late, it opens the period
+    ``now`` falls in)."""
+    period = period_to_open(row, now)
     attempt = row.retry_count + 2  # the renewal was attempt 1
     claimed = await repo.move(
         session,
@@ -296,7 +335,7 @@ async def _retry(
         period=period,
         attempt=attempt,
         amount_minor=amount,
-        key=f"{charging.period_key(row, period)}:retry:{attempt - 1}",
+        key=f"{charging.period_key(row, row.period + 1)}:retry:{attempt - 1}",
     )
     if result.succeeded:
         await _paid(session, row, period, (plan_id, unit, quantity, discount_left), amount, now)

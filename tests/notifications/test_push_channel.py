@@ -150,6 +150,56 @@ async def test_a_forged_token_carrying_our_public_key_is_refused(
     assert service.deliveries == []
 
 
+@pytest.mark.parametrize(
+    ("case", "status", "reason"),
+    [
+        ("expired", 403, "expired"),
+        ("too-long-lived", 403, "too long-lived"),
+        ("other-audience", 403, "bad VAPID token"),
+        ("no-sub", 403, "not a contact"),
+        ("no-token", 401, "no VAPID"),
+        ("aesgcm", 400, "aes128gcm"),
+        ("no-ttl", 400, "TTL"),
+        ("not-encrypted", 400, "decrypt"),
+    ],
+)
+async def test_the_push_service_double_refuses_what_a_push_service_refuses(
+    service: PushServiceDouble, keys: VapidKeyPair, case: str, status: int, reason: str
+) -> None:
+    """Controls for the double: each check it makes fails a request that breaks it."""
+    subscriber = service.subscribe()
+    now = int(datetime.now(UTC).timestamp())
+    claims: dict[str, str | int] = {"aud": service.url, "sub": SUBJECT, "exp": now + 3600}
+    if case == "expired":
+        claims["exp"] = now - 60
+    elif case == "too-long-lived":
+        claims["exp"] = now + 25 * 3600
+    elif case == "other-audience":
+        claims["aud"] = "https://push.example.com"
+    vapid = Vapid02.from_string(keys.private_key_b64)
+    if case == "no-sub":
+        vapid.conf["no-strict"] = True
+        claims["sub"] = ""
+    headers = {
+        "Authorization": vapid.sign(claims)["Authorization"],
+        "TTL": "60",
+        "Content-Encoding": "aes128gcm",
+    }
+    if case == "no-token":
+        del headers["Authorization"]
+    if case == "aesgcm":
+        headers["Content-Encoding"] = "aesgcm"
+    if case == "no-ttl":
+        del headers["TTL"]
+
+    async with httpx.AsyncClient() as client:
+        response = await client.post(subscriber.endpoint, content=b"\0" * 100, headers=headers)
+
+    assert response.status_code == status
+    assert reason in service.refusals[-1][1]
+    assert service.deliveries == []
+
+
 async def test_the_vapid_token_follows_the_clock_and_is_renewed_before_it_expires(
     service: PushServiceDouble, sender: PushSender
 ) -> None:

@@ -44,6 +44,9 @@ from campus.kernel.clock import utcnow
 async def serve(app: ASGIApp) -> AsyncIterator[str]:
     """Yield the base URL (``http://127.0.0.1:<port>``) of ``app`` served on this loop."""
     sock = socket.socket()
+    # Accepted connections inherit it: without it a response written as head then body waits
+    # for the client's delayed ACK (40 ms a request).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
     sock.listen(64)
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"

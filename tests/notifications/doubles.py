@@ -274,8 +274,7 @@ class TwilioMessage:
 class TwilioDouble:
     """Twilio's Messages resource with test credentials.
 
-    HTTP Basic ``AccountSid:AuthToken`` (else 401, code 20003); the path's account must be
-    the authenticated one (else 403, code 20004 as Twilio's "account not active/valid" family);
+    HTTP Basic ``AccountSid:AuthToken`` for the account in the path (else 401, code 20003);
     a form-encoded body (``To``, ``From``, ``Body``, optional ``StatusCallback``); ``To`` in E.164
     and not one of the magic numbers (400 with their codes); ``From`` the account's number
     (400, 21606); a body of 1 to 1600 characters (400, 21602 / 21617). A message is created
@@ -356,14 +355,14 @@ class TwilioDouble:
             status = self._faults.pop(0)
             code = 20429 if status == 429 else 20500
             return self._error(status, code, "Too Many Requests" if status == 429 else "Error")
-        if not self._authenticated(request):
+        if not self._authenticated(request) or request.path_params["account_sid"] != (
+            self.account_sid
+        ):
             return self._error(401, 20003, "Authenticate")
-        if request.path_params["account_sid"] != self.account_sid:
-            return self._error(403, 20004, "Forbidden: the account is not the caller's")
         if request.headers.get("content-type", "").split(";")[0] != (
             "application/x-www-form-urlencoded"
         ):
-            return self._error(400, 20001, "Unsupported content type")
+            return Response(status_code=415)
         form = await request.form()
         to = str(form.get("To", ""))
         from_ = str(form.get("From", ""))

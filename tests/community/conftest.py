@@ -11,9 +11,11 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
+from campus.catalog import api as catalog_api
 from campus.kernel.db import Database
 from campus.kernel.outbox import OutboxMessage
-from tests.fixtures.catalog import API, CatalogFactory, catalog, ok_object
+from campus.learning import api as learning_api
+from tests.fixtures.catalog import API, CatalogFactory, catalog, direct_course, ok_object, principal
 from tests.fixtures.identity import AppUser, IdentityFactory, identity
 from tests.fixtures.learning import LearningFactory, learning
 
@@ -77,18 +79,29 @@ class ForumFactory:
         instructor = await signed(roles=("instructor",), first_name="Ines")
         other_instructor = await signed(roles=("instructor",), first_name="Omar")
         admin = await signed(roles=("admin",), first_name="Root")
-        course = await self.catalog.published(instructor, admin)
-        other = await self.catalog.published(other_instructor, admin)
         learner = await signed(first_name="Lena", last_name="Learner")
         outsider = await signed(first_name="Otto")
         other_learner = await signed(first_name="Olga")
         course_moderator = await signed(first_name="Cora")
         moderator = await signed(roles=("moderator",), first_name="Mona")
-        await self.learning.enroll(learner, course["id"])
-        await self.learning.enroll(course_moderator, course["id"])
-        await self.learning.enroll(other_learner, other["id"])
-        await self.settings(instructor, course["id"], moderatorIds=[str(course_moderator.id)])
-        lesson_id = course["curriculum"][0]["lessons"][0]["id"]
+        async with self.db.session() as session:
+            reviewer = principal(admin)
+            course_id = await direct_course(session, principal(instructor), reviewer)
+            other_id = await direct_course(session, principal(other_instructor), reviewer)
+            for user, course in (
+                (learner, course_id),
+                (course_moderator, course_id),
+                (other_learner, other_id),
+            ):
+                await learning_api.enroll_user(session, user.id, course)
+            version_id = await catalog_api.get_current_version_id(session, course_id)
+            assert version_id is not None
+            structure = await catalog_api.get_version_structure(session, version_id)
+            assert structure is not None
+            lesson_id = str(structure.lessons[0].id)
+        await self.settings(instructor, str(course_id), moderatorIds=[str(course_moderator.id)])
+        course = {"id": str(course_id)}
+        other = {"id": str(other_id)}
         return People(
             learner=learner,
             outsider=outsider,

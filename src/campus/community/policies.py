@@ -21,6 +21,7 @@ from campus.community.exceptions import CourseNotFound, ForumAccessDenied, UserS
 from campus.community.repository import forums as repo
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
+from campus.kernel.errors import Unauthorized
 from campus.learning import api as learning
 
 
@@ -42,6 +43,8 @@ class ForumAccess:
         if not self.can_read:
             if self.sanction == SanctionKind.BAN:
                 raise UserSanctioned()
+            if self.user_id is None:
+                raise Unauthorized("Sign in to read this course's forum.")
             raise ForumAccessDenied()
 
     def require_write(self) -> None:

@@ -51,7 +51,7 @@ def _draft(body: TopicIn) -> TopicDraft:
     "/courses/{course_id}/topics",
     summary="A course forum's topics (pinned first), sorted and searched",
     response_model=Page[TopicOut],
-    responses=errors(403, 404, 422),
+    responses=errors(401, 403, 404, 422),
 )
 async def list_course_topics(
     course_id: uuid.UUID,
@@ -106,7 +106,7 @@ async def create_course_topic(
     "/platform/topics",
     summary="The platform forum's topics, by category",
     response_model=Page[TopicOut],
-    responses=errors(403, 422),
+    responses=errors(401, 403, 422),
 )
 async def list_platform_topics(
     session: DbSession,
@@ -156,7 +156,7 @@ async def create_platform_topic(
     "/topics/{topic_id}",
     summary="A topic",
     response_model=TopicOut,
-    responses=errors(403, 404, 422),
+    responses=errors(401, 403, 404, 422),
 )
 async def get_topic(
     topic_id: uuid.UUID, session: DbSession, principal: OptionalPrincipal
@@ -218,7 +218,7 @@ async def set_topic_flags(
     "/topics/{topic_id}/history",
     summary="A topic's earlier texts",
     response_model=list[RevisionOut],
-    responses=errors(403, 404, 422),
+    responses=errors(401, 403, 404, 422),
 )
 async def topic_history(
     topic_id: uuid.UUID, session: DbSession, principal: OptionalPrincipal
@@ -230,7 +230,7 @@ async def topic_history(
     "/topics/{topic_id}/posts",
     summary="A topic's posts in the order written (nest them by parentId)",
     response_model=Page[PostOut],
-    responses=errors(403, 404, 422),
+    responses=errors(401, 403, 404, 422),
 )
 async def list_posts(
     topic_id: uuid.UUID,
@@ -335,7 +335,7 @@ async def delete_post(
     "/posts/{post_id}/history",
     summary="A post's earlier texts",
     response_model=list[RevisionOut],
-    responses=errors(403, 404, 409, 422),
+    responses=errors(401, 403, 404, 409, 422),
 )
 async def post_history(
     post_id: uuid.UUID, session: DbSession, principal: OptionalPrincipal
@@ -389,7 +389,7 @@ async def unfollow(
     "/courses/{course_id}/settings",
     summary="A course forum's settings: public preview and course moderators",
     response_model=ForumSettingsOut,
-    responses=errors(403, 404, 422),
+    responses=errors(401, 403, 404, 422),
 )
 async def get_forum_settings(
     course_id: uuid.UUID, session: DbSession, principal: OptionalPrincipal

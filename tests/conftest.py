@@ -15,6 +15,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -291,6 +292,24 @@ async def _reset_state(application: FastAPI) -> None:
             entry.unlink()
 
 
+@contextmanager
+def handlers_restored(application: FastAPI) -> Iterator[None]:
+    """Whatever handlers and jobs a test registers on a shared app are gone after it."""
+    registry = application.state.registry
+    subscribers = {event: dict(handlers) for event, handlers in registry.subscribers.items()}
+    saved = (dict(registry.jobs), dict(registry.schedules), dict(registry.event_types))
+    try:
+        yield
+    finally:
+        registry.subscribers.clear()
+        registry.subscribers.update(subscribers)
+        for current, before in zip(
+            (registry.jobs, registry.schedules, registry.event_types), saved, strict=True
+        ):
+            current.clear()
+            current.update(before)
+
+
 @pytest.fixture(scope="session")
 async def shared_app(
     database_url: str, data_dir: Path, session_namespace: str
@@ -310,7 +329,8 @@ async def app(settings: Settings, shared_app: FastAPI) -> AsyncIterator[FastAPI]
     if settings == default:
         await shared_app.state.limiter.reset_all()
         try:
-            yield shared_app
+            with handlers_restored(shared_app):
+                yield shared_app
         finally:
             await _reset_state(shared_app)
         return

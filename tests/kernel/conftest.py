@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from campus.config import Settings
 from campus.kernel.db import Database
 from campus.kernel.outbox import Delivery
 from campus.main import create_app
-from tests.conftest import TEST_REDIS_URL, _reset_state
+from tests.conftest import TEST_REDIS_URL, _default_settings, _reset_state, handlers_restored
 from tests.kernel.routes import INCLUDED_PREFIX, included_router, tenant_param
 from tests.kernel.routes import router as test_router
 
@@ -56,9 +57,31 @@ def build_kernel_app(settings: Settings) -> FastAPI:
     return application
 
 
+@pytest.fixture(scope="session")
+async def kernel_shared_app(
+    database_url: str, data_dir: Path, session_namespace: str
+) -> AsyncIterator[FastAPI]:
+    """One kernel app (the real app plus the test-only routes) for every kernel test that runs
+    with the default settings: building an app and its OpenAPI document costs seconds."""
+    settings = _default_settings(database_url, data_dir, session_namespace)
+    application = build_kernel_app(kernel_settings(settings))
+    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
+        yield application
+
+
 @pytest.fixture
-async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    """The real app plus the test-only routes of ``tests/kernel/routes.py``."""
+async def app(settings: Settings, kernel_shared_app: FastAPI) -> AsyncIterator[FastAPI]:
+    """The real app plus the test-only routes of ``tests/kernel/routes.py``: the shared one
+    when ``settings`` are the defaults, otherwise one built from the test's own settings."""
+    default = _default_settings(settings.database_url, settings.data_dir, settings.redis_namespace)
+    if settings == default:
+        await kernel_shared_app.state.limiter.reset_all()
+        try:
+            with handlers_restored(kernel_shared_app):
+                yield kernel_shared_app
+        finally:
+            await _reset_state(kernel_shared_app)
+        return
     application = build_kernel_app(kernel_settings(settings))
     async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
         await application.state.limiter.reset_all()

@@ -243,21 +243,38 @@ _PREFIXES_ATTRIBUTE = "_campus_literal_prefixes"
 def _literal_prefixes(included: Any, version: int) -> tuple[str, ...] | None:
     """The literal beginnings (up to the first path parameter) of every route reachable through
     ``included`` (an included-router branch), cached on it per routes version. ``None`` when a
-    route has no plain path (a mount, a frontend route): then nothing is skipped."""
+    route has no plain path (a frontend route, a low-priority catch-all): then nothing is
+    skipped. Read from the routers' own route tables and include prefixes, so a branch that
+    never matches is never built (FastAPI builds a branch's handlers, ~10 ms per route, on the
+    first request that scans it)."""
     cached = included.__dict__.get(_PREFIXES_ATTRIBUTE)
     if cached is not None and cached[0] == version:
         return cast(tuple[str, ...] | None, cached[1])
     prefixes: set[str] = set()
-    plain = True
-    for context in included.effective_route_contexts():
-        path = getattr(context, "path_format", None) or getattr(context, "path", "")
-        if not isinstance(path, str) or not path.startswith("/"):
-            plain = False
-            break
-        prefixes.add(path.split("{", 1)[0])
+    plain = _collect_literal_prefixes(
+        included.original_router, included.include_context.prefix, prefixes
+    )
     result = tuple(sorted(prefixes)) if plain else None
     included.__dict__[_PREFIXES_ATTRIBUTE] = (version, result)
     return result
+
+
+def _collect_literal_prefixes(router: Any, prefix: str, into: set[str]) -> bool:
+    """Adds the literal beginnings of ``router``'s routes (under ``prefix``) to ``into``;
+    ``False`` when one of them has no plain path."""
+    if getattr(router, "_low_priority_routes", None):
+        return False
+    for route in router.routes:
+        if _IncludedRouter is not None and isinstance(route, _IncludedRouter):
+            nested = prefix + route.include_context.prefix
+            if not _collect_literal_prefixes(route.original_router, nested, into):
+                return False
+            continue
+        path = getattr(route, "path", None)
+        if not isinstance(path, str) or not (prefix + path).startswith("/"):
+            return False
+        into.add((prefix + path).split("{", 1)[0])
+    return True
 
 
 #: Scope key where ``CampusRouter.matches`` keeps the full match it found in an included

@@ -1,12 +1,12 @@
 """The credentials demo data: a template, Maria's certificate of the Python course she
-completed, and a revoked one; seeding twice changes nothing."""
+completed, a revoked one, and Maria's Python track badge; seeding twice changes nothing."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
 from campus.config import Settings
-from campus.credentials.models import Certificate, CertificateTemplate
+from campus.credentials.models import Badge, Certificate, CertificateTemplate
 from campus.kernel.db import Database
 from campus.seed import seed_demo
 
@@ -18,6 +18,7 @@ async def test_the_demo_has_a_template_an_issued_and_a_revoked_certificate(
     await seed_demo(settings)  # idempotent
     async with db.read_session() as session:
         templates = list(await session.scalars(sa.select(CertificateTemplate.name)))
+        badges = list(await session.execute(sa.select(Badge.kind, Badge.name)))
         rows = [
             (c.learner_name, c.course_title, c.status, c.revocation_reason)
             for c in await session.scalars(
@@ -30,3 +31,4 @@ async def test_the_demo_has_a_template_an_issued_and_a_revoked_certificate(
         ("Maria Garcia", "issued"),
     ]
     assert rows[0][3] == "Issued in error (demo)"
+    assert [tuple(b) for b in badges] == [("track", "Python Programming track")]

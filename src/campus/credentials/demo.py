@@ -1,6 +1,6 @@
 """Credentials' demo data (idempotent): a template in English and French, the certificate of
-the demo course Maria completed (Python), and Kenji's certificate of the same course, revoked
-as issued in error."""
+the demo course Maria completed (Python), Kenji's certificate of the same course, revoked
+as issued in error, and Maria's badge of the Python track."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from campus.catalog import api as catalog
 from campus.config import Settings
 from campus.credentials.models import CertificateTemplate
 from campus.credentials.repository import certificates as repo
-from campus.credentials.service import certificates, issuance
+from campus.credentials.service import awards, certificates, issuance
 from campus.kernel.clock import utcnow
 from campus.kernel.ids import new_id
 from campus.kernel.module import SeedState
@@ -80,6 +80,8 @@ async def seed_step(session: AsyncSession, settings: Settings, state: SeedState)
         if await repo.for_user_version(session, user_id, version_id) is not None:
             continue
         completed = (enrollment.completed_at if enrollment else None) or utcnow()
+        if not revoke:
+            await awards.award_track(session, user_id, course.id, version_id, completed)
         created = await issuance.create(
             session, settings, course, user_id, version_id, completed, terms, {"score": None}
         )

@@ -10,7 +10,13 @@ version; notifications email the learner the link)::
 
     {"certificateId", "publicId", "userId", "courseId", "reason", "revokedAt"}
 
-Consumed: ``learning.course_completed``, ``learning.unenrolled`` (revocation for cause, when
+``credentials.badge_issued`` - a module or track badge was awarded (once per learner and
+subject)::
+
+    {"badgeId", "userId", "courseId", "kind", "subjectId", "title", "issuedAt"}
+
+Consumed: ``learning.course_completed``, ``learning.module_completed`` (module badges),
+``learning.unenrolled`` (revocation for cause, when
 configured), ``assessment.quiz_passed``, ``assessment.assignment_graded`` and
 ``assessment.code_submission_passed`` (grades that arrive after the completion).
 """
@@ -45,6 +51,20 @@ class CertificateRevoked(Event):
     course_id: uuid.UUID
     reason: str
     revoked_at: datetime
+
+
+class BadgeIssued(Event):
+    name: ClassVar[str] = "credentials.badge_issued"
+
+    badge_id: uuid.UUID
+    user_id: uuid.UUID
+    course_id: uuid.UUID
+    #: ``module`` or ``track``.
+    kind: str
+    #: The module's lineage id, or the course id for a track.
+    subject_id: uuid.UUID
+    title: str
+    issued_at: datetime
 
 
 #: Job: render a certificate's PDF and PNG {certificateId, revision}.

@@ -23,3 +23,8 @@ class CertificateNotIssued(Conflict):
 class CertificateNotRendered(Conflict):
     code = "certificate_not_rendered"
     message = "The certificate's files are not ready yet; poll its renderStatus."
+
+
+class BadgeNotFound(NotFound):
+    code = "badge_not_found"
+    message = "No such badge."

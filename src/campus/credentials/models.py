@@ -32,6 +32,10 @@ class CertificateRule(IdMixin, TimestampMixin, Base):
     template_id: Mapped[uuid.UUID | None] = mapped_column()
     #: Recertification: the certificate expires this many months after issue.
     valid_months: Mapped[int | None] = mapped_column()
+    #: Modules (lineage ids) whose completion awards a module badge.
+    badge_module_ids: Mapped[list[str]] = mapped_column(JSONDoc(), default=list)
+    #: Completing the course awards its track badge (courses that are a track only).
+    track_badge: Mapped[bool] = mapped_column(default=False)
 
 
 class CertificateTemplate(IdMixin, TimestampMixin, Base):
@@ -97,6 +101,28 @@ class Certificate(IdMixin, TimestampMixin, Base):
     pdf_file_id: Mapped[uuid.UUID | None] = mapped_column()
     png_file_id: Mapped[uuid.UUID | None] = mapped_column()
     rendered_at: Mapped[datetime | None] = mapped_column()
+
+
+class Badge(IdMixin, Base):
+    """An Open Badges 3.0 achievement short of a certificate: a module of a course, or a
+    track (a course that is a track, e.g. "Python"). One per learner and subject (the unique
+    constraint decides races); ``subject_id`` is the module's lineage id or the course id."""
+
+    __tablename__ = "credentials_badges"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "kind", "subject_id"),
+        sa.CheckConstraint("kind IN ('module', 'track')", name="kind"),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    subject_id: Mapped[uuid.UUID] = mapped_column()
+    course_id: Mapped[uuid.UUID] = mapped_column()
+    version_id: Mapped[uuid.UUID] = mapped_column()
+    name: Mapped[str] = mapped_column(sa.String(500))
+    course_title: Mapped[str] = mapped_column(sa.String(500))
+    learner_email: Mapped[str] = mapped_column(sa.String(320))
+    issued_at: Mapped[datetime] = mapped_column()
 
 
 class CertificateHistory(IdMixin, Base):

@@ -9,13 +9,13 @@ from campus.assessment.events import AssignmentGraded, QuizPassed
 from campus.coding.events import CodeSubmissionPassed
 from campus.config import Settings
 from campus.credentials import events
-from campus.credentials.service import certificates, issuance, reissue_runs, render_job
+from campus.credentials.service import awards, certificates, issuance, reissue_runs, render_job
 from campus.credentials.settings import CredentialsSettings
 from campus.kernel.clock import utcnow
 from campus.kernel.ids import parse_id
 from campus.kernel.outbox import Delivery, HandlerRegistry
 from campus.kernel.storage import local_storage
-from campus.learning.events import CourseCompleted, Unenrolled
+from campus.learning.events import CourseCompleted, ModuleCompleted, Unenrolled
 
 
 def register(registry: HandlerRegistry, settings: Settings) -> None:
@@ -25,6 +25,23 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
         # Idempotent: the unique (user, version) insert issues at most once.
         await issuance.on_completed(
             session, settings, event.user_id, event.course_id, event.version_id, event.completed_at
+        )
+
+    async def module_badge(session: AsyncSession, event: ModuleCompleted) -> None:
+        # Idempotent: the unique (user, kind, subject) insert awards at most once.
+        await awards.on_module_completed(
+            session,
+            event.user_id,
+            event.course_id,
+            event.version_id,
+            event.module_lineage_id,
+            event.completed_at,
+        )
+
+    async def track_badge(session: AsyncSession, event: CourseCompleted) -> None:
+        # Idempotent: the unique (user, kind, subject) insert awards at most once.
+        await awards.on_course_completed(
+            session, event.user_id, event.course_id, event.version_id, event.completed_at
         )
 
     async def quiz_passed(session: AsyncSession, event: QuizPassed) -> None:
@@ -72,6 +89,8 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
 
     registry.job(events.REISSUE_JOB, reissue_chunk)
     registry.on(CourseCompleted, "credentials.issue_certificate", issue_on_completion)
+    registry.on(ModuleCompleted, "credentials.module_badge", module_badge)
+    registry.on(CourseCompleted, "credentials.track_badge", track_badge)
     registry.on(QuizPassed, "credentials.quiz_passed", quiz_passed)
     registry.on(AssignmentGraded, "credentials.assignment_graded", assignment_graded)
     registry.on(CodeSubmissionPassed, "credentials.code_submission_passed", code_passed)

@@ -295,6 +295,8 @@ async def set_certificate_rule(
         manual_approval=body.manual_approval,
         template_id=body.template_id,
         valid_months=body.valid_months,
+        badge_module_ids=body.badge_module_ids,
+        track_badge=body.track_badge,
     )
     return CertificateRuleOut(
         course_id=rule.course_id,
@@ -305,4 +307,6 @@ async def set_certificate_rule(
         manual_approval=rule.manual_approval,
         template_id=rule.template_id,
         valid_months=rule.valid_months,
+        badge_module_ids=list(rule.badge_module_ids),
+        track_badge=rule.track_badge,
     )

@@ -7,7 +7,8 @@ from campus.kernel.schemas import Responses, error_responses
 DESCRIPTIONS = {
     401: "Authentication required or the token is invalid",
     403: "Not allowed (e.g. revoking without certificate:revoke, another course's certificates)",
-    404: "No such certificate, or not visible to the caller (unknown and guessed ids alike)",
+    404: "No such certificate or badge, or not visible to the caller (unknown and guessed ids "
+    "alike)",
     409: "Conflicts with the certificate's state (certificate_not_pending, "
     "certificate_not_issued, certificate_not_rendered)",
     413: "The image is larger than 2 MiB",

@@ -8,7 +8,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
-from campus.credentials.service.records import CertificateRecord, Download, Verification
+from campus.credentials.service.records import (
+    BadgeRecord,
+    CertificateRecord,
+    Download,
+    Verification,
+)
 from campus.kernel.schemas import LANGUAGE_TAG_PATTERN, ApiModel, InputModel
 
 
@@ -105,6 +110,15 @@ class CertificateRuleIn(InputModel):
     manual_approval: bool = False
     template_id: uuid.UUID | None = None
     valid_months: int | None = Field(default=None, ge=1, le=240)
+    badge_module_ids: list[uuid.UUID] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Modules (lineage ids) of the version whose completion awards a badge.",
+    )
+    track_badge: bool = Field(
+        default=False,
+        description="Completing the course awards its track badge (a course that is a track).",
+    )
 
 
 class CertificateRuleOut(ApiModel):
@@ -116,6 +130,24 @@ class CertificateRuleOut(ApiModel):
     manual_approval: bool
     template_id: uuid.UUID | None
     valid_months: int | None
+    badge_module_ids: list[uuid.UUID]
+    track_badge: bool
+
+
+class BadgeOut(ApiModel):
+    """A module or track badge (its Open Badges 3.0 credential at ``.../credential``)."""
+
+    id: uuid.UUID
+    kind: Literal["module", "track"]
+    subject_id: uuid.UUID
+    course_id: uuid.UUID
+    name: str
+    course_title: str
+    issued_at: datetime
+
+    @classmethod
+    def of(cls, record: BadgeRecord) -> BadgeOut:
+        return cls.model_validate(record)
 
 
 HexColour = Annotated[str, Field(pattern=r"^#[0-9a-fA-F]{6}$")]

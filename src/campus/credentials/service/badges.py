@@ -30,7 +30,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.config import Settings
-from campus.credentials.models import Certificate
+from campus.credentials.models import Badge, Certificate
 from campus.credentials.repository import certificates as repo
 from campus.credentials.service import proofs
 from campus.credentials.settings import CredentialsSettings
@@ -105,11 +105,86 @@ def issuer_profile(settings: Settings, key: Ed25519PrivateKey) -> dict[str, Any]
     }
 
 
-def identity_hash(settings: Settings, certificate: Certificate) -> tuple[str, str]:
+def identity_hash(settings: Settings, certificate: Certificate | Badge) -> tuple[str, str]:
     secret = settings.secret_key.get_secret_value().encode()
     salt = hmac.new(secret, b"ob3-salt:" + certificate.id.bytes, hashlib.sha256).hexdigest()[:16]
     digest = hashlib.sha256((certificate.learner_email.lower() + salt).encode()).hexdigest()
     return "sha256$" + digest, salt
+
+
+def _issuer(settings: Settings) -> dict[str, Any]:
+    return {
+        "id": issuer_id(settings),
+        "type": ["Profile"],
+        "name": CredentialsSettings.of(settings).issuer_name,
+        "url": settings.base_url.rstrip("/"),
+    }
+
+
+def _subject(settings: Settings, holder: Certificate | Badge) -> dict[str, Any]:
+    identity, salt = identity_hash(settings, holder)
+    return {
+        "type": ["AchievementSubject"],
+        "identifier": [
+            {
+                "type": "IdentityObject",
+                "identityHash": identity,
+                "identityType": "emailAddress",
+                "hashed": True,
+                "salt": salt,
+            }
+        ],
+    }
+
+
+def unsigned_badge_credential(settings: Settings, badge: Badge) -> dict[str, Any]:
+    """A module or track badge as an ``OpenBadgeCredential`` (not revocable: no status)."""
+    if badge.kind == "module":
+        achievement_id = f"{api_base(settings)}/credentials/achievements/modules/{badge.subject_id}"
+        description = f"Completed the module {badge.name} of the course {badge.course_title}."
+        narrative = "Complete every required lesson of the module."
+    else:
+        achievement_id = f"{api_base(settings)}/credentials/achievements/tracks/{badge.subject_id}"
+        description = f"Completed the {badge.name} track ({badge.course_title})."
+        narrative = "Complete every required item of the track's course."
+    return {
+        "@context": list(CONTEXT),
+        "id": f"urn:uuid:{badge.id}",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": _issuer(settings),
+        "validFrom": _iso(badge.issued_at),
+        "name": badge.name,
+        "credentialSubject": {
+            **_subject(settings, badge),
+            "achievement": {
+                "id": achievement_id,
+                "type": ["Achievement"],
+                "achievementType": "Badge",
+                "name": badge.name,
+                "description": description,
+                "criteria": {"narrative": narrative},
+            },
+        },
+    }
+
+
+async def signed_badge_credential(
+    session: AsyncSession, settings: Settings, badge: Badge
+) -> dict[str, Any]:
+    key = await signing_key(session, settings)
+    return proofs.sign(
+        unsigned_badge_credential(settings, badge),
+        key,
+        verification_method=verification_method(settings, key),
+        created=_iso(badge.issued_at),
+    )
+
+
+async def badge_jwt(session: AsyncSession, settings: Settings, badge: Badge) -> str:
+    key = await signing_key(session, settings)
+    return proofs.to_jwt(
+        unsigned_badge_credential(settings, badge), key, kid=verification_method(settings, key)
+    )
 
 
 def unsigned_credential(settings: Settings, certificate: Certificate) -> dict[str, Any]:

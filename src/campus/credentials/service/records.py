@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from campus.credentials.models import Certificate
+from campus.credentials.models import Badge, Certificate
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,3 +86,21 @@ class Verification:
 class Download:
     url: str
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class BadgeRecord:
+    id: uuid.UUID
+    kind: str
+    subject_id: uuid.UUID
+    course_id: uuid.UUID
+    name: str
+    course_title: str
+    issued_at: datetime
+
+    @classmethod
+    def of(cls, row: Badge) -> BadgeRecord:
+        return cls(
+            row.id, row.kind, row.subject_id, row.course_id, row.name, row.course_title,
+            row.issued_at,
+        )  # fmt: skip

@@ -24,6 +24,8 @@ class RuleRecord:
     manual_approval: bool
     template_id: uuid.UUID | None
     valid_months: int | None
+    badge_module_ids: tuple[uuid.UUID, ...] = ()
+    track_badge: bool = False
 
 
 async def set_rule(
@@ -38,6 +40,8 @@ async def set_rule(
     manual_approval: bool,
     template_id: uuid.UUID | None,
     valid_months: int | None,
+    badge_module_ids: list[uuid.UUID] | None = None,
+    track_badge: bool = False,
 ) -> RuleRecord:
     structure = await catalog.get_version_structure(session, version_id)
     if structure is None or structure.course_id != course_id:
@@ -46,6 +50,14 @@ async def set_rule(
         raise Forbidden()
     if template_id is not None and await repo.get_template(session, template_id) is None:
         raise field_error("templateId", "No such template.", "template_not_found")
+    modules = list(dict.fromkeys(badge_module_ids or ()))
+    known = {m.lineage_id for m in structure.modules}
+    if any(m not in known for m in modules):
+        raise field_error("badgeModuleIds", "Not a module of this version.", "module_not_found")
+    if track_badge:
+        course = await catalog.get_course_summary(session, course_id)
+        if course is None or course.track_slug is None:
+            raise field_error("trackBadge", "This course is not a track.", "not_a_track")
     await repo.upsert_rule(
         session,
         {
@@ -57,6 +69,8 @@ async def set_rule(
             "manual_approval": manual_approval,
             "template_id": template_id,
             "valid_months": valid_months,
+            "badge_module_ids": [str(m) for m in modules],
+            "track_badge": track_badge,
         },
     )
     return RuleRecord(
@@ -68,4 +82,6 @@ async def set_rule(
         manual_approval,
         template_id,
         valid_months,
+        tuple(modules),
+        track_badge,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import SecretStr, ValidationError
 
@@ -24,7 +26,7 @@ def test_production_refuses_a_signing_key_that_is_not_32_bytes_of_hex(key: str) 
 
 
 def test_the_platform_settings_of_production_carry_the_refusal() -> None:
-    values = {
+    values: dict[str, Any] = {
         "env": "production",
         "secret_key": "k" * 48,
         "jwt_private_key": "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n",

@@ -313,3 +313,44 @@ async def test_a_usage_limit_below_the_uses_taken_by_the_time_it_is_written_is_r
         stored = await session.get(Coupon, coupon.id)
         assert stored is not None
         assert stored.usage_limit == 10
+
+
+async def test_a_coupon_without_a_limit_counts_its_live_uses_and_a_limit_given_later_starts_there(
+    client: AsyncClient, commerce: CommerceFactory, db: Database
+) -> None:
+    admin = await commerce.admin()
+    coupon = await commerce.coupon("OPEN")
+    buyers = [await commerce.buyer(f"Buyer {chr(65 + n)}") for n in range(3)]
+    for n, buyer in enumerate(buyers):
+        await cart_of(client, buyer, await commerce.paid_course("USD"))
+        placed = await client.post(
+            f"{API}/checkout",
+            json={"billingName": "B", "billingCountry": "US", "couponCode": "OPEN"},
+            headers={**buyer.headers, "Idempotency-Key": f"open-{n}"},
+        )
+        assert placed.status_code == 201, placed.text
+    # Checkouts of a coupon without a limit never write its row (they do not queue on it)...
+    async with db.session() as session:
+        stored = await session.get(Coupon, coupon.id)
+        assert stored is not None and stored.used_count == 0
+    url = f"{API}/coupons/{coupon.id}"
+    # ...yet the coupon says how many uses its orders hold.
+    assert ok_object(await client.get(url, headers=admin.headers))["usedCount"] == 3
+    # A limit below them is refused; one above starts from them.
+    below = await client.patch(url, json={"usageLimit": 2}, headers=admin.headers)
+    assert below.status_code == 422 and "below_used" in below.text
+    limited = ok_object(await client.patch(url, json={"usageLimit": 4}, headers=admin.headers))
+    assert (limited["usageLimit"], limited["usedCount"]) == (4, 3)
+    late = await commerce.buyer("Late")
+    await cart_of(client, late, await commerce.paid_course("USD"))
+    assert (await validate(client, late, "OPEN")).status_code == 200
+    placed = await client.post(
+        f"{API}/checkout",
+        json={"billingName": "B", "billingCountry": "US", "couponCode": "OPEN"},
+        headers={**late.headers, "Idempotency-Key": "late"},
+    )
+    assert placed.status_code == 201, placed.text
+    last = await commerce.buyer("Last")
+    await cart_of(client, last, await commerce.paid_course("USD"))
+    refused = await validate(client, last, "OPEN")
+    assert ok_object(refused, 409)["error"]["code"] == "coupon_exhausted"

@@ -81,7 +81,10 @@ async def test_a_checkout_of_three_courses_with_a_coupon_and_tax_runs_a_fixed_nu
     # instructors and tiers; whether the buyer owns any of them (one query for all); the
     # coupon and the buyer's uses of it; the tax rate; the cart closed, the order and its
     # lines written; the buyer's email, the payment; the coupon's use taken (global, the
-    # buyer's, the redemption); the stored answer.
+    # buyer's, the redemption); the stored answer. Where the sandbox keeps its records in
+    # Campus's database (PostgreSQL), its intent is one more statement of the same unit of
+    # work, instead of a transaction of its own (on SQLite it lives in a file of its own).
+    shared = db.engine.dialect.name != "sqlite"
     with count_queries(db) as queries:
         placed = await client.post(
             f"{API}/checkout",
@@ -98,4 +101,4 @@ async def test_a_checkout_of_three_courses_with_a_coupon_and_tax_runs_a_fixed_nu
     assert body["order"]["discount"]["amount"] != "0.00"
     assert body["order"]["tax"]["amount"] != "0.00"
     assert body["payment"]["gateway"] == "sandbox"
-    queries.assert_count(20, "POST /checkout")
+    queries.assert_count(21 if shared else 20, "POST /checkout")

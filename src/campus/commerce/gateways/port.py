@@ -16,7 +16,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 
 class GatewayPaymentStatus(StrEnum):
@@ -189,4 +192,17 @@ class PaymentGateway(Protocol):
         """Verify a delivery on its raw body before parsing it (signature, and a timestamp
         within ``CAMPUS_COMMERCE_WEBHOOK_TOLERANCE_SECONDS``, 300 by default); raise
         ``InvalidWebhook`` otherwise. ``headers`` keys are lower-case."""
+        ...
+
+
+@runtime_checkable
+class EmbeddedGateway(Protocol):
+    """A gateway whose records may live in Campus's own database (the sandbox): it can create
+    a payment in the caller's transaction instead of one of its own."""
+
+    async def create_payment_in(
+        self, session: AsyncSession, request: PaymentRequest
+    ) -> GatewayPayment | None:
+        """``create_payment`` in ``session``'s transaction; ``None`` when this deployment keeps
+        the gateway's records elsewhere (the caller then asks ``create_payment``)."""
         ...

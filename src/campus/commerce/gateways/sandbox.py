@@ -646,67 +646,27 @@ class SandboxGateway:
 
     async def create_payment(self, request: PaymentRequest) -> GatewayPayment:
         store = await self._store()
-        saved: SandboxPayment | None = None
         async with store.session() as session:
-            if request.payment_method_token:
-                saved = await session.scalar(
-                    sa.select(SandboxPayment)
-                    .where(
-                        SandboxPayment.card_token == request.payment_method_token,
-                        SandboxPayment.save_card.is_(True),
-                    )
-                    .limit(1)
-                )
-                if saved is None:
-                    raise GatewayError("the saved payment method is unknown", retryable=False)
-            values: dict[str, Any] = {
-                "id": new_payment_id(),
-                "idempotency_key": request.idempotency_key,
-                "amount_minor": request.amount_minor,
-                "currency": request.currency.upper(),
-                "status": GatewayPaymentStatus.REQUIRES_PAYMENT_METHOD.value,
-                "description": request.description,
-                "return_url": request.return_url,
-                "cancel_url": request.cancel_url,
-                "buyer_email": request.buyer_email,
-                "customer_ref": request.customer_ref,
-                "metadata_": {**request.metadata, "order_id": request.order_id},
-                "save_card": request.save_payment_method,
-                "refunded_minor": 0,
-                "created_at": utcnow(),
-                "updated_at": utcnow(),
-            }
-            if saved is not None:
-                # A saved card: the buyer confirms it on the hosted page (on-session).
-                values.update(
-                    status=GatewayPaymentStatus.REQUIRES_ACTION.value,
-                    next_action=NEXT_CONFIRM,
-                    card_brand=saved.card_brand,
-                    card_last4=saved.card_last4,
-                    card_token=saved.card_token,
-                    card_exp_month=saved.card_exp_month,
-                    card_exp_year=saved.card_exp_year,
-                    save_card=False,
-                )
-            table = cast(sa.Table, SandboxPayment.__table__)
-            insert = dialect_insert(session, table).values(
-                **{("metadata" if k == "metadata_" else k): v for k, v in values.items()}
-            )
-            await session.execute(insert.on_conflict_do_nothing(index_elements=["idempotency_key"]))
-            row = await session.scalar(
-                sa.select(SandboxPayment)
-                .where(SandboxPayment.idempotency_key == request.idempotency_key)
-                .execution_options(populate_existing=True)
-            )
-            assert row is not None
-            if (row.amount_minor, row.currency) != (
-                request.amount_minor,
-                request.currency.upper(),
-            ):
-                raise GatewayError(
-                    "the idempotency key was used for another amount", retryable=False
-                )
-            view = _view(row)
+            view = await self._create(session, request)
+        return self._created(view)
+
+    def shares_database(self) -> bool:
+        """Whether the sandbox's records live in Campus's own database (PostgreSQL), so a
+        caller's unit of work can create an intent in its own transaction."""
+        return store_url(self.settings) == self.settings.resolved_database_url
+
+    async def create_payment_in(
+        self, session: AsyncSession, request: PaymentRequest
+    ) -> GatewayPayment | None:
+        """``create_payment`` in the caller's transaction, when the sandbox shares Campus's
+        database (``None`` otherwise: the caller asks ``create_payment``). One statement
+        instead of a second transaction on a connection of the sandbox's own pool; should
+        the caller roll back, the intent goes with it, as if never asked for (ADR 0042)."""
+        if not self.shares_database():
+            return None
+        return self._created(await self._create(session, request))
+
+    def _created(self, view: IntentView) -> GatewayPayment:
         log.info(
             "sandbox_payment_created",
             gateway_payment_id=view.id,
@@ -715,6 +675,72 @@ class SandboxGateway:
             status=view.status.value,
         )
         return payment_of(view, self.base_url)
+
+    async def _create(self, session: AsyncSession, request: PaymentRequest) -> IntentView:
+        saved: SandboxPayment | None = None
+        if request.payment_method_token:
+            saved = await session.scalar(
+                sa.select(SandboxPayment)
+                .where(
+                    SandboxPayment.card_token == request.payment_method_token,
+                    SandboxPayment.save_card.is_(True),
+                )
+                .limit(1)
+            )
+            if saved is None:
+                raise GatewayError("the saved payment method is unknown", retryable=False)
+        now = utcnow()
+        values: dict[str, Any] = {
+            "id": new_payment_id(),
+            "idempotency_key": request.idempotency_key,
+            "amount_minor": request.amount_minor,
+            "currency": request.currency.upper(),
+            "status": GatewayPaymentStatus.REQUIRES_PAYMENT_METHOD.value,
+            "description": request.description,
+            "return_url": request.return_url,
+            "cancel_url": request.cancel_url,
+            "buyer_email": request.buyer_email,
+            "customer_ref": request.customer_ref,
+            "metadata_": {**request.metadata, "order_id": request.order_id},
+            "save_card": request.save_payment_method,
+            "refunded_minor": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+        if saved is not None:
+            # A saved card: the buyer confirms it on the hosted page (on-session).
+            values.update(
+                status=GatewayPaymentStatus.REQUIRES_ACTION.value,
+                next_action=NEXT_CONFIRM,
+                card_brand=saved.card_brand,
+                card_last4=saved.card_last4,
+                card_token=saved.card_token,
+                card_exp_month=saved.card_exp_month,
+                card_exp_year=saved.card_exp_year,
+                save_card=False,
+            )
+        table = cast(sa.Table, SandboxPayment.__table__)
+        insert = dialect_insert(session, table).values(
+            **{("metadata" if k == "metadata_" else k): v for k, v in values.items()}
+        )
+        inserted = rowcount(
+            await session.execute(insert.on_conflict_do_nothing(index_elements=["idempotency_key"]))
+        )
+        if inserted == 1:
+            # Written as given: no read back (a transient object, never added to the session).
+            row = SandboxPayment(**values)
+        else:
+            # The key was asked for before: its intent, if it is for the same amount.
+            found = await session.scalar(
+                sa.select(SandboxPayment)
+                .where(SandboxPayment.idempotency_key == request.idempotency_key)
+                .execution_options(populate_existing=True)
+            )
+            assert found is not None
+            row = found
+        if (row.amount_minor, row.currency) != (request.amount_minor, request.currency.upper()):
+            raise GatewayError("the idempotency key was used for another amount", retryable=False)
+        return _view(row)
 
     async def get_payment(self, gateway_payment_id: str) -> GatewayPayment:
         return payment_of(await self._require(gateway_payment_id), self.base_url)

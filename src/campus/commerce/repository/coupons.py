@@ -1,6 +1,7 @@
 """Coupon queries. Usage limits are enforced by the statements themselves: a conditional
 UPDATE of ``used_count`` (``usage_limit IS NULL OR used_count < usage_limit``) and a guarded
-upsert of the per-user counter row, so concurrent checkouts can never over-redeem."""
+upsert of the per-user counter row, so concurrent checkouts can never over-redeem. A coupon
+without a global limit keeps no count in its row (``still_unlimited``, ADR 0042)."""
 
 from __future__ import annotations
 
@@ -81,10 +82,28 @@ async def update(
     """Change a coupon. ``CODE_TAKEN`` when a new ``code`` is taken by another coupon (the
     unique constraint decides, in a savepoint, so a concurrent rename cannot slip through);
     ``LIMIT_BELOW_USED`` when a new ``usage_limit`` is below the uses taken by then (the
-    UPDATE's condition decides, so a checkout taking a use meanwhile cannot slip under it)."""
+    UPDATE's condition decides, so a checkout taking a use meanwhile cannot slip under it).
+
+    A coupon without a limit keeps no count (``still_unlimited``): giving it one counts its
+    live redemptions first. The coupon's row is locked before (``FOR UPDATE`` waits for the
+    checkouts holding it ``FOR KEY SHARE`` through their redemption's foreign key), so the
+    count, taken by the next statement, sees every one of them."""
     where = [Coupon.id == coupon_id]
+    values = dict(values)
     if values.get("usage_limit") is not None:
-        where.append(Coupon.used_count <= values["usage_limit"])
+        await session.execute(sa.select(Coupon.id).where(Coupon.id == coupon_id).with_for_update())
+        live = (
+            sa.select(sa.func.count())
+            .select_from(CouponRedemption)
+            .where(
+                CouponRedemption.coupon_id == coupon_id,
+                CouponRedemption.status.in_(_LIVE),
+            )
+            .scalar_subquery()
+        )
+        counted = sa.case((Coupon.usage_limit.is_(None), live), else_=Coupon.used_count)
+        values["used_count"] = counted
+        where.append(counted <= values["usage_limit"])
     try:
         async with session.begin_nested():
             result = await session.execute(
@@ -96,6 +115,40 @@ async def update(
     except IntegrityError:
         return CouponUpdate.CODE_TAKEN
     return CouponUpdate.UPDATED if rowcount(result) == 1 else CouponUpdate.LIMIT_BELOW_USED
+
+
+#: Redemptions that hold a use of their coupon.
+_LIVE = (RedemptionStatus.RESERVED.value, RedemptionStatus.REDEEMED.value)
+
+
+async def still_unlimited(session: AsyncSession, coupon_id: uuid.UUID) -> bool:
+    """Whether the coupon still has no global limit, read under ``FOR KEY SHARE`` (the lock
+    its redemption's foreign key took already): checkouts of an unlimited coupon never
+    write its row, so they do not queue on it; an admin setting a limit locks the row
+    ``FOR UPDATE`` and waits for them (``update``)."""
+    found = await session.scalar(
+        sa.select(Coupon.id)
+        .where(Coupon.id == coupon_id, Coupon.usage_limit.is_(None))
+        .with_for_update(read=True, key_share=True)
+    )
+    return found is not None
+
+
+async def live_uses(
+    session: AsyncSession, coupon_ids: Collection[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Reserved or redeemed uses per coupon (the count of a coupon without a limit)."""
+    if not coupon_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(CouponRedemption.coupon_id, sa.func.count())
+        .where(
+            CouponRedemption.coupon_id.in_(list(coupon_ids)),
+            CouponRedemption.status.in_(_LIVE),
+        )
+        .group_by(CouponRedemption.coupon_id)
+    )
+    return {row[0]: int(row[1]) for row in rows}
 
 
 async def take_use(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -> bool:
@@ -113,9 +166,10 @@ async def take_use(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -
 
 
 async def give_use_back(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -> None:
+    """Give one use back to a coupon's count (a coupon without a limit keeps none)."""
     await session.execute(
         sa.update(Coupon)
-        .where(Coupon.id == coupon_id, Coupon.used_count > 0)
+        .where(Coupon.id == coupon_id, Coupon.used_count > 0, Coupon.usage_limit.is_not(None))
         .values(used_count=Coupon.used_count - 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )

@@ -15,6 +15,7 @@ by a read followed by a write."""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -199,14 +200,32 @@ async def take(
     409 ``coupon_exhausted`` when no use is left, ``coupon_invalid`` when the buyer has used
     theirs."""
     now = utcnow()
-    if not await repo.take_use(session, coupon.id, now):
-        raise CouponExhausted()
     if not await repo.take_user_use(session, coupon.id, user_id, user_limit(coupon)):
         raise invalid("per_user_limit_reached")
     await repo.reserve(session, coupon_id=coupon.id, user_id=user_id, order_id=order_id, now=now)
+    # The global count last: its row is the one every checkout with the coupon would write,
+    # so its lock is held only from here to the commit; a coupon without a limit keeps no
+    # count and its checkouts do not queue on the row at all (ADR 0042).
+    if coupon.usage_limit is None and await repo.still_unlimited(session, coupon.id):
+        return
+    if not await repo.take_use(session, coupon.id, now):
+        raise CouponExhausted()
 
 
 # --------------------------------------------------------------------------- management
+
+
+async def _counted(session: AsyncSession, records: list[CouponRecord]) -> list[CouponRecord]:
+    """The records with ``used_count`` of a coupon without a limit taken from its live
+    redemptions (such a coupon keeps no count in its row)."""
+    unlimited = [r.id for r in records if r.usage_limit is None]
+    if not unlimited:
+        return records
+    live = await repo.live_uses(session, unlimited)
+    return [
+        dataclasses.replace(r, used_count=live.get(r.id, 0)) if r.usage_limit is None else r
+        for r in records
+    ]
 
 
 def _require_manager(principal: Principal) -> None:
@@ -294,7 +313,7 @@ async def get(session: AsyncSession, principal: Principal, coupon_id: uuid.UUID)
     found = await repo.get(session, coupon_id)
     if found is None or not may_manage_coupon(principal, found.owner_id):
         raise CouponNotFound()
-    return record_of(found)
+    return (await _counted(session, [record_of(found)]))[0]
 
 
 async def list_coupons(
@@ -316,7 +335,7 @@ async def list_coupons(
         limit=limit,
         offset=offset,
     )
-    return [record_of(r) for r in rows], total
+    return await _counted(session, [record_of(r) for r in rows]), total
 
 
 async def update(
@@ -347,7 +366,7 @@ async def update(
             )
     found = await repo.get(session, coupon_id)
     assert found is not None
-    return record_of(found)
+    return (await _counted(session, [record_of(found)]))[0]
 
 
 async def deactivate(session: AsyncSession, principal: Principal, coupon_id: uuid.UUID) -> None:

@@ -29,6 +29,7 @@ from campus.commerce.data import (
 )
 from campus.commerce.exceptions import OrderNotFound, PaymentMethodNotFound, PaymentUnavailable
 from campus.commerce.gateways.port import (
+    EmbeddedGateway,
     GatewayError,
     GatewayPayment,
     GatewayPaymentStatus,
@@ -125,7 +126,11 @@ async def start_payment(
         metadata={"order_number": order.number, "payment_id": str(payment_id)},
     )
     try:
-        view = await gateway.create_payment(request)
+        view = None
+        if isinstance(gateway, EmbeddedGateway):
+            view = await gateway.create_payment_in(session, request)
+        if view is None:
+            view = await gateway.create_payment(request)
     except GatewayError as exc:
         log.warning(
             "payment_start_failed",

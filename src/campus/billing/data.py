@@ -47,6 +47,8 @@ class PlanStatus(StrEnum):
 
 
 class SubscriptionStatus(StrEnum):
+    #: Waiting for its first payment on the gateway's hosted page.
+    INCOMPLETE = "incomplete"
     TRIALING = "trialing"
     ACTIVE = "active"
     #: A renewal failed: in the grace period, with retries on the dunning schedule.

@@ -15,7 +15,7 @@ from campus.kernel.db import Base, IdMixin, JSONType, TimestampMixin
 
 Minor = sa.BigInteger
 #: One live solo subscription per user and plan.
-LIVE_SOLO = "organization_id IS NULL AND status IN ('trialing', 'active', 'past_due')"
+LIVE_SOLO = "organization_id IS NULL AND status IN ('incomplete', 'trialing', 'active', 'past_due')"
 
 
 class Plan(IdMixin, TimestampMixin, Base):
@@ -69,7 +69,7 @@ class Subscription(IdMixin, TimestampMixin, Base):
             sqlite_where=sa.text(LIVE_SOLO),
         ),
         sa.CheckConstraint(
-            "status IN ('trialing', 'active', 'past_due', 'cancelled', 'expired')",
+            "status IN ('incomplete', 'trialing', 'active', 'past_due', 'cancelled', 'expired')",
             name="status",
         ),
         sa.CheckConstraint("cycle IN ('monthly', 'annual', 'lifetime')", name="cycle"),
@@ -112,6 +112,11 @@ class Subscription(IdMixin, TimestampMixin, Base):
     cancel_feedback: Mapped[str | None] = mapped_column(sa.Text)
     cancel_mid_cycle: Mapped[bool | None] = mapped_column()
     ended_at: Mapped[datetime | None] = mapped_column()
+    #: An ``incomplete`` subscription's first payment on the gateway's hosted page: the
+    #: gateway's payment, the page, and when the subscription expires unpaid.
+    checkout_payment_id: Mapped[str | None] = mapped_column(sa.String(255))
+    checkout_url: Mapped[str | None] = mapped_column(sa.String(2048))
+    checkout_expires_at: Mapped[datetime | None] = mapped_column()
 
 
 class Trial(Base):

@@ -29,6 +29,9 @@ class BillingSettings(SettingsSection):
     #: How often the renewal job runs, in minutes.
     renewal_interval_minutes: int = Field(default=15, ge=1, le=24 * 60)
 
+    #: Minutes a subscription waits for its first payment on the gateway's hosted page.
+    checkout_expiry_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+
     #: Paid periods a promo code discounts: 1 the first period only, N the first N, 0 for ever.
     coupon_periods: int = Field(default=1, ge=0, le=120)
 

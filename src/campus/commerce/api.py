@@ -251,3 +251,62 @@ async def find_coupon(session: AsyncSession, code: str) -> SubscriptionCoupon | 
         amount_off_minor=coupon.amount_off_minor,
         currency=coupon.currency,
     )
+
+
+# --------------------------------------------------------------------------- hosted checkout
+
+if TYPE_CHECKING:
+    from campus.commerce.service.subscription_billing import HostedCheckout, HostedOutcome
+
+
+async def start_hosted_payment(
+    settings: Settings,
+    *,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+    description: str,
+    reference: str,
+    return_url: str,
+    cancel_url: str,
+    buyer_email: str = "",
+) -> HostedCheckout:
+    """Start a payment on the gateway's hosted page (the sandbox's page, Stripe's, PayPal's)
+    that saves the card the payer enters; the same key returns the same payment. Raises
+    ``PaymentUnavailable`` (503) when the gateway cannot be reached."""
+    from campus.commerce.service import subscription_billing
+
+    return await subscription_billing.start_hosted_payment(
+        settings,
+        amount_minor=amount_minor,
+        currency=currency,
+        idempotency_key=idempotency_key,
+        description=description,
+        reference=reference,
+        return_url=return_url,
+        cancel_url=cancel_url,
+        buyer_email=buyer_email,
+    )
+
+
+async def hosted_payment_outcome(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    gateway_payment_id: str,
+    cancel_if_open: bool = False,
+) -> HostedOutcome:
+    """Where a hosted payment of ``start_hosted_payment`` stands, as the gateway says (for
+    PayPal, the approved payment is captured here). A paid one's card is saved as ``user_id``'s
+    payment method. With ``cancel_if_open`` a payment nobody completed is cancelled at the
+    gateway. Raises ``PaymentUnavailable`` when the gateway cannot be reached."""
+    from campus.commerce.service import subscription_billing
+
+    return await subscription_billing.hosted_payment_outcome(
+        session,
+        settings,
+        user_id=user_id,
+        gateway_payment_id=gateway_payment_id,
+        cancel_if_open=cancel_if_open,
+    )

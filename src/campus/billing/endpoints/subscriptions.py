@@ -7,7 +7,7 @@ import uuid
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import Depends, Header, Request, Response
+from fastapi import Depends, Header, Query, Request, Response
 
 from campus.billing.endpoints.errors import errors
 from campus.billing.schemas.subscriptions import (
@@ -20,9 +20,10 @@ from campus.billing.schemas.subscriptions import (
     SubscriptionOut,
     SubscriptionUpdate,
 )
-from campus.billing.service import access, subscriptions
+from campus.billing.service import access, hosted, subscriptions
 from campus.kernel import idempotency
-from campus.kernel.auth import CurrentPrincipal, DbSession
+from campus.kernel.auth import CurrentPrincipal, DbSession, OptionalPrincipal
+from campus.kernel.clock import utcnow
 from campus.kernel.http import api_router
 from campus.kernel.pagination import Page, PageParams, page_params
 
@@ -82,6 +83,7 @@ async def subscribe(
                 quantity=body.seats,
                 organization_id=body.organization_id,
                 coupon_code=body.coupon_code,
+                checkout=body.checkout,
             )
         )
 
@@ -124,6 +126,46 @@ async def get_subscription(
     subscription_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
 ) -> SubscriptionOut:
     return SubscriptionOut.of(await subscriptions.get_mine(session, principal, subscription_id))
+
+
+@router.get(
+    "/{subscription_id}/return",
+    summary="Back from the gateway's hosted page: the subscription as its payment left it",
+    description=(
+        "Where the gateway sends the subscriber after the hosted page (`checkout: true`). "
+        "Asks the gateway where the first payment stands: paid, the subscription is `active` "
+        "(the card entered is its payment method); otherwise it stays `incomplete` until "
+        "paid or expired. The subscriber (signed in) or whoever holds the gateway's id of "
+        "the payment (`payment_intent`, `token`, as the gateway appends them) may call it; "
+        "anyone else gets 404 `subscription_not_found`."
+    ),
+    response_model=SubscriptionOut,
+    responses=errors(404, 422, 503),
+)
+async def return_from_checkout(
+    subscription_id: uuid.UUID,
+    request: Request,
+    session: DbSession,
+    principal: OptionalPrincipal,
+    payment_intent: Annotated[str | None, Query(alias="payment_intent", max_length=255)] = None,
+    payment_intent_client_secret: Annotated[
+        str | None, Query(alias="payment_intent_client_secret", max_length=255)
+    ] = None,
+    redirect_status: Annotated[str | None, Query(alias="redirect_status", max_length=40)] = None,
+    token: Annotated[str | None, Query(alias="token", max_length=255)] = None,
+    payer_id: Annotated[str | None, Query(alias="PayerID", max_length=255)] = None,
+    cancelled: Annotated[bool | None, Query(description="The subscriber left the page")] = None,
+) -> SubscriptionOut:
+    del payment_intent_client_secret, redirect_status, payer_id, cancelled
+    row = await hosted.returned(
+        session,
+        request.app.state.settings,
+        principal,
+        subscription_id,
+        payment_intent or token,
+        utcnow(),
+    )
+    return SubscriptionOut.of(await subscriptions.record(session, row))
 
 
 @router.patch(

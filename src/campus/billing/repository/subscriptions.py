@@ -116,6 +116,7 @@ async def due_ids(
         sa.and_(s.status.in_(["active", "trialing"]), s.current_period_end <= now),
         sa.and_(s.status == "past_due", s.next_retry_at <= now),
         sa.and_(s.status == "past_due", s.next_retry_at.is_(None), s.grace_ends_at <= now),
+        sa.and_(s.status == "incomplete", s.checkout_expires_at <= now),
         sa.and_(
             s.status == "trialing",
             s.trial_reminded.is_(False),

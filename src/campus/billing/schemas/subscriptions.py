@@ -35,6 +35,12 @@ class SubscribeRequest(InputModel):
         pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$",
         description="A promo code (commerce's coupons without course restrictions).",
     )
+    checkout: bool = Field(
+        default=False,
+        description="Pay the first period on the payment gateway's hosted page instead of a "
+        "saved method (no trial): the subscription is `incomplete` until paid; send the "
+        "subscriber to `checkoutUrl`. The card entered there is saved for the renewals.",
+    )
 
 
 class CancelRequest(InputModel):
@@ -95,6 +101,12 @@ class SubscriptionOut(ApiModel):
     cancelled_at: datetime | None
     ended_at: datetime | None
     created_at: datetime
+    checkout_url: str | None = Field(
+        description="`incomplete` only: the gateway's hosted page where the first period is paid."
+    )
+    checkout_expires_at: datetime | None = Field(
+        description="`incomplete` only: when the subscription expires unpaid."
+    )
 
     @classmethod
     def of(cls, record: SubscriptionRecord) -> Self:
@@ -128,6 +140,8 @@ class SubscriptionOut(ApiModel):
             cancelled_at=record.cancelled_at,
             ended_at=record.ended_at,
             created_at=record.created_at,
+            checkout_url=record.checkout_url,
+            checkout_expires_at=record.checkout_expires_at,
         )
 
 

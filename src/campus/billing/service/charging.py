@@ -57,6 +57,31 @@ async def charge(
             description=f"Campus subscription, period {period}",
             reference=str(subscription.id),
         )
+    await record(
+        session,
+        subscription,
+        kind=kind,
+        period=period,
+        attempt=attempt,
+        amount_minor=amount_minor,
+        key=key,
+        result=result,
+    )
+    return result
+
+
+async def record(
+    session: AsyncSession,
+    subscription: Subscription,
+    *,
+    kind: str,
+    period: int,
+    attempt: int,
+    amount_minor: int,
+    key: str,
+    result: ChargeResult,
+) -> None:
+    """Record one attempt's outcome (once per key) and queue a paid one's invoice."""
     await repo.add_charge(
         session,
         {
@@ -78,7 +103,6 @@ async def charge(
         # Commerce invoices the charge in a job of its own: the year's invoice number is taken
         # under a lock the renewal batch would otherwise hold until its commit.
         await enqueue_job(session, INVOICE_CHARGE_JOB, {"key": key})
-    return result
 
 
 def price_after_coupon(subscription: Subscription, amount_minor: int) -> tuple[int, int | None]:

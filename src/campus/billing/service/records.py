@@ -99,6 +99,8 @@ class SubscriptionRecord:
     cancel_reason: str | None
     ended_at: datetime | None
     created_at: datetime
+    checkout_url: str | None = None
+    checkout_expires_at: datetime | None = None
 
     @property
     def amount_minor(self) -> int:
@@ -153,6 +155,8 @@ def subscription_record(row: Subscription, plan: PlanRecord) -> SubscriptionReco
         cancel_reason=row.cancel_reason,
         ended_at=row.ended_at,
         created_at=row.created_at,
+        checkout_url=row.checkout_url,
+        checkout_expires_at=row.checkout_expires_at,
     )
 
 

@@ -40,7 +40,7 @@ from campus.billing.events import (
 from campus.billing.models import Subscription
 from campus.billing.repository import plans as plans_repo
 from campus.billing.repository import subscriptions as repo
-from campus.billing.service import access, charging
+from campus.billing.service import access, charging, hosted
 from campus.billing.service.periods import period_end
 from campus.billing.service.records import plan_record
 from campus.billing.settings import BillingSettings
@@ -95,6 +95,12 @@ async def handle(
             await _end(session, row, now, SubscriptionStatus.EXPIRED, "payment_failed")
     elif status is SubscriptionStatus.TRIALING and not row.trial_reminded:
         await _remind(session, row)
+    elif (
+        status is SubscriptionStatus.INCOMPLETE
+        and row.checkout_expires_at is not None
+        and row.checkout_expires_at <= now
+    ):
+        await hosted.settle(session, settings, row, now, final=True)
 
 
 async def _remind(session: AsyncSession, row: Subscription) -> None:

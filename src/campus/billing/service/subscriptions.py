@@ -36,7 +36,7 @@ from campus.billing.exceptions import (
 from campus.billing.models import Subscription
 from campus.billing.repository import plans as plans_repo
 from campus.billing.repository import subscriptions as repo
-from campus.billing.service import access, charging, coupon_terms
+from campus.billing.service import access, charging, coupon_terms, hosted
 from campus.billing.service.organizations import require_org_admin
 from campus.billing.service.periods import period_end, prorate
 from campus.billing.service.records import (
@@ -106,13 +106,16 @@ async def subscribe(
     quantity: int = 1,
     organization_id: uuid.UUID | None = None,
     coupon_code: str | None = None,
+    checkout: bool = False,
 ) -> SubscriptionRecord:
     """Start a subscription. With trial days (and ``with_trial``) it starts ``trialing``
     without a charge (one trial per user per plan: a second is a 409 ``trial_already_used``);
     otherwise the first period is charged at once to the saved method (a decline is a 409
     ``payment_declined`` and nothing is kept). A promo code from commerce takes one of its uses
     and discounts the paid periods its terms say (``coupon_terms``), by default the first
-    ``CAMPUS_BILLING_COUPON_PERIODS`` (0: every one)."""
+    ``CAMPUS_BILLING_COUPON_PERIODS`` (0: every one). With ``checkout`` the first period is
+    paid on the gateway's hosted page instead (no trial, no saved method: ``hosted``); the
+    subscription is ``incomplete`` until it is paid."""
     plan = await _usable_plan(session, plan_id)
     unit = plan.price_of(cycle)
     if unit is None:
@@ -123,6 +126,8 @@ async def subscribe(
         if organization_id is None:
             raise field_error("organizationId", "An enterprise plan is bought for an organization.")
         await require_org_admin(session, principal, organization_id)
+    if checkout and payment_method_id is not None:
+        raise field_error("checkout", "Pay on the hosted page or with a saved method, not both.")
     if payment_method_id is not None and (
         await commerce.get_payment_method(session, principal.user_id, payment_method_id) is None
     ):
@@ -142,8 +147,13 @@ async def subscribe(
         }
     now = utcnow()
     subscription_id = new_id()
-    trialing = with_trial and plan.trial_days > 0 and cycle is not BillingCycle.LIFETIME
-    if trialing:
+    trialing = (
+        not checkout and with_trial and plan.trial_days > 0 and cycle is not BillingCycle.LIFETIME
+    )
+    values: dict[str, object]
+    if checkout:
+        values = hosted.incomplete_values(settings, now)
+    elif trialing:
         trial_end = now + timedelta(days=plan.trial_days)
         values = {
             "status": SubscriptionStatus.TRIALING.value,
@@ -185,6 +195,14 @@ async def subscribe(
         raise AlreadySubscribed() from exc
     row = await repo.get(session, subscription_id)
     assert row is not None
+    if checkout:
+        amount, _ = charging.price_after_coupon(row, unit * quantity)
+        if amount <= 0:
+            raise field_error("checkout", "The first period costs nothing: nothing to pay.")
+        await hosted.start(session, settings, row, amount_minor=amount, title=plan.name)
+        row = await repo.get(session, subscription_id)
+        assert row is not None
+        return subscription_record(row, plan)
     if trialing:
         if not await repo.take_trial(session, principal.user_id, plan.id, subscription_id):
             raise TrialAlreadyUsed()

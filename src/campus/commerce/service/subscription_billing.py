@@ -17,18 +17,24 @@ nothing to fulfil."""
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.data import OrderRecord, OrderStatus
-from campus.commerce.models import Order
+from campus.commerce.exceptions import PaymentUnavailable
+from campus.commerce.gateways import build_gateway
+from campus.commerce.gateways.port import GatewayError, GatewayPaymentStatus, PaymentRequest
+from campus.commerce.models import Order, PaymentMethod
 from campus.commerce.repository import orders as orders_repo
+from campus.commerce.repository import payment_methods as methods_repo
 from campus.commerce.service import invoices, orders
 from campus.commerce.service.checkout import order_number
 from campus.commerce.service.tax import line_tax, rate_for
 from campus.config import Settings
+from campus.kernel.clock import utcnow
 from campus.kernel.ids import new_id
 
 #: Where a subscriber who never gave billing details is billed (no tax rate matches it).
@@ -131,3 +137,131 @@ async def invoice_charge(
     assert order is not None
     await invoices.issue_invoice(session, settings, order.id)
     return order
+
+
+# --------------------------------------------------------------------------- hosted checkout
+# A subscriber without a saved card pays the first period on the gateway's hosted page, as a
+# buyer pays an order (``payments.start_payment``): a payment created with the return URL and
+# ``save_payment_method``, so the card the subscriber enters is kept for the renewals.
+
+
+@dataclass(frozen=True, slots=True)
+class HostedCheckout:
+    """A hosted payment started: where to send the subscriber, and the gateway's payment."""
+
+    gateway: str
+    gateway_payment_id: str
+    checkout_url: str | None
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class HostedOutcome:
+    """Where a hosted payment stands: paid (with the saved method renewals are charged to),
+    still open, or over without payment."""
+
+    gateway: str
+    gateway_payment_id: str
+    succeeded: bool
+    open: bool
+    amount_minor: int
+    currency: str
+    payment_method_id: uuid.UUID | None
+    failure_code: str | None
+
+
+async def start_hosted_payment(
+    settings: Settings,
+    *,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+    description: str,
+    reference: str,
+    return_url: str,
+    cancel_url: str,
+    buyer_email: str,
+) -> HostedCheckout:
+    gateway = build_gateway(settings, None)
+    try:
+        view = await gateway.create_payment(
+            PaymentRequest(
+                order_id=reference,
+                amount_minor=amount_minor,
+                currency=currency,
+                description=description,
+                idempotency_key=idempotency_key,
+                return_url=return_url,
+                cancel_url=cancel_url,
+                buyer_email=buyer_email,
+                save_payment_method=True,
+                metadata={"reference": reference},
+            )
+        )
+    except GatewayError as exc:
+        raise PaymentUnavailable(details={"gateway": gateway.name}) from exc
+    return HostedCheckout(
+        gateway=gateway.name,
+        gateway_payment_id=view.gateway_payment_id,
+        checkout_url=view.next_action_url,
+        status=view.status.value,
+    )
+
+
+OPEN_STATUSES = frozenset(
+    {
+        GatewayPaymentStatus.REQUIRES_PAYMENT_METHOD,
+        GatewayPaymentStatus.REQUIRES_ACTION,
+        GatewayPaymentStatus.PROCESSING,
+    }
+)
+
+
+async def hosted_payment_outcome(
+    session: AsyncSession,
+    settings: Settings,
+    *,
+    user_id: uuid.UUID,
+    gateway_payment_id: str,
+    cancel_if_open: bool = False,
+) -> HostedOutcome:
+    gateway = build_gateway(settings, None)
+    try:
+        # A capture: PayPal takes an approved payment only when asked; a read elsewhere.
+        view = await gateway.capture_payment(gateway_payment_id)
+        if cancel_if_open and view.status in OPEN_STATUSES:
+            # The page expired: nobody may pay it any more (a payment completed meanwhile
+            # comes back succeeded and is kept).
+            view = await gateway.cancel_payment(gateway_payment_id)
+    except GatewayError as exc:
+        raise PaymentUnavailable(details={"gateway": gateway.name}) from exc
+    succeeded = view.status == GatewayPaymentStatus.SUCCEEDED
+    method_id: uuid.UUID | None = None
+    if succeeded and view.payment_method is not None:
+        card = view.payment_method
+        await methods_repo.save(
+            session,
+            user_id=user_id,
+            gateway=gateway.name,
+            token=card.token,
+            brand=card.brand,
+            last4=card.last4,
+            exp_month=card.exp_month,
+            exp_year=card.exp_year,
+            now=utcnow(),
+        )
+        method_id = await session.scalar(
+            sa.select(PaymentMethod.id).where(
+                PaymentMethod.user_id == user_id, PaymentMethod.token == card.token
+            )
+        )
+    return HostedOutcome(
+        gateway=gateway.name,
+        gateway_payment_id=view.gateway_payment_id,
+        succeeded=succeeded,
+        open=view.status in OPEN_STATUSES,
+        amount_minor=view.amount_minor,
+        currency=view.currency,
+        payment_method_id=method_id,
+        failure_code=view.failure_code,
+    )

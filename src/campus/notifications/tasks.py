@@ -35,7 +35,7 @@ from campus.notifications.events import (
     DELIVER_JOB,
     DIGEST_JOB,
 )
-from campus.notifications.service import announcements, digests, pipeline, realtime
+from campus.notifications.service import announcements, digests, pipeline
 from campus.notifications.service.pipeline import Intent
 
 E = TypeVar("E", bound=Event)
@@ -53,9 +53,8 @@ async def course_title(session: AsyncSession, course_id: uuid.UUID | None) -> st
 
 
 def build_senders(settings: Settings) -> dict[str, ChannelSender]:
-    broker = realtime.broker_for(settings.redis_url, settings.redis_namespace)
     return {
-        "in_app": InAppChannel(broker),
+        "in_app": InAppChannel(settings.redis_url, settings.redis_namespace),
         "email": EmailChannel(settings, make_mailer(settings)),
     }
 
@@ -67,9 +66,7 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
     senders = build_senders(settings)
     base = settings.base_url.rstrip("/")
 
-    def on(
-        event: type[E], make: Callable[[AsyncSession, E], Awaitable[list[Intent]]]
-    ) -> None:
+    def on(event: type[E], make: Callable[[AsyncSession, E], Awaitable[list[Intent]]]) -> None:
         async def handle(session: AsyncSession, parsed: E) -> None:
             for intent in await make(session, parsed):
                 await pipeline.notify(session, settings, intent)
@@ -286,7 +283,7 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
             Intent(
                 e.mentioned_user_id,
                 "community.mentioned",
-                f"mention:{e.post_id}",
+                f"mention:{e.post_id or e.topic_id}",
                 {"topic_title": e.topic_title, "excerpt": e.excerpt},
             )
         ]

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from campus.notifications.channels.base import OutgoingMessage, SendResult
-from campus.notifications.service.realtime import Broker
+from campus.notifications.service import realtime
 
 
 class InAppChannel:
-    def __init__(self, broker: Broker) -> None:
-        self.broker = broker
+    """Publishes through this process's broker for ``redis_url`` and ``namespace``, looked up
+    at each send (an app's shutdown closes the brokers; the next send opens a new one)."""
+
+    def __init__(self, redis_url: str, namespace: str) -> None:
+        self.redis_url = redis_url
+        self.namespace = namespace
 
     async def send(self, message: OutgoingMessage) -> SendResult:
-        await self.broker.publish(
+        broker = realtime.broker_for(self.redis_url, self.namespace)
+        await broker.publish(
             message.user_id,
             {
                 "id": str(message.notification_id),

@@ -98,7 +98,7 @@ async def save_template(
 
 
 @router.post(
-    "/templates/{type_code}/{channel}/preview",
+    "/template-previews/{type_code}/{channel}",
     summary="Render a template with sample data, without saving it",
     response_model=PreviewOut,
     responses=errors(401, 403, 404, 415, 422),

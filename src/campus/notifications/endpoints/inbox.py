@@ -10,7 +10,7 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
-from fastapi import Query, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import StreamingResponse
 
 from campus.kernel.auth import CurrentPrincipal, DbSession
@@ -159,7 +159,11 @@ async def one_click_unsubscribe(
     request: Request,
     session: DbSession,
     token: Annotated[str, Query(min_length=10, max_length=200)],
+    one_click: Annotated[
+        Literal["One-Click"] | None, Form(alias="List-Unsubscribe", max_length=20)
+    ] = None,
 ) -> Message:
+    del one_click  # RFC 8058 sends "List-Unsubscribe=One-Click"; a bare POST works as well
     found = unsubscribe.parse(request.app.state.settings, token)
     if found is None:
         raise field_error("token", "The unsubscribe link is invalid.")

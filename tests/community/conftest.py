@@ -12,6 +12,8 @@ from fastapi import FastAPI
 from httpx import AsyncClient, Response
 
 from campus.catalog import api as catalog_api
+from campus.community.data import COMMUNITY_MODERATE
+from campus.kernel.auth import Principal
 from campus.kernel.db import Database
 from campus.kernel.outbox import OutboxMessage
 from campus.learning import api as learning_api
@@ -180,3 +182,11 @@ def mention(user: AppUser) -> str:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def as_principal(user: AppUser) -> Principal:
+    """The principal a request of ``user`` carries; the moderator role (created by migration
+    0018, not a built-in role) holds ``community:moderate``."""
+    if user.roles == ("moderator",):
+        return Principal(user.id, frozenset(user.roles), frozenset({COMMUNITY_MODERATE}))
+    return principal(user)

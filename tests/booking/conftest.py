@@ -11,12 +11,17 @@ import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 
+from campus.commerce.gateways.sandbox import store_for
+from campus.commerce.models import PaymentMethod, SandboxPayment
 from campus.kernel.clock import Clock
 from tests.fixtures.identity import AppUser, IdentityFactory, identity
 
-__all__ = ["API", "BookingFactory", "booking", "identity"]
+__all__ = ["API", "DECLINED_CARD", "BookingFactory", "booking", "identity"]
 
 API = "/api/v1/booking"
+#: Sandbox test cards: one that pays, one that is declined.
+GOOD_CARD = "4242424242424242"
+DECLINED_CARD = "4000000000000002"
 #: A Monday, 06:00 UTC: tests book the next days' slots.
 MONDAY = datetime(2027, 3, 1, 6, 0, tzinfo=UTC)
 
@@ -86,6 +91,46 @@ class BookingFactory:
         """New access tokens after the clock moved past their lifetime."""
         for user in users:
             await self.identity.start_session(user)
+
+    async def card(self, user: AppUser, number: str = GOOD_CARD) -> uuid.UUID:
+        """A saved sandbox card of ``user`` (its test number decides charges)."""
+        token = f"pm_{uuid.uuid4().hex[:24]}"
+        store = await store_for(self.app.state.settings)
+        async with store.session() as session:
+            session.add(
+                SandboxPayment(
+                    id=f"pi_{uuid.uuid4().hex[:24]}",
+                    idempotency_key=f"card-setup:{token}",
+                    amount_minor=100,
+                    currency="USD",
+                    status="succeeded",
+                    return_url="https://campus.example/",
+                    cancel_url="https://campus.example/",
+                    buyer_email="",
+                    card_brand="visa",
+                    card_last4=number[-4:],
+                    card_token=token,
+                    card_exp_month=12,
+                    card_exp_year=2099,
+                    save_card=True,
+                )
+            )
+        method_id = uuid.uuid4()
+        async with self.app.state.db.session() as session:
+            session.add(
+                PaymentMethod(
+                    id=method_id,
+                    user_id=user.id,
+                    gateway="sandbox",
+                    token=token,
+                    brand="visa",
+                    last4=number[-4:],
+                    exp_month=12,
+                    exp_year=2099,
+                    is_default=False,
+                )
+            )
+        return method_id
 
     async def learner(self, name: str = "Maria") -> AppUser:
         return await self.identity.signed_in(first_name=name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -238,7 +239,7 @@ def test_free_slots_match_a_brute_force_reference_on_random_rules(seed: int) -> 
         s = anchor + timedelta(minutes=rng.randrange(0, 4 * 24 * 4) * 15)
         occupied.append((s, s + timedelta(minutes=rng.choice([30, 60, 90]))))
     per_day = {(anchor + timedelta(days=1)).date(): rng.choice([0, 1, 2])}
-    params = {
+    params: dict[str, Any] = {
         "duration": timedelta(minutes=rng.choice([30, 45, 60])),
         "step": timedelta(minutes=rng.choice([15, 30, 60])),
         "window_from": anchor,

@@ -14,8 +14,8 @@ import asyncio
 import os
 import shutil
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -321,26 +321,65 @@ async def shared_app(
         yield application
 
 
-@pytest.fixture
-async def app(settings: Settings, shared_app: FastAPI) -> AsyncIterator[FastAPI]:
-    """The app under test: the shared one when ``settings`` are the defaults, otherwise a new
-    app built from the test's own settings (torn down after the test)."""
-    default = _default_settings(settings.database_url, settings.data_dir, settings.redis_namespace)
-    if settings == default:
-        await shared_app.state.limiter.reset_all()
-        try:
-            with handlers_restored(shared_app):
-                yield shared_app
-        finally:
-            await _reset_state(shared_app)
-        return
-    application = create_app(settings)
-    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
-        await application.state.limiter.reset_all()
-        try:
+class AppPool:
+    """Started apps built from settings other than the defaults, kept for the next test that
+    asks for the same settings (a module's tests usually share their overrides): building and
+    starting an app costs about a second. The oldest is stopped beyond ``size``."""
+
+    def __init__(self, size: int = 3) -> None:
+        self.size = size
+        self._started: list[
+            tuple[Callable[[Settings], FastAPI], Settings, FastAPI, LifespanManager]
+        ] = []
+
+    async def get(self, settings: Settings, build: Callable[[Settings], FastAPI]) -> FastAPI:
+        for entry in self._started:
+            if entry[0] is build and entry[1] == settings:
+                self._started.remove(entry)
+                self._started.append(entry)
+                return entry[2]
+        application = build(settings)
+        manager = LifespanManager(application, startup_timeout=30, shutdown_timeout=30)
+        await manager.__aenter__()
+        self._started.append((build, settings, application, manager))
+        while len(self._started) > self.size:
+            await self._started.pop(0)[3].__aexit__(None, None, None)
+        return application
+
+    async def close(self) -> None:
+        while self._started:
+            await self._started.pop()[3].__aexit__(None, None, None)
+
+
+@pytest.fixture(scope="session")
+async def app_pool() -> AsyncIterator[AppPool]:
+    pool = AppPool()
+    try:
+        yield pool
+    finally:
+        await pool.close()
+
+
+@asynccontextmanager
+async def serving(application: FastAPI) -> AsyncIterator[FastAPI]:
+    """One test's use of a long-lived app: fresh rate limits, and no trace afterwards (rows,
+    counters, cache, files, handlers the test registered)."""
+    await application.state.limiter.reset_all()
+    try:
+        with handlers_restored(application):
             yield application
-        finally:
-            await _reset_state(application)
+    finally:
+        await _reset_state(application)
+
+
+@pytest.fixture
+async def app(settings: Settings, shared_app: FastAPI, app_pool: AppPool) -> AsyncIterator[FastAPI]:
+    """The app under test: the shared one when ``settings`` are the defaults, otherwise one
+    built from the test's own settings (kept in the pool for the next test with the same)."""
+    default = _default_settings(settings.database_url, settings.data_dir, settings.redis_namespace)
+    application = shared_app if settings == default else await app_pool.get(settings, create_app)
+    async with serving(application):
+        yield application
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ from campus.config import Settings
 from campus.kernel.db import Database
 from campus.kernel.outbox import Delivery
 from campus.main import create_app
-from tests.conftest import TEST_REDIS_URL, _default_settings, _reset_state, handlers_restored
+from tests.conftest import TEST_REDIS_URL, AppPool, _default_settings, _reset_state, serving
 from tests.kernel.routes import INCLUDED_PREFIX, included_router, tenant_param
 from tests.kernel.routes import router as test_router
 
@@ -70,25 +70,18 @@ async def kernel_shared_app(
 
 
 @pytest.fixture
-async def app(settings: Settings, kernel_shared_app: FastAPI) -> AsyncIterator[FastAPI]:
+async def app(
+    settings: Settings, kernel_shared_app: FastAPI, app_pool: AppPool
+) -> AsyncIterator[FastAPI]:
     """The real app plus the test-only routes of ``tests/kernel/routes.py``: the shared one
     when ``settings`` are the defaults, otherwise one built from the test's own settings."""
     default = _default_settings(settings.database_url, settings.data_dir, settings.redis_namespace)
     if settings == default:
-        await kernel_shared_app.state.limiter.reset_all()
-        try:
-            with handlers_restored(kernel_shared_app):
-                yield kernel_shared_app
-        finally:
-            await _reset_state(kernel_shared_app)
-        return
-    application = build_kernel_app(kernel_settings(settings))
-    async with LifespanManager(application, startup_timeout=30, shutdown_timeout=30):
-        await application.state.limiter.reset_all()
-        try:
-            yield application
-        finally:
-            await _reset_state(application)
+        application = kernel_shared_app
+    else:
+        application = await app_pool.get(kernel_settings(settings), build_kernel_app)
+    async with serving(application):
+        yield application
 
 
 def client_for(application: FastAPI) -> AsyncClient:

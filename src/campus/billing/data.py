@@ -53,6 +53,8 @@ class SubscriptionStatus(StrEnum):
     ACTIVE = "active"
     #: A renewal failed: in the grace period, with retries on the dunning schedule.
     PAST_DUE = "past_due"
+    #: A dispute was opened on one of its payments: no access and no renewals until it closes.
+    SUSPENDED = "suspended"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
 

@@ -83,9 +83,22 @@ class SubscriptionExpired(Event):
 
     subscription_id: uuid.UUID
     user_id: uuid.UUID
-    #: ``payment_failed`` (grace ran out), ``cancelled`` (the period of a cancelled one ended).
+    #: ``payment_failed`` (grace ran out), ``cancelled`` (the period of a cancelled one ended),
+    #: ``dispute_lost``.
     reason: str
     expired_at: datetime
+
+
+class SubscriptionSuspended(Event):
+    """A dispute was opened on one of the subscription's payments: access and renewals stop
+    until the dispute closes (won: ``active`` again; lost: ``expired``)."""
+
+    name: ClassVar[str] = "billing.subscription_suspended"
+
+    subscription_id: uuid.UUID
+    user_id: uuid.UUID
+    gateway_payment_id: str
+    suspended_at: datetime
 
 
 class SeatAssigned(Event):

@@ -69,7 +69,8 @@ class Subscription(IdMixin, TimestampMixin, Base):
             sqlite_where=sa.text(LIVE_SOLO),
         ),
         sa.CheckConstraint(
-            "status IN ('incomplete', 'trialing', 'active', 'past_due', 'cancelled', 'expired')",
+            "status IN ('incomplete', 'trialing', 'active', 'past_due', 'suspended', "
+            "'cancelled', 'expired')",
             name="status",
         ),
         sa.CheckConstraint("cycle IN ('monthly', 'annual', 'lifetime')", name="cycle"),
@@ -213,3 +214,17 @@ class CouponTerms(Base):
     periods: Mapped[int | None] = mapped_column()
     updated_by: Mapped[uuid.UUID] = mapped_column()
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookEvent(Base):
+    """A gateway event billing received, once per (gateway, event id): a redelivery finds the
+    row and changes nothing."""
+
+    __tablename__ = "billing_webhook_events"
+
+    gateway: Mapped[str] = mapped_column(sa.String(20), primary_key=True)
+    event_id: Mapped[str] = mapped_column(sa.String(255), primary_key=True)
+    provider_type: Mapped[str] = mapped_column(sa.String(120))
+    outcome: Mapped[str | None] = mapped_column(sa.String(30))
+    subscription_id: Mapped[uuid.UUID | None] = mapped_column()
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)

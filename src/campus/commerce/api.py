@@ -310,3 +310,30 @@ async def hosted_payment_outcome(
         gateway_payment_id=gateway_payment_id,
         cancel_if_open=cancel_if_open,
     )
+
+
+# --------------------------------------------------------------------------- subscription webhooks
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from campus.commerce.service.subscription_billing import SubscriptionWebhook
+
+
+async def verify_subscription_webhook(
+    session: AsyncSession,
+    settings: Settings,
+    gateway_name: str,
+    raw_body: bytes,
+    headers: Mapping[str, str],
+) -> SubscriptionWebhook:
+    """Verify a gateway's event delivered to billing's webhook endpoint (the gateway's own
+    signature and timestamp check) and read what billing acts on: a dispute opened or closed
+    on a payment, or a card the network updated (applied to the saved methods of that token in
+    the caller's transaction). Raises ``WebhookInvalid`` (400) when it does not verify and
+    ``UnknownGateway`` (404) for a gateway this deployment does not use."""
+    from campus.commerce.service import subscription_billing
+
+    return await subscription_billing.verify_subscription_webhook(
+        session, settings, gateway_name, raw_body, headers
+    )

@@ -239,3 +239,15 @@ class MemberLearningOut(ApiModel):
             enrolled_at=row.enrolled_at,
             completed_at=row.completed_at,
         )
+
+
+class BillingWebhookReceiptOut(ApiModel):
+    """A gateway event billing received (or had received before: ``duplicate``)."""
+
+    received: bool
+    event_id: str
+    duplicate: bool
+    outcome: str | None = Field(
+        description="What it did: suspended, reinstated, expired, retry_scheduled, "
+        "unknown_payment, unchanged, ignored… (null for a duplicate)."
+    )

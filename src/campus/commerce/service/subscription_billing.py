@@ -16,17 +16,24 @@ nothing to fulfil."""
 
 from __future__ import annotations
 
+import json
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.data import OrderRecord, OrderStatus
-from campus.commerce.exceptions import PaymentUnavailable
+from campus.commerce.exceptions import PaymentUnavailable, UnknownGateway, WebhookInvalid
 from campus.commerce.gateways import build_gateway
-from campus.commerce.gateways.port import GatewayError, GatewayPaymentStatus, PaymentRequest
+from campus.commerce.gateways.port import (
+    GatewayError,
+    GatewayPaymentStatus,
+    InvalidWebhook,
+    PaymentRequest,
+)
 from campus.commerce.models import Order, PaymentMethod
 from campus.commerce.repository import orders as orders_repo
 from campus.commerce.repository import payment_methods as methods_repo
@@ -265,3 +272,102 @@ async def hosted_payment_outcome(
         payment_method_id=method_id,
         failure_code=view.failure_code,
     )
+
+
+# --------------------------------------------------------------------------- webhooks
+# The gateway's events about a subscription's charges and cards, for billing's webhook
+# endpoint: verified with the gateway's own check (signature, timestamp tolerance), then read
+# for what commerce's payment events do not carry. Stripe-shaped bodies (the sandbox, Stripe):
+# ``charge.dispute.created`` / ``charge.dispute.closed`` (the disputed ``payment_intent`` and,
+# once closed, ``won`` or ``lost``) and ``payment_method.updated`` /
+# ``payment_method.automatically_updated`` (a card's new expiry or number from the network,
+# applied to the saved methods of that token here). Anything else is ``ignored``.
+
+DISPUTE_OPENED = "dispute_opened"
+DISPUTE_CLOSED = "dispute_closed"
+METHOD_UPDATED = "payment_method_updated"
+IGNORED = "ignored"
+
+_KINDS = {
+    "charge.dispute.created": DISPUTE_OPENED,
+    "charge.dispute.closed": DISPUTE_CLOSED,
+    "payment_method.updated": METHOD_UPDATED,
+    "payment_method.automatically_updated": METHOD_UPDATED,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionWebhook:
+    """A verified gateway event as billing reads it."""
+
+    gateway: str
+    event_id: str
+    provider_type: str
+    kind: str
+    gateway_payment_id: str | None = None
+    dispute_status: str | None = None
+    updated_method_ids: tuple[uuid.UUID, ...] = ()
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) and 0 < len(value) <= 255 else None
+
+
+async def verify_subscription_webhook(
+    session: AsyncSession,
+    settings: Settings,
+    gateway_name: str,
+    raw_body: bytes,
+    headers: Mapping[str, str],
+) -> SubscriptionWebhook:
+    gateway = build_gateway(settings, None)
+    if gateway_name != gateway.name:
+        raise UnknownGateway(details={"gateway": gateway_name[:20]})
+    try:
+        verified = await gateway.verify_webhook(
+            raw_body, {k.lower(): v for k, v in headers.items()}
+        )
+    except InvalidWebhook as exc:
+        raise WebhookInvalid(details={"reason": str(exc)[:200]}) from exc
+    base = SubscriptionWebhook(
+        gateway=verified.gateway,
+        event_id=verified.event_id,
+        provider_type=verified.provider_type,
+        kind=IGNORED,
+    )
+    kind = _KINDS.get(verified.provider_type)
+    if kind is None or gateway.name == "paypal":
+        return base
+    try:
+        body = json.loads(raw_body)
+        obj = body["data"]["object"]
+    except (ValueError, KeyError, TypeError):
+        return base
+    if not isinstance(obj, dict):
+        return base
+    if kind in (DISPUTE_OPENED, DISPUTE_CLOSED):
+        return replace(
+            base,
+            kind=kind,
+            gateway_payment_id=_text(obj.get("payment_intent")),
+            dispute_status=_text(obj.get("status")),
+        )
+    token, card = _text(obj.get("id")), obj.get("card")
+    if token is None or not isinstance(card, dict):
+        return base
+    try:
+        values = {
+            "brand": str(card["brand"])[:30],
+            "last4": str(card["last4"])[-4:],
+            "exp_month": int(card["exp_month"]),
+            "exp_year": int(card["exp_year"]),
+        }
+    except (KeyError, TypeError, ValueError):
+        return base
+    result = await session.execute(
+        sa.update(PaymentMethod)
+        .where(PaymentMethod.gateway == gateway.name, PaymentMethod.token == token)
+        .values(**values)
+        .returning(PaymentMethod.id)
+    )
+    return replace(base, kind=kind, updated_method_ids=tuple(row[0] for row in result.all()))

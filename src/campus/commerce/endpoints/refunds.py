@@ -29,7 +29,8 @@ ERRORS = {
     409: "The order is not paid (`order_not_refundable`); the refund would exceed what is left "
     "of the payment (`refund_exceeds_paid`); the refund window closed "
     "(`refund_window_closed`); a course is too far along (`refund_progress_too_high`); the "
-    "provider refused or could not be reached (`refund_declined`, `refund_unavailable`); a "
+    "provider declined the refund (`refund_declined`: nothing is kept) or refused the request "
+    "(`refund_unavailable`); a "
     "request with this key is still running (`idempotency_in_flight`)",
     422: "The body is invalid, or the key was used with another body (`idempotency_key_reused`)",
 }
@@ -37,11 +38,20 @@ ERRORS = {
 router = api_router(tags=["refunds"])
 
 
+CREATED = {
+    201: {
+        "description": "The refund: `succeeded`, or `pending` when the provider settles it later "
+        "(its webhook) or its answer was lost (the reconciler asks again with the same key); "
+        "a refund the provider declines is a 409 `refund_declined`, never a 201"
+    }
+}
+
+
 @router.post(
     "/orders/{order_id}/refunds",
     response_model=RefundOut,
     status_code=201,
-    responses=error_responses(ERRORS, 400, 401, 403, 404, 409, 422),
+    responses={**CREATED, **error_responses(ERRORS, 400, 401, 403, 404, 409, 422)},
 )
 async def refund_order(
     order_id: uuid.UUID,
@@ -87,7 +97,7 @@ async def refund_order(
     "/orders/{order_id}/refund-request",
     response_model=RefundOut,
     status_code=201,
-    responses=error_responses(ERRORS, 401, 404, 409, 422),
+    responses={**CREATED, **error_responses(ERRORS, 401, 404, 409, 422)},
 )
 async def request_refund(
     order_id: uuid.UUID,

@@ -92,3 +92,20 @@ async def sum_succeeded(session: AsyncSession, order_id: uuid.UUID) -> int:
         )
     )
     return int(total or 0)
+
+
+async def unanswered(session: AsyncSession, before: datetime, limit: int) -> list[Refund]:
+    """Pending refunds without a provider id (its answer never came), asked before
+    ``before``, oldest first."""
+    rows = await session.scalars(
+        sa.select(Refund)
+        .where(
+            Refund.status == RefundStatus.PENDING.value,
+            Refund.gateway_refund_id.is_(None),
+            Refund.created_at < before,
+        )
+        .order_by(Refund.created_at)
+        .limit(limit)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)

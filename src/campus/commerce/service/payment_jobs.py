@@ -9,7 +9,7 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.events import OrderPaid
-from campus.commerce.exceptions import OrderNotRefundable, RefundExceedsPaid
+from campus.commerce.exceptions import OrderNotRefundable, RefundDeclined, RefundExceedsPaid
 from campus.commerce.gateways import build_gateway, sandbox
 from campus.commerce.service import fulfilment, reconcile, refunds
 from campus.commerce.service.payments import REFUND_SURPLUS_JOB
@@ -47,7 +47,8 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
                 requested_by=None,
                 idempotency_key=f"fulfilment:{order_id}",
             )
-        except (RefundExceedsPaid, OrderNotRefundable) as exc:
+        except (RefundExceedsPaid, OrderNotRefundable, RefundDeclined) as exc:
+            # A declined refund is kept as ``failed`` (this job's transaction commits it).
             log.info("unfulfilled_refund_skipped", order_id=str(order_id), reason=exc.code)
             return
         log.info(
@@ -65,6 +66,9 @@ def register(registry: HandlerRegistry, settings: Settings) -> None:
             )
         except RefundExceedsPaid:
             return
+        except RefundDeclined as exc:
+            # Kept as ``failed`` (this job's transaction commits it), for staff to act on.
+            log.error("surplus_refund_declined", payment_id=str(payment_id), reason=exc.code)
 
     async def reconcile_payments(session: AsyncSession, delivery: Delivery) -> None:
         del delivery

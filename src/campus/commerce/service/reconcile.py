@@ -1,7 +1,8 @@
 """The reconciler (PAY-04): payments of pending orders still open after
 ``CAMPUS_COMMERCE_RECONCILE_AFTER_MINUTES`` are looked up at their gateway, and what it says
 is applied as a webhook would have (``apply_gateway_payment``). An event the provider never
-delivered, or one lost on the way, therefore still ends in the right state."""
+delivered, or one lost on the way, therefore still ends in the right state. Refunds whose
+provider's answer was lost are asked again with their key (``refunds.reconcile_pending``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.commerce.gateways.port import GatewayError, PaymentGateway
 from campus.commerce.repository import payments as repo
+from campus.commerce.service import refunds
 from campus.commerce.service.payments import ApplyOutcome, apply_view
 from campus.commerce.settings import CommerceSettings
 from campus.config import Settings
@@ -27,7 +29,8 @@ BATCH: Final = 200
 
 
 async def reconcile(session: AsyncSession, gateway: PaymentGateway, settings: Settings) -> int:
-    """Look up one batch of stale open payments; returns how many changed."""
+    """Look up one batch of stale open payments and of unanswered refunds; returns how many
+    changed."""
     minutes = CommerceSettings.of(settings).reconcile_after_minutes
     stale = await repo.stale_open(session, utcnow() - timedelta(minutes=minutes), BATCH)
     changed = 0
@@ -42,4 +45,9 @@ async def reconcile(session: AsyncSession, gateway: PaymentGateway, settings: Se
         if await apply_view(session, view, source="reconcile") == ApplyOutcome.APPLIED:
             changed += 1
     log.info("payments_reconciled", looked_up=len(stale), changed=changed)
-    return changed
+    settled = await refunds.reconcile_pending(
+        session, gateway, settings, before=utcnow() - timedelta(minutes=minutes)
+    )
+    if settled:
+        log.info("refunds_reconciled", settled=settled)
+    return changed + settled

@@ -6,8 +6,11 @@ The sum of an order's refunds never exceeds what its payment captured, also unde
 requests (PAY-05): the amount is reserved on the payment first with one conditional UPDATE
 (``refunded_minor + amount <= captured_minor``), so concurrent refunds queue on the payment's
 row and each sees what the previous one left; then the refund row is written and the gateway
-asked (idempotency key ``refund:<refund id>``). A refund the gateway refuses gives its
-reservation back. A succeeded refund adds to the order (A's ``orders.record_refund``, which
+asked (idempotency key ``refund:<refund id>``). A refund the gateway declines gives its
+reservation back and answers 409 ``refund_declined``; one whose answer is lost (a timeout, a
+lost connection) stays ``pending`` with its reservation, and the reconciler asks the gateway
+again with the same key, so it is settled once, never made twice, never forgotten (ADR 0042).
+A succeeded refund adds to the order (A's ``orders.record_refund``, which
 publishes ``OrderRefunded``) and, when nothing is left paid and
 ``CAMPUS_COMMERCE_REVOKE_ACCESS_ON_REFUND`` is on, revokes the buyer's purchase entitlements
 (progress is kept; access ends).
@@ -25,6 +28,7 @@ from campus.commerce.data import OrderStatus, RefundStatus, WebhookOutcome
 from campus.commerce.exceptions import (
     OrderNotFound,
     OrderNotRefundable,
+    RefundDeclined,
     RefundExceedsPaid,
     RefundProgressTooHigh,
     RefundUnavailable,
@@ -99,7 +103,10 @@ async def refund_order(
     idempotency_key: str,
 ) -> RefundRecord:
     """Refund ``amount_minor`` of the order (everything left when None); see the module
-    docstring. 409 ``order_not_refundable``, ``refund_exceeds_paid``, ``refund_declined``."""
+    docstring. The refund answered is ``succeeded``, or ``pending`` when the provider settles
+    it later (by webhook) or its answer was lost (the reconciler settles it). 409
+    ``order_not_refundable``, ``refund_exceeds_paid``, ``refund_declined`` (the provider said
+    no: nothing is kept), ``refund_unavailable`` (the provider refused the request itself)."""
     order = await orders.load(session, order_id)
     if order is None:
         raise OrderNotFound()
@@ -196,19 +203,87 @@ async def _refund_payment(
             payment.gateway_payment_id,
             amount_minor=amount,
             currency=payment.currency,
-            idempotency_key=f"refund:{refund_id}",
+            idempotency_key=gateway_refund_key(refund_id),
             reason=reason,
         )
     except GatewayError as exc:
-        log.warning("refund_gateway_error", order_id=str(payment.order_id), error=str(exc)[:300])
-        raise RefundUnavailable() from exc
+        if not exc.retryable:
+            # A refusal of the request itself: nothing was refunded, nothing is kept.
+            log.warning(
+                "refund_gateway_error", order_id=str(payment.order_id), error=str(exc)[:300]
+            )
+            raise RefundUnavailable() from exc
+        # No answer (a timeout, a lost connection, a provider error): the provider may have
+        # refunded. The refund stays pending with its amount reserved, and the reconciler asks
+        # again with the same idempotency key, which the provider answers with the refund it
+        # made or makes it now, once (``reconcile_pending``).
+        log.warning(
+            "refund_outcome_unknown",
+            order_id=str(payment.order_id),
+            refund_id=str(refund_id),
+            amount_minor=amount,
+            error=str(exc)[:300],
+        )
+        pending = await repo.get(session, refund_id)
+        assert pending is not None
+        return record_of(pending)
     await _settle(session, settings, refund_id, answer, counts_for_order=counts_for_order)
     row = await repo.get(session, refund_id)
     assert row is not None
     if row.status == RefundStatus.FAILED.value:
-        # Keep the record of the refusal (the request's transaction commits it) and say so.
-        log.warning("refund_declined", order_id=str(payment.order_id), refund_id=str(refund_id))
+        # The provider said no: the amount reserved was given back by ``_settle``; the caller's
+        # transaction rolls back with the error (the provider keeps its own record).
+        log.warning(
+            "refund_declined",
+            order_id=str(payment.order_id),
+            refund_id=str(refund_id),
+            amount_minor=amount,
+            failure_code=row.failure_code,
+        )
+        raise RefundDeclined(details={"failureCode": row.failure_code})
     return record_of(row)
+
+
+def gateway_refund_key(refund_id: uuid.UUID) -> str:
+    """The idempotency key of a refund at its provider: the same for every ask."""
+    return f"refund:{refund_id}"
+
+
+async def reconcile_pending(
+    session: AsyncSession, gateway: PaymentGateway, settings: Settings, *, before: datetime
+) -> int:
+    """Settle refunds whose provider's answer was lost (pending, no provider id, asked before
+    ``before``): ask again with the same key and record the answer; returns how many were
+    settled. A refund the provider still does not answer stays pending for the next run."""
+    settled = 0
+    for row in await repo.unanswered(session, before, RECONCILE_BATCH):
+        payment = await payments_repo.get(session, row.payment_id)
+        if payment is None or payment.gateway != gateway.name or not payment.gateway_payment_id:
+            continue
+        try:
+            answer = await gateway.refund(
+                payment.gateway_payment_id,
+                amount_minor=row.amount_minor,
+                currency=row.currency,
+                idempotency_key=gateway_refund_key(row.id),
+                reason=row.reason,
+            )
+        except GatewayError as exc:
+            log.warning("refund_reconcile_failed", refund_id=str(row.id), error=str(exc)[:200])
+            continue
+        if answer.amount_minor != row.amount_minor or answer.currency != row.currency:
+            log.error("refund_reconcile_mismatch", refund_id=str(row.id))
+            continue
+        paying = await payments_repo.succeeded_for_order(session, row.order_id)
+        counts = paying is not None and paying.id == row.payment_id
+        await _settle(session, settings, row.id, answer, counts_for_order=counts)
+        log.info("refund_reconciled", refund_id=str(row.id), status=answer.status.value)
+        settled += 1
+    return settled
+
+
+#: Refunds looked at per reconciler run.
+RECONCILE_BATCH = 200
 
 
 async def _settle(

@@ -332,13 +332,15 @@ async def test_a_coupon_without_a_limit_counts_its_live_uses_and_a_limit_given_l
     # Checkouts of a coupon without a limit never write its row (they do not queue on it)...
     async with db.session() as session:
         stored = await session.get(Coupon, coupon.id)
-        assert stored is not None and stored.used_count == 0
+        assert stored is not None
+        assert stored.used_count == 0
     url = f"{API}/coupons/{coupon.id}"
     # ...yet the coupon says how many uses its orders hold.
     assert ok_object(await client.get(url, headers=admin.headers))["usedCount"] == 3
     # A limit below them is refused; one above starts from them.
     below = await client.patch(url, json={"usageLimit": 2}, headers=admin.headers)
-    assert below.status_code == 422 and "below_used" in below.text
+    assert below.status_code == 422
+    assert "below_used" in below.text
     limited = ok_object(await client.patch(url, json={"usageLimit": 4}, headers=admin.headers))
     assert (limited["usageLimit"], limited["usedCount"]) == (4, 3)
     late = await commerce.buyer("Late")

@@ -184,7 +184,7 @@ async def test_saving_a_card_on_the_hosted_page_creates_the_customer_it_is_saved
 
     params = posts(double, "/v1/checkout/sessions")[0]
     assert params["customer_creation"] == "always"
-    assert params["payment_intent_data"]["setup_future_usage"] == "on_session"
+    assert params["payment_intent_data"]["setup_future_usage"] == "off_session"
     assert payment.customer_ref is not None
     assert payment.payment_method is not None
     assert payment.payment_method.token == "pm_card_visa"
@@ -238,9 +238,11 @@ async def test_saved_card_confirms_at_once_and_reports_its_display_data(
     assert payment.customer_ref == customer
     assert payment.payment_method == CardDetails("pm_card_visa", "visa", "4242", 12, 2034)
     params = posts(double, "/v1/payment_intents")[0]
-    assert params["confirm"] == "true"
+    # Charged off-session, as Stripe documents charging a saved card.
+    assert (params["confirm"], params["off_session"]) == ("true", "true")
     assert params["payment_method"] == "pm_card_visa"
-    assert params["return_url"] == "https://campus.example/orders/1/return"
+    assert "return_url" not in params
+    assert "setup_future_usage" not in params
 
 
 async def test_saving_a_card_asks_for_future_use_on_the_customer(
@@ -252,7 +254,7 @@ async def test_saving_a_card_asks_for_future_use_on_the_customer(
     params = posts(double, "/v1/checkout/sessions")[0]
     assert params["customer"] == customer
     assert "customer_creation" not in params
-    assert params["payment_intent_data"]["setup_future_usage"] == "on_session"
+    assert params["payment_intent_data"]["setup_future_usage"] == "off_session"
 
 
 @pytest.mark.parametrize(
@@ -298,6 +300,39 @@ async def test_three_d_secure_card_requires_action_with_the_redirect_url(
     assert payment.status is GatewayPaymentStatus.REQUIRES_ACTION
     assert payment.next_action_url is not None
     assert payment.next_action_url.startswith("https://hooks.stripe.com/3d_secure_2/")
+
+
+async def test_an_off_session_charge_needing_authentication_brings_the_buyer_back_on_session(
+    double: StripeDouble, gateway: StripeGateway
+) -> None:
+    payment = await gateway.create_payment(
+        payment_request(payment_method_token="pm_card_threeDSecure2Required")
+    )
+
+    # Stripe declined the off-session charge with ``authentication_required``; the same
+    # intent was confirmed again on-session, and the buyer goes to its 3-D Secure page.
+    created, confirmed = [
+        (path, headers, params)
+        for method, path, headers, params in double.requests
+        if method == "POST"
+    ]
+    assert created[0] == "/v1/payment_intents"
+    assert (created[2]["off_session"], created[2]["confirm"]) == ("true", "true")
+    assert confirmed[0] == f"/v1/payment_intents/{payment.gateway_payment_id}/confirm"
+    assert "off_session" not in confirmed[2]
+    assert confirmed[2]["return_url"] == "https://campus.example/orders/1/return"
+    assert confirmed[2]["payment_method"] == "pm_card_threeDSecure2Required"
+    assert confirmed[1]["idempotency-key"] == "order:1:attempt:1:on-session"
+    assert len(double.intents) == 1
+    assert payment.status is GatewayPaymentStatus.REQUIRES_ACTION
+    assert payment.next_action_url is not None
+    assert payment.next_action_url.startswith("https://hooks.stripe.com/3d_secure_2/")
+    # Asking again (a retried checkout) answers the same intent.
+    again = await gateway.create_payment(
+        payment_request(payment_method_token="pm_card_threeDSecure2Required")
+    )
+    assert again.gateway_payment_id == payment.gateway_payment_id
+    assert again.status is GatewayPaymentStatus.REQUIRES_ACTION
 
 
 async def test_get_payment_reads_the_intent_after_the_challenge_with_the_card(

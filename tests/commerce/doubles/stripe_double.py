@@ -14,6 +14,11 @@ object shapes and checking what Stripe checks.
   (``generic_decline``), ``pm_card_visa_chargeDeclinedInsufficientFunds`` is declined
   (``insufficient_funds``), ``pm_card_threeDSecure2Required`` needs a 3-D Secure redirect,
   ``pm_card_visa_processing`` stays ``processing``;
+- ``off_session=true`` is refused without ``confirm=true`` and with ``setup_future_usage``;
+  confirmed off-session, a card that needs 3-D Secure is declined with ``authentication_required``
+  (a 402 ``card_error`` carrying the intent, left at ``requires_payment_method``), and a
+  ``return_url`` is not needed; confirmed again on-session (``POST
+  /v1/payment_intents/{id}/confirm`` with ``return_url``) it asks for the 3-D Secure redirect;
 - the buyer's part of a Checkout Session happens on Stripe's page: ``pay_session(id, token)``
   pays it with one of those cards (a decline leaves the session open).
 
@@ -311,6 +316,15 @@ class StripeDouble:
             "setup_future_usage": params.get("setup_future_usage"),
             "status": "requires_payment_method",
         }
+        if params.get("off_session") == "true":
+            if params.get("confirm") != "true":
+                raise _invalid(
+                    "off_session can only be used when confirm=true", param="off_session"
+                )
+            if params.get("setup_future_usage"):
+                raise _invalid(
+                    "You cannot use setup_future_usage with off_session", param="off_session"
+                )
         self.intents[intent_id] = intent
         if params.get("confirm") == "true":
             return self._confirm(intent, params)
@@ -363,6 +377,20 @@ class StripeDouble:
                 else "Your card has insufficient funds.",
                 "charge": self._id("ch"),
                 "doc_url": "https://stripe.com/docs/error-codes/card-declined",
+            }
+            intent["status"] = "requires_payment_method"
+            intent["last_payment_error"] = {**error, "payment_method": method}
+            intent["payment_method"] = None
+            raise StripeFailure(402, {**error, "payment_intent": intent, "payment_method": method})
+        if outcome == "requires_action" and params.get("off_session") == "true":
+            # Stripe's answer to an off-session charge the bank wants authenticated.
+            error = {
+                "type": "card_error",
+                "code": "authentication_required",
+                "decline_code": "authentication_required",
+                "message": "Your card was declined. This transaction requires authentication.",
+                "charge": self._id("ch"),
+                "doc_url": "https://stripe.com/docs/error-codes/authentication-required",
             }
             intent["status"] = "requires_payment_method"
             intent["last_payment_error"] = {**error, "payment_method": method}

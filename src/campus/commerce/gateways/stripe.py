@@ -7,6 +7,11 @@ Events into the port's types. Stripe's lower-case currencies become upper-case I
 Amounts are Stripe's smallest currency unit, which is Campus's minor unit for every currency
 but ISK (zero-decimal in ISO 4217, sent to Stripe as a two-decimal amount ending in ``00``).
 
+Saved cards are charged off-session (``off_session=true, confirm=true``) and saved for that
+(``setup_future_usage=off_session``); a charge the bank wants authenticated
+(``authentication_required``) is confirmed again on-session, on the same PaymentIntent, and
+the buyer is sent to its 3-D Secure page.
+
 Errors: a card decline is not an error for Campus but a payment left at
 ``requires_payment_method`` with the decline code; bad credentials, refused requests,
 connection failures, timeouts, rate limits and Stripe's 5xx raise ``GatewayError`` with
@@ -44,6 +49,9 @@ if TYPE_CHECKING:
     from campus.commerce.settings import CommerceSettings
 
 NAME = "stripe"
+
+#: The error code of an off-session charge the card's bank wants the buyer to authenticate.
+AUTHENTICATION_REQUIRED = "authentication_required"
 
 #: Currencies Campus counts in whole units that Stripe still wants as two-decimal amounts.
 _STRIPE_HUNDREDFOLD = frozenset({"ISK"})
@@ -436,19 +444,51 @@ class StripeGateway:
         if customer:
             params["customer"] = customer
             if request.save_payment_method:
-                params["setup_future_usage"] = "on_session"
+                params["setup_future_usage"] = "off_session"
         if request.payment_method_token:
+            # A saved card is charged off-session (Stripe's "charge a saved card later"): the
+            # intent is confirmed at once, with the exemptions the card was saved for.
             params["payment_method"] = request.payment_method_token
             params["confirm"] = True
-            params["return_url"] = request.return_url
+            params["off_session"] = True
         options: stripe.RequestOptions = {"idempotency_key": _key(request.idempotency_key)}
         try:
             intent = await self._client.v1.payment_intents.create_async(params, options)
         except stripe.CardError as exc:
+            if exc.code == AUTHENTICATION_REQUIRED and request.payment_method_token:
+                return await self._authenticate_on_session(exc, request)
             return self._declined(exc)
         except stripe.StripeError as exc:
             raise _gateway_error(exc) from exc
         return await self._with_card(intent)
+
+    async def _authenticate_on_session(
+        self, exc: stripe.CardError, request: PaymentRequest
+    ) -> GatewayPayment:
+        """The bank wants the buyer to authenticate an off-session charge
+        (``authentication_required``): as Stripe's docs say, bring the buyer back on-session on
+        the same PaymentIntent. It is confirmed again with the saved card and a ``return_url``,
+        without ``off_session``; Stripe answers ``requires_action`` with the 3-D Secure page,
+        which becomes the buyer's ``next_action_url`` (a decline there is a decline)."""
+        intent = exc.error.payment_intent if exc.error is not None else None
+        if intent is None or not intent.id:
+            raise _gateway_error(exc) from exc
+        params: stripe.params.PaymentIntentConfirmParams = {
+            "payment_method": request.payment_method_token or "",
+            "return_url": request.return_url,
+        }
+        options: stripe.RequestOptions = {
+            "idempotency_key": _key(f"{request.idempotency_key}:on-session")
+        }
+        try:
+            confirmed = await self._client.v1.payment_intents.confirm_async(
+                intent.id, params, options
+            )
+        except stripe.CardError as again:
+            return self._declined(again)
+        except stripe.StripeError as error:
+            raise _gateway_error(error) from error
+        return await self._with_card(confirmed)
 
     async def _create_session(self, request: PaymentRequest) -> GatewayPayment:
         metadata = {**request.metadata, "order_id": request.order_id}
@@ -481,7 +521,7 @@ class StripeGateway:
         else:
             params["customer_email"] = request.buyer_email
         if request.save_payment_method:
-            intent_data["setup_future_usage"] = "on_session"
+            intent_data["setup_future_usage"] = "off_session"
             if not request.customer_ref:
                 params["customer_creation"] = "always"
         options: stripe.RequestOptions = {"idempotency_key": _key(request.idempotency_key)}

@@ -14,16 +14,16 @@ from campus.booking.schemas.booking import (
     AdminDashboardOut,
     AssignIn,
     BookIn,
+    BookingReasonIn,
+    BookingSessionOut,
     ConsultantDashboardOut,
     ConsultantEarningsOut,
-    FeedbackIn,
     FeedbackOut,
     LearnerDashboardOut,
     NotesIn,
     PayIn,
-    ReasonIn,
     RescheduleIn,
-    SessionOut,
+    SessionFeedbackIn,
     UtilisationOut,
 )
 from campus.booking.service import dashboards
@@ -63,13 +63,13 @@ ICS: dict[int | str, dict[str, Any]] = {
     "confirmation is `pending_confirmation`, a paid one is `held` until paid. Without it the "
     "system assigns a consultant offering the type round-robin, or the request waits in "
     "`pending_assignment` for an admin.",
-    response_model=SessionOut,
+    response_model=BookingSessionOut,
     responses=errors(401, 403, 404, 409, 415, 422),
 )
 async def book(
     body: BookIn, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.book(
             session,
             request.app.state.settings,
@@ -87,7 +87,7 @@ async def book(
 @router.get(
     "/sessions",
     summary="My sessions as a learner or a consultant (every session for booking managers)",
-    response_model=Page[SessionOut],
+    response_model=Page[BookingSessionOut],
     responses=errors(401, 403, 422),
 )
 async def list_sessions(
@@ -97,7 +97,7 @@ async def list_sessions(
     params: Annotated[PageParams, Depends(page_params)],
     role: Literal["learner", "consultant", "admin"] = "learner",
     when: Literal["upcoming", "past"] | None = None,
-) -> Page[SessionOut]:
+) -> Page[BookingSessionOut]:
     found, total = await svc.list_for(
         session,
         request.app.state.settings,
@@ -108,20 +108,20 @@ async def list_sessions(
         limit=params.limit,
         offset=params.offset,
     )
-    return Page.build([SessionOut.of(s) for s in found], total, params)
+    return Page.build([BookingSessionOut.of(s) for s in found], total, params)
 
 
 @router.get(
     "/sessions/{session_id}",
     summary="One session (its learner, its consultant, or booking managers)",
-    response_model=SessionOut,
+    response_model=BookingSessionOut,
     responses=errors(401, 404, 422),
 )
 async def get_session(
     session_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> SessionOut:
+) -> BookingSessionOut:
     row = await svc.visible(session, principal, session_id)
-    return SessionOut.of(svc.record(row, principal, request.app.state.settings))
+    return BookingSessionOut.of(svc.record(row, principal, request.app.state.settings))
 
 
 @router.get(
@@ -143,11 +143,13 @@ async def invitation(
 
 def _action(
     name: str, summary: str, *statuses: int
-) -> Callable[[Callable[..., Awaitable[SessionOut]]], Callable[..., Awaitable[SessionOut]]]:
+) -> Callable[
+    [Callable[..., Awaitable[BookingSessionOut]]], Callable[..., Awaitable[BookingSessionOut]]
+]:
     return router.post(
         f"/sessions/{{session_id}}/{name}",
         summary=summary,
-        response_model=SessionOut,
+        response_model=BookingSessionOut,
         responses=errors(*statuses),
     )
 
@@ -155,8 +157,8 @@ def _action(
 @_action("confirm", "Confirm a requested session (its consultant)", 401, 403, 404, 409, 422)
 async def confirm(
     session_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.confirm(session, request.app.state.settings, principal, session_id)
     )
 
@@ -164,12 +166,12 @@ async def confirm(
 @_action("decline", "Decline a requested session (its consultant)", 401, 403, 404, 409, 415, 422)
 async def decline(
     session_id: uuid.UUID,
-    body: ReasonIn,
+    body: BookingReasonIn,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.decline(session, request.app.state.settings, principal, session_id, body.reason)
     )
 
@@ -183,8 +185,8 @@ async def assign(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.assign(
             session, request.app.state.settings, principal, session_id, body.consultant_user_id
         )
@@ -197,7 +199,7 @@ async def assign(
     description="Paid while the hold lasts: `scheduled`. Declined: the slot is free again "
     "(`expired`, `paymentStatus: failed`). Paid after the hold lapsed: refunded. Needs an "
     "`Idempotency-Key`.",
-    response_model=SessionOut,
+    response_model=BookingSessionOut,
     responses=errors(400, 401, 403, 404, 409, 415, 422, 503),
 )
 async def pay(
@@ -211,8 +213,8 @@ async def pay(
     key = idempotency.require_key(idempotency_key)
     settings = request.app.state.settings
 
-    async def run() -> SessionOut:
-        return SessionOut.of(
+    async def run() -> BookingSessionOut:
+        return BookingSessionOut.of(
             await svc.pay(session, settings, principal, session_id, body.payment_method_id)
         )
 
@@ -237,8 +239,8 @@ async def reschedule(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.reschedule(
             session, request.app.state.settings, principal, session_id, body.starts_at
         )
@@ -257,12 +259,12 @@ async def reschedule(
 )
 async def cancel(
     session_id: uuid.UUID,
-    body: ReasonIn,
+    body: BookingReasonIn,
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.cancel(session, request.app.state.settings, principal, session_id, body.reason)
     )
 
@@ -270,8 +272,8 @@ async def cancel(
 @_action("start", "Start a session (its consultant)", 401, 403, 404, 409, 422)
 async def start(
     session_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.start(session, request.app.state.settings, principal, session_id)
     )
 
@@ -279,8 +281,8 @@ async def start(
 @_action("complete", "Complete a session (its consultant)", 401, 403, 404, 409, 422)
 async def complete(
     session_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.complete(session, request.app.state.settings, principal, session_id)
     )
 
@@ -290,8 +292,8 @@ async def complete(
 )
 async def no_show(
     session_id: uuid.UUID, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.no_show(session, request.app.state.settings, principal, session_id)
     )
 
@@ -299,7 +301,7 @@ async def no_show(
 @router.put(
     "/sessions/{session_id}/notes",
     summary="The consultant's private notes and the notes shared with the learner",
-    response_model=SessionOut,
+    response_model=BookingSessionOut,
     responses=errors(401, 403, 404, 415, 422),
 )
 async def set_notes(
@@ -308,8 +310,8 @@ async def set_notes(
     request: Request,
     session: DbSession,
     principal: CurrentPrincipal,
-) -> SessionOut:
-    return SessionOut.of(
+) -> BookingSessionOut:
+    return BookingSessionOut.of(
         await svc.set_notes(
             session,
             request.app.state.settings,
@@ -329,7 +331,7 @@ async def set_notes(
     responses=errors(401, 403, 404, 409, 415, 422),
 )
 async def feedback(
-    session_id: uuid.UUID, body: FeedbackIn, session: DbSession, principal: CurrentPrincipal
+    session_id: uuid.UUID, body: SessionFeedbackIn, session: DbSession, principal: CurrentPrincipal
 ) -> FeedbackOut:
     return FeedbackOut.of(
         await svc.leave_feedback(
@@ -354,7 +356,8 @@ async def learner_dashboard(
 ) -> LearnerDashboardOut:
     upcoming, past = await dashboards.learner(session, request.app.state.settings, principal)
     return LearnerDashboardOut(
-        upcoming=[SessionOut.of(s) for s in upcoming], past=[SessionOut.of(s) for s in past]
+        upcoming=[BookingSessionOut.of(s) for s in upcoming],
+        past=[BookingSessionOut.of(s) for s in past],
     )
 
 
@@ -371,8 +374,8 @@ async def consultant_dashboard(
         session, request.app.state.settings, principal
     )
     return ConsultantDashboardOut(
-        upcoming=[SessionOut.of(s) for s in upcoming],
-        requests=[SessionOut.of(s) for s in requests],
+        upcoming=[BookingSessionOut.of(s) for s in upcoming],
+        requests=[BookingSessionOut.of(s) for s in requests],
         earnings=[ConsultantEarningsOut.model_validate(e, from_attributes=True) for e in earnings],
     )
 

@@ -229,7 +229,7 @@ class RescheduleIn(InputModel):
     starts_at: Instant
 
 
-class ReasonIn(InputModel):
+class BookingReasonIn(InputModel):
     reason: str = Field(min_length=1, max_length=500)
 
 
@@ -246,7 +246,7 @@ class NotesIn(InputModel):
     shared_notes: str | None = Field(default=None, max_length=20_000)
 
 
-class FeedbackIn(InputModel):
+class SessionFeedbackIn(InputModel):
     rating: int = Field(ge=1, le=5)
     comment: str = Field(default="", max_length=5000)
     is_public: bool = True
@@ -257,7 +257,7 @@ class FeedbackIn(InputModel):
         return value.strip()
 
 
-class SessionOut(ApiModel):
+class BookingSessionOut(ApiModel):
     id: uuid.UUID
     service_type_id: uuid.UUID
     learner_id: uuid.UUID
@@ -282,7 +282,7 @@ class SessionOut(ApiModel):
     private_notes: str | None = Field(description="Only for the consultant")
 
     @classmethod
-    def of(cls, record: SessionRecord) -> SessionOut:
+    def of(cls, record: SessionRecord) -> BookingSessionOut:
         return cls.model_validate(record)
 
 
@@ -306,14 +306,14 @@ class ConsultantEarningsOut(ApiModel):
 
 
 class ConsultantDashboardOut(ApiModel):
-    upcoming: list[SessionOut]
-    requests: list[SessionOut]
+    upcoming: list[BookingSessionOut]
+    requests: list[BookingSessionOut]
     earnings: list[ConsultantEarningsOut]
 
 
 class LearnerDashboardOut(ApiModel):
-    upcoming: list[SessionOut]
-    past: list[SessionOut]
+    upcoming: list[BookingSessionOut]
+    past: list[BookingSessionOut]
 
 
 class UtilisationOut(ApiModel):

@@ -157,10 +157,39 @@ def _must_run_alone(item: pytest.Item) -> bool:
     return any(mark == postgres_only.mark for mark in item.iter_markers("skipif"))
 
 
+#: The xdist group of the tests that read the demo data set: on one worker, it is seeded once.
+DEMO_GROUP = "demo"
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        if _must_run_alone(item) and not item.get_closest_marker("xdist_group"):
+        if item.get_closest_marker("xdist_group"):
+            continue
+        if _must_run_alone(item):
             item.add_marker(pytest.mark.xdist_group(SERIAL_GROUP))
+        elif "demo" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.xdist_group(DEMO_GROUP))
+
+
+@asynccontextmanager
+async def copy_of_template(
+    config: pytest.Config, tmp_path_factory: pytest.TempPathFactory, purpose: str
+) -> AsyncIterator[str]:
+    """A database of this process for ``purpose``: a copy of the run's migrated template,
+    dropped at the end."""
+    template = _template(config)
+    worker = _worker_id(config)
+    if IS_POSTGRES:
+        name = f"{template.removesuffix('_template')}_{worker}_{purpose}"
+        url = await _create_postgres_database(TEST_DATABASE_URL, name, template=template)
+        try:
+            yield url
+        finally:
+            await _drop_postgres_database(TEST_DATABASE_URL, name)
+    else:
+        path = tmp_path_factory.mktemp(purpose) / f"campus-test-{worker}.db"
+        shutil.copyfile(template, path)
+        yield f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
@@ -168,19 +197,8 @@ async def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[str]:
     """This process's own database: a copy of the run's migrated template, dropped at the end."""
-    template = _template(request.config)
-    worker = _worker_id(request.config)
-    if IS_POSTGRES:
-        name = f"{template.removesuffix('_template')}_{worker}"
-        url = await _create_postgres_database(TEST_DATABASE_URL, name, template=template)
-        try:
-            yield url
-        finally:
-            await _drop_postgres_database(TEST_DATABASE_URL, name)
-    else:
-        path = tmp_path_factory.mktemp("db") / f"campus-test-{worker}.db"
-        shutil.copyfile(template, path)
-        yield f"sqlite+aiosqlite:///{path}"
+    async with copy_of_template(request.config, tmp_path_factory, "db") as url:
+        yield url
 
 
 async def _migrate(url: str) -> None:
@@ -419,3 +437,9 @@ def frozen_clock() -> Iterator[Clock]:
 def _always_unfreeze() -> Iterator[None]:
     yield
     clock.unfreeze()
+
+
+# The demo data set, seeded once per test process (tests/fixtures/demo.py).
+from tests.fixtures.demo import demo, demo_client, demo_world  # noqa: E402
+
+__all__ = ["demo", "demo_client", "demo_world"]

@@ -11,18 +11,14 @@ import sqlalchemy as sa
 from campus.assessment.demo import QUIZ_TITLE
 from campus.assessment.models import Assignment, Quiz
 from campus.catalog import api as catalog
-from campus.config import Settings
-from campus.kernel.db import Database
 from campus.kernel.errors import ValidationFailed
-from campus.seed import seed_demo
+from tests.fixtures.demo import DemoWorld
 
 
 async def test_the_demo_quiz_lesson_points_at_the_demo_quiz_and_the_assignment_lesson_at_its_work(
-    settings: Settings, db: Database
+    demo: DemoWorld,
 ) -> None:
-    await seed_demo(settings)
-    await seed_demo(settings)  # idempotent
-    async with db.read_session() as session:
+    async with demo.db.read_session() as session:
         quiz = (await session.scalars(sa.select(Quiz).where(Quiz.title == QUIZ_TITLE))).one()
         work = (
             await session.scalars(sa.select(Assignment).where(Assignment.kind == "assignment"))
@@ -48,10 +44,9 @@ async def test_the_demo_quiz_lesson_points_at_the_demo_quiz_and_the_assignment_l
 
 
 async def test_a_lesson_links_only_to_an_assessment_of_its_own_type_and_course(
-    settings: Settings, db: Database
+    demo: DemoWorld,
 ) -> None:
-    await seed_demo(settings)
-    async with db.read_session() as session:
+    async with demo.db.read_session() as session:
         quiz = (await session.scalars(sa.select(Quiz).where(Quiz.title == QUIZ_TITLE))).one()
         work = (
             await session.scalars(sa.select(Assignment).where(Assignment.kind == "assignment"))
@@ -65,10 +60,10 @@ async def test_a_lesson_links_only_to_an_assessment_of_its_own_type_and_course(
         {"course_id": course_id, "quiz_id": quiz_id, "assignment_id": work_id},
     ]
     for arguments in refusals:
-        async with db.read_session() as session:
+        async with demo.db.read_session() as session:
             with pytest.raises(ValidationFailed):
                 await catalog.set_lesson_assessment(session, lesson_id, **arguments)
-    async with db.read_session() as session:
+    async with demo.db.read_session() as session:
         lesson = await catalog.get_lesson_content(session, lesson_id)
     assert lesson is not None
     assert (lesson.quiz_id, lesson.assignment_id) == (quiz_id, None)

@@ -8,19 +8,16 @@ from httpx import AsyncClient
 
 from campus.coding.demo import EXERCISES
 from campus.coding.models import CodeExercise
-from campus.config import Settings
-from campus.kernel.db import Database
-from campus.seed import seed_demo
 from tests.fixtures.catalog import ok
 from tests.fixtures.coding import API
+from tests.fixtures.demo import DemoWorld
 
 
 async def test_the_python_track_gets_three_published_coding_exercises(
-    settings: Settings, db: Database, client: AsyncClient
+    demo: DemoWorld, demo_client: AsyncClient
 ) -> None:
-    accounts = await seed_demo(settings)
-    await seed_demo(settings)  # idempotent
-    async with db.read_session() as session:
+    accounts = demo.accounts
+    async with demo.db.read_session() as session:
         rows = list(
             await session.scalars(sa.select(CodeExercise).order_by(CodeExercise.created_at))
         )
@@ -30,20 +27,22 @@ async def test_the_python_track_gets_three_published_coding_exercises(
 
     admin = next(a for a in accounts if a.role == "admin")
     login = ok(
-        await client.post(
+        await demo_client.post(
             f"{API}/auth/login", json={"email": admin.email, "password": admin.password}
         )
     )
     headers = {"Authorization": f"Bearer {login['accessToken']}"}
-    listed = ok(await client.get(f"{API}/courses/{course_id}/coding-exercises", headers=headers))
+    listed = ok(
+        await demo_client.get(f"{API}/courses/{course_id}/coding-exercises", headers=headers)
+    )
     assert [e["title"] for e in listed["items"]] == list(EXERCISES)
     for item in listed["items"]:
         assert 0 < item["hiddenTestCount"] < item["testCount"]
-        detail = ok(await client.get(f"{API}/coding-exercises/{item['id']}", headers=headers))
+        detail = ok(await demo_client.get(f"{API}/coding-exercises/{item['id']}", headers=headers))
         assert detail["moduleId"] is not None
         assert detail["hintCount"] >= 2
         assert detail["starterCode"]
         validated = ok(
-            await client.post(f"{API}/coding-exercises/{item['id']}/validate", headers=headers)
+            await demo_client.post(f"{API}/coding-exercises/{item['id']}/validate", headers=headers)
         )
         assert validated["passed"] is True, validated

@@ -22,7 +22,7 @@ from campus.kernel.clock import Clock
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.kernel.outbox import OutboxMessage
-from campus.seed import seed_demo
+from tests.fixtures.demo import DemoWorld
 from tests.fixtures.identity import (
     AppUser,
     IdentityFactory,
@@ -536,12 +536,8 @@ async def test_each_doorway_read_is_the_number_of_queries_it_documents(
             await api.organizations_of(session, people[0].id)
 
 
-async def test_the_demo_company_is_seeded_once_with_its_admin_and_learners(
-    settings: Settings, db: Database
-) -> None:
-    await seed_demo(settings)
-    await seed_demo(settings)
-    async with db.read_session() as session:
+async def test_the_demo_company_is_seeded_once_with_its_admin_and_learners(demo: DemoWorld) -> None:
+    async with demo.db.read_session() as session:
         acme = await api.get_organization_by_slug(session, "acme")
         assert acme is not None
         assert acme.name == "Acme Learning"

@@ -8,24 +8,28 @@ import pytest
 import sqlalchemy as sa
 from httpx import AsyncClient
 
-from campus.config import Settings
+import campus.seed
+from campus.config import Environment, Settings
 from campus.identity.models import InstructorProfile, User, UserRole
 from campus.identity.service.passwords import is_common
 from campus.kernel.db import Database
-from campus.seed import create_admin_account, seed_demo, seed_demo_if_first_run
+from campus.kernel.module import DemoAccount
+from campus.seed import create_admin_account, seed_demo_if_first_run
+from tests.fixtures.demo import DemoWorld
+from tests.fixtures.identity import IdentityFactory
 
 
 async def test_seed_demo_creates_verified_accounts_with_profiles_and_is_idempotent(
-    settings: Settings, db: Database, client: AsyncClient
+    demo: DemoWorld, demo_client: AsyncClient
 ) -> None:
-    accounts = await seed_demo(settings)
-    again = await seed_demo(settings)
+    accounts = demo.accounts
+    again = demo.accounts_again
     assert accounts == again
     assert sorted(a.role for a in accounts) == ["admin"] + ["instructor"] * 2 + ["student"] * 5
     for account in accounts:
         assert len(account.password) >= 12
         assert not is_common(account.password)
-    async with db.read_session() as s:
+    async with demo.db.read_session() as s:
         users = (await s.execute(sa.select(sa.func.count()).select_from(User))).scalar_one()
         unverified = (
             await s.execute(
@@ -42,21 +46,35 @@ async def test_seed_demo_creates_verified_accounts_with_profiles_and_is_idempote
     assert len(profiles) == 2
     assert all(profiles)
     admin = next(a for a in accounts if a.role == "admin")
-    login = await client.post(
+    login = await demo_client.post(
         "/api/v1/auth/login", json={"email": admin.email, "password": admin.password}
     )
     assert login.status_code == 200
 
 
 async def test_first_run_seeding_happens_only_once_and_only_when_enabled(
-    settings: Settings, db: Database
+    settings: Settings, identity: IdentityFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The decision only: the demo itself is checked on the demo world (tests/fixtures/demo.py),
+    so the seeding here is a stand-in that creates one account, as the real one would."""
+    seeded: list[Settings] = []
+
+    async def stand_in(given: Settings) -> list[DemoAccount]:
+        seeded.append(given)
+        user = await identity.user(email="first@campus.example")
+        return [DemoAccount("student", user.email, user.password)]
+
+    monkeypatch.setattr(campus.seed, "seed_demo", stand_in)
     assert await seed_demo_if_first_run(settings) is None  # the test settings disable it
     enabled = settings.model_copy(update={"seed_demo_on_first_run": True})
     created = await seed_demo_if_first_run(enabled)
     assert created is not None
-    assert len(created) == 8
-    assert await seed_demo_if_first_run(enabled) is None
+    assert [a.email for a in created] == ["first@campus.example"]
+    assert await seed_demo_if_first_run(enabled) is None  # an account exists now
+    assert seeded == [enabled]
+    production = enabled.model_copy(update={"env": Environment.PRODUCTION})
+    assert await seed_demo_if_first_run(production) is None
+    assert len(seeded) == 1
 
 
 async def test_create_admin_account_makes_a_verified_admin_and_explains_refusals(

@@ -72,7 +72,7 @@ async def test_the_inbox_pages_by_cursor_counts_unread_and_marks_read_and_archiv
     read = await client.post(f"/api/v1/notifications/{ids[0]}/read", headers=h)
     assert read.status_code == 200
     assert read.json()["read"] is True
-    unread_first = (await client.get("/api/v1/notifications?sort=unread", headers=h)).json()
+    unread_first = (await client.get("/api/v1/notifications?order=unread_first", headers=h)).json()
     assert unread_first["items"][-1]["id"] == ids[0]
     again = await client.post(f"/api/v1/notifications/{ids[0]}/unread", headers=h)
     assert again.json()["read"] is False

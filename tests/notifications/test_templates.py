@@ -73,7 +73,7 @@ async def test_admins_save_versions_with_checked_placeholders_and_preview_them(
         url, json={"subject": "x", "bodyText": "{{ url.__class__ }}"}, headers=h
     )
     assert escape.status_code == 422
-    assert [v["version"] for v in (await client.get(url, headers=h)).json()] == [0]
+    assert [v["version"] for v in (await client.get(url, headers=h)).json()["items"]] == [0]
 
     saved = await client.post(
         url,
@@ -90,7 +90,7 @@ async def test_admins_save_versions_with_checked_placeholders_and_preview_them(
         url, json={"subject": "v2 {{ course_title }}", "bodyText": "v2"}, headers=h
     )
     assert again.json()["version"] == 2
-    assert [v["version"] for v in (await client.get(url, headers=h)).json()] == [2, 1, 0]
+    assert [v["version"] for v in (await client.get(url, headers=h)).json()["items"]] == [2, 1, 0]
 
     preview = await client.post(
         "/api/v1/notifications/admin/template-previews/learning.enrolled/email",
@@ -129,6 +129,6 @@ async def test_only_admins_manage_types_and_templates(
         )
         assert saved.status_code == 403
     admin = await identity.signed_in(roles=("admin",))
-    listed = await client.get("/api/v1/notifications/admin/types", headers=admin.headers)
-    codes = {t["code"] for t in listed.json()}
+    listed = await client.get("/api/v1/notifications/admin/types?limit=100", headers=admin.headers)
+    codes = {t["code"] for t in listed.json()["items"]}
     assert {"community.mentioned", "booking.reminder", "billing.trial_ending"} <= codes

@@ -40,18 +40,22 @@ TypeCode = Annotated[str, Path(max_length=60)]
 @router.get(
     "/types",
     summary="Every notification type",
-    response_model=list[NotificationTypeOut],
+    response_model=Page[NotificationTypeOut],
     responses=errors(401, 403, 422),
 )
-async def list_types(principal: CurrentPrincipal) -> list[NotificationTypeOut]:
+async def list_types(
+    principal: CurrentPrincipal, params: Annotated[PageParams, Depends(page_params)]
+) -> Page[NotificationTypeOut]:
     principal.require(NOTIFICATION_ADMIN)
-    return [NotificationTypeOut.of(kind) for kind in TYPES.values()]
+    kinds = list(TYPES.values())
+    chosen = kinds[params.offset : params.offset + params.limit]
+    return Page.build([NotificationTypeOut.of(kind) for kind in chosen], len(kinds), params)
 
 
 @router.get(
     "/templates/{type_code}/{channel}/{language}",
     summary="A template's versions, newest first (version 0 is the shipped one)",
-    response_model=list[TemplateOut],
+    response_model=Page[TemplateOut],
     responses=errors(401, 403, 404, 422),
 )
 async def template_versions(
@@ -60,11 +64,12 @@ async def template_versions(
     language: Annotated[LanguageTag, Path()],
     session: DbSession,
     principal: CurrentPrincipal,
-) -> list[TemplateOut]:
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[TemplateOut]:
     principal.require(NOTIFICATION_ADMIN)
-    return [
-        TemplateOut.of(t) for t in await templates.versions(session, type_code, channel, language)
-    ]
+    found = await templates.versions(session, type_code, channel, language)
+    chosen = found[params.offset : params.offset + params.limit]
+    return Page.build([TemplateOut.of(t) for t in chosen], len(found), params)
 
 
 @router.post(
@@ -136,8 +141,8 @@ async def delivery_logs(
     session: DbSession,
     principal: CurrentPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
-    user_id: uuid.UUID | None = None,
-    type_code: Annotated[str | None, Query(max_length=60)] = None,
+    user_id: Annotated[uuid.UUID | None, Query(alias="userId")] = None,
+    type_code: Annotated[str | None, Query(alias="typeCode", max_length=60)] = None,
     channel: Channel | None = None,
     status: DeliveryStatus | None = None,
     since: datetime | None = None,
@@ -197,13 +202,13 @@ async def stats(
     responses=errors(401, 415, 422),
 )
 async def email_status(
+    event: ProviderEventIn,
     request: Request,
     session: DbSession,
     x_campus_signature: Annotated[str | None, Header(max_length=200)] = None,
 ) -> ProviderEventOut:
-    raw = await request.body()
-    admin.check_signature(request.app.state.settings, raw, x_campus_signature)
-    event = ProviderEventIn.model_validate_json(raw)
+    # The signature covers the exact bytes received (the parsed body is checked afterwards).
+    admin.check_signature(request.app.state.settings, await request.body(), x_campus_signature)
     applied = await admin.provider_event(
         session,
         message_id=event.message_id,

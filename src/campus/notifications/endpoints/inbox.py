@@ -45,7 +45,10 @@ async def list_inbox(
     principal: CurrentPrincipal,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    sort: Annotated[Literal["date", "unread"], Query()] = "date",
+    order: Annotated[
+        Literal["newest", "unread_first"],
+        Query(description="`newest` first, or `unread_first` (each group newest first)"),
+    ] = "newest",
     archived: bool = False,
 ) -> CursorPage[NotificationOut]:
     items, next_cursor = await inbox.list_page(
@@ -53,7 +56,7 @@ async def list_inbox(
         principal.user_id,
         cursor=cursor,
         limit=limit,
-        unread_first=sort == "unread",
+        unread_first=order == "unread_first",
         archived=archived,
     )
     return CursorPage[NotificationOut](

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from campus.kernel.schemas import ApiModel, InputModel
+from campus.kernel.schemas import ApiModel, InputModel, Instant
 from campus.notifications.data import Category, Channel, DigestFrequency, NotificationType
 from campus.notifications.service import schedule
 from campus.notifications.service.announcements import AnnouncementRecord
@@ -228,7 +228,7 @@ class PreviewOut(ApiModel):
 class AnnouncementIn(InputModel):
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     message: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
-    send_at: datetime | None = None
+    send_at: Instant | None = Field(default=None, description="When to send; now when absent")
 
 
 class AnnouncementOut(ApiModel):

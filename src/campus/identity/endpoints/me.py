@@ -26,6 +26,7 @@ from campus.identity.schemas.responses import (
     UserOut,
 )
 from campus.identity.service import account, credentials, instructors, mfa, sessions
+from campus.identity.service.principal import CurrentAccount
 from campus.identity.service.request_context import Ctx
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
@@ -41,8 +42,10 @@ router = api_router(prefix="/users/me", tags=["users"])
     response_model=UserOut,
     responses=error_responses(401),
 )
-async def get_me(session: DbSession, principal: CurrentPrincipal) -> UserOut:
-    return UserOut.of(await account.me(session, principal))
+async def get_me(caller: CurrentAccount) -> UserOut:
+    # The caller and the account in one statement (``service.principal``).
+    principal = caller.principal
+    return UserOut.of(account.AccountDetails(caller.record, principal.roles, principal.permissions))
 
 
 @router.patch(

@@ -64,6 +64,71 @@ async def load_principal_rows(
     return list((await session.execute(_PRINCIPAL_ROWS, params)).all())
 
 
+# The same rows and conditions, with the account record's user, profile, settings and MFA
+# state on each: ``GET /users/me`` resolves its caller and reads the account in one statement.
+# The user, profile and settings repeat on every (role, permission) row; the identity map
+# builds each of them once.
+_PRINCIPAL_WITH_ACCOUNT = (
+    sa.select(
+        User,
+        UserProfile,
+        UserSettings,
+        MfaTotp.confirmed_at,
+        UserRole.role_name,
+        RolePermission.permission_name,
+    )
+    .select_from(User)
+    .join(
+        UserSession,
+        sa.and_(
+            UserSession.id == sa.bindparam("session_id"),
+            UserSession.user_id == User.id,
+            UserSession.revoked_at.is_(None),
+            UserSession.expires_at > sa.bindparam("now"),
+        ),
+    )
+    .outerjoin(UserProfile, UserProfile.user_id == User.id)
+    .outerjoin(UserSettings, UserSettings.user_id == User.id)
+    .outerjoin(MfaTotp, MfaTotp.user_id == User.id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .outerjoin(RolePermission, RolePermission.role_name == UserRole.role_name)
+    .where(User.id == sa.bindparam("user_id"))
+    .execution_options(populate_existing=True)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PrincipalAccount:
+    """What ``load_principal_with_account`` found: the principal's facts and the account."""
+
+    status: str
+    token_version: int
+    email_verified: bool
+    roles: frozenset[str]
+    permissions: frozenset[str]
+    record: AccountRecord
+
+
+async def load_principal_with_account(
+    session: AsyncSession, user_id: uuid.UUID, session_id: uuid.UUID, now: datetime
+) -> PrincipalAccount | None:
+    """``load_principal_rows`` and ``account_record`` in one statement; ``None`` when the user
+    does not exist or the session is not live."""
+    params = {"user_id": user_id, "session_id": session_id, "now": now}
+    rows = (await session.execute(_PRINCIPAL_WITH_ACCOUNT, params)).all()
+    if not rows:
+        return None
+    user, profile, settings, mfa_confirmed, _, _ = rows[0]
+    return PrincipalAccount(
+        status=user.status,
+        token_version=user.token_version,
+        email_verified=user.email_verified_at is not None,
+        roles=frozenset(row[4] for row in rows if row[4] is not None),
+        permissions=frozenset(row[5] for row in rows if row[5] is not None),
+        record=AccountRecord(user, profile, settings, mfa_confirmed is not None),
+    )
+
+
 # --------------------------------------------------------------------------- accounts
 
 

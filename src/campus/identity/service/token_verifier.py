@@ -7,9 +7,14 @@ token version (logout-all, password change, role change, deactivation) or a revo
 stops the token at once. Every refusal is the same 401 ``invalid_token``. The same query says
 whether the email is verified, so the principal's ``email_verified`` is current (a verification
 takes effect at the next request, no new token needed).
+
+``with_account`` makes the same checks with the caller's account record read by the same
+statement (``GET /users/me``: one statement instead of two).
 """
 
 from __future__ import annotations
+
+import uuid
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -46,27 +51,62 @@ class AccessTokenVerifier:
         self.verified_email_required_for = IdentitySettings.of(settings).require_verified_email_for
         keyring(settings)  # load (or generate, in development) the key at start-up
 
-    async def __call__(self, session: AsyncSession, token: str) -> Principal:
+    def _claims(self, token: str) -> tuple[uuid.UUID, uuid.UUID, int]:
         try:
             claims = decode(self.settings, token, typ=TYP_ACCESS)
-            user_id = uuid_claim(claims, "sub")
-            session_id = uuid_claim(claims, "sid")
-            version = version_claim(claims)
+            return uuid_claim(claims, "sub"), uuid_claim(claims, "sid"), version_claim(claims)
         except TokenError as exc:
             raise _refuse(exc.reason) from None
-        rows = await users_repo.load_principal_rows(session, user_id, session_id, utcnow())
-        if not rows:
-            raise _refuse("session_not_live")
-        status, token_version = rows[0][0], rows[0][1]
+
+    def _principal(
+        self,
+        user_id: uuid.UUID,
+        session_id: uuid.UUID,
+        claimed_version: int,
+        facts: tuple[str, int, bool, frozenset[str], frozenset[str]],
+    ) -> Principal:
+        status, token_version, email_verified, roles, permissions = facts
         if status != UserStatus.ACTIVE:
             raise _refuse("user_not_active")
-        if version != token_version:
+        if claimed_version != token_version:
             raise _refuse("token_version")
         return Principal(
             user_id=user_id,
-            roles=frozenset(row[2] for row in rows if row[2] is not None),
-            permissions=frozenset(row[3] for row in rows if row[3] is not None),
+            roles=roles,
+            permissions=permissions,
             session_id=session_id,
-            email_verified=bool(rows[0][4]),
+            email_verified=email_verified,
             verified_email_required_for=self.verified_email_required_for,
         )
+
+    async def __call__(self, session: AsyncSession, token: str) -> Principal:
+        user_id, session_id, version = self._claims(token)
+        rows = await users_repo.load_principal_rows(session, user_id, session_id, utcnow())
+        if not rows:
+            raise _refuse("session_not_live")
+        facts = (
+            rows[0][0],
+            rows[0][1],
+            bool(rows[0][4]),
+            frozenset(row[2] for row in rows if row[2] is not None),
+            frozenset(row[3] for row in rows if row[3] is not None),
+        )
+        return self._principal(user_id, session_id, version, facts)
+
+    async def with_account(
+        self, session: AsyncSession, token: str
+    ) -> tuple[Principal, users_repo.AccountRecord]:
+        """The principal and the caller's account record in one statement, with exactly the
+        checks and refusals of ``__call__`` (``GET /users/me``)."""
+        user_id, session_id, version = self._claims(token)
+        found = await users_repo.load_principal_with_account(session, user_id, session_id, utcnow())
+        if found is None:
+            raise _refuse("session_not_live")
+        facts = (
+            found.status,
+            found.token_version,
+            found.email_verified,
+            found.roles,
+            found.permissions,
+        )
+        return self._principal(user_id, session_id, version, facts), found.record

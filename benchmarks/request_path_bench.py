@@ -104,9 +104,11 @@ def load_average() -> str:
 
 
 def seed_demo(env: dict[str, str]) -> None:
+    # The demo's uploads are inspected within a time limit (5 s by default) that a loaded
+    # machine can miss; the benchmark measures requests, not the seeding.
     subprocess.run(
         [sys.executable, "-m", "campus.cli", "seed-demo"],
-        env=env,
+        env={"CAMPUS_UPLOAD_INSPECTION_SECONDS": "120", **env},
         check=True,
         cwd=harness.ROOT,
         stdout=subprocess.DEVNULL,

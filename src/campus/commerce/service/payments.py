@@ -196,9 +196,17 @@ async def apply_gateway_payment(
     await apply_view(session, payment, source=source)
 
 
-async def apply_view(session: AsyncSession, view: GatewayPayment, *, source: str) -> ApplyOutcome:
-    """``apply_gateway_payment`` that says what it did (the webhook records it)."""
-    row = await repo.get_by_gateway_id(session, view.gateway, view.gateway_payment_id)
+async def apply_view(
+    session: AsyncSession, view: GatewayPayment, *, source: str, known: Payment | None = None
+) -> ApplyOutcome:
+    """``apply_gateway_payment`` that says what it did (the webhook records it). ``known`` is
+    the payment when the caller read it already in this unit of work (the return URL)."""
+    row = (
+        known
+        if known is not None
+        and (known.gateway, known.gateway_payment_id) == (view.gateway, view.gateway_payment_id)
+        else await repo.get_by_gateway_id(session, view.gateway, view.gateway_payment_id)
+    )
     context = {
         "gateway": view.gateway,
         "gateway_payment_id": view.gateway_payment_id,
@@ -260,9 +268,10 @@ async def _succeeded(
     if not moved:
         log.info("payment_already_succeeded", **context)
         return ApplyOutcome.UNCHANGED
-    order = await orders_repo.get(session, row.order_id)
-    assert order is not None
     if view.payment_method is not None:
+        # A card to keep for the buyer (the order says whose): read only then.
+        order = await orders_repo.get(session, row.order_id)
+        assert order is not None
         card = view.payment_method
         await methods_repo.save(
             session,
@@ -334,9 +343,12 @@ async def return_from_gateway(
         except GatewayError as exc:
             log.warning("payment_return_lookup_failed", order_id=str(order_id), error=str(exc))
         else:
-            await apply_gateway_payment(session, view, source="return")
-        order = await orders.load(session, order_id) or order
-        chosen = await repo.get(session, chosen.id) or chosen
+            outcome = await apply_view(session, view, source="return", known=chosen)
+            # Read again only what may have moved: by this call, or by a success another
+            # caller (the webhook) applied meanwhile.
+            if outcome == ApplyOutcome.APPLIED or view.status == GatewayPaymentStatus.SUCCEEDED:
+                order = await orders.load(session, order_id) or order
+                chosen = await repo.get(session, chosen.id) or chosen
     return order, (record_of(chosen) if chosen is not None else None)
 
 

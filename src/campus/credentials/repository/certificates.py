@@ -234,15 +234,13 @@ async def passed_items(
 
 
 async def next_counter(session: AsyncSession, name: str) -> int:
-    """The counter's next value (the row is created at 0 first; the update locks it)."""
-    await session.execute(
-        dialect_insert(session, Counter).values(name=name, value=0).on_conflict_do_nothing()
-    )
+    """The counter's next value, in one statement: the first call creates the row at 1, every
+    later one increments it under the row lock the upsert takes."""
+    statement = dialect_insert(session, Counter).values(name=name, value=1)
     found = await session.execute(
-        sa.update(Counter)
-        .where(Counter.name == name)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
+        statement.on_conflict_do_update(
+            index_elements=[Counter.name], set_={"value": Counter.value + 1}
+        ).returning(Counter.value)
     )
     return int(found.scalar_one())
 

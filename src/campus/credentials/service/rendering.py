@@ -15,8 +15,9 @@ import io
 import logging
 import string
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from PIL import Image, ImageDraw, ImageFont, features
 from reportlab.graphics.barcode import qrencoder
@@ -130,12 +131,26 @@ def _colour(sheet: Sheet, key: str) -> str:
     return value if len(value) == 7 and value.startswith("#") else DEFAULT_COLOURS[key]
 
 
-def qr_matrix(data: str) -> list[list[bool]]:
+@lru_cache(maxsize=32)
+def qr_matrix(data: str) -> tuple[tuple[bool, ...], ...]:
+    """The QR code's modules (cached: the job draws the same code on the PDF and the PNG, and
+    choosing the best mask is most of a certificate's drawing time)."""
     code = qrencoder.QRCode(None, qrencoder.QRErrorCorrectLevel.M)
     code.addData(data)
     code.make()
     count = code.getModuleCount()
-    return [[bool(code.isDark(r, c)) for c in range(count)] for r in range(count)]
+    return tuple(tuple(bool(code.isDark(r, c)) for c in range(count)) for r in range(count))
+
+
+def dark_runs(row: tuple[bool, ...]) -> Iterator[tuple[int, int]]:
+    """``(start, length)`` of each run of dark modules in a row (one rectangle per run)."""
+    start = None
+    for c, dark in enumerate((*row, False)):
+        if dark and start is None:
+            start = c
+        elif not dark and start is not None:
+            yield start, c - start
+            start = None
 
 
 def _width(fonts: FontSet, text: str, size: float) -> float:
@@ -280,11 +295,11 @@ def render_pdf(sheet: Sheet, font_dirs: str = "") -> bytes:
     pdf.rect(qx, qy, side, side, stroke=0, fill=1)
     pdf.setFillColor(HexColor("#000000"))
     for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                pdf.rect(
-                    qx + (c + 4) * cell, qy + side - (r + 5) * cell, cell, cell, stroke=0, fill=1
-                )
+        for c, length in dark_runs(row):
+            pdf.rect(
+                qx + (c + 4) * cell, qy + side - (r + 5) * cell, cell * length, cell, stroke=0,
+                fill=1,
+            )  # fmt: skip
     pdf.linkURL(sheet.verification_url, (qx, qy, qx + side, qy + side), relative=0)
     pdf.showPage()
     pdf.save()
@@ -333,10 +348,9 @@ def render_png(sheet: Sheet, font_dirs: str = "", scale: float = 2.0) -> bytes:
     qy = int((height - 52) * scale) - side
     draw.rectangle((qx, qy, qx + side, qy + side), fill="#ffffff")
     for r, row in enumerate(matrix):
-        for c, dark in enumerate(row):
-            if dark:
-                x0, y0 = qx + (c + 4) * cell, qy + (r + 4) * cell
-                draw.rectangle((x0, y0, x0 + cell - 1, y0 + cell - 1), fill="#000000")
+        for c, length in dark_runs(row):
+            x0, y0 = qx + (c + 4) * cell, qy + (r + 4) * cell
+            draw.rectangle((x0, y0, x0 + cell * length - 1, y0 + cell - 1), fill="#000000")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False)
     return out.getvalue()

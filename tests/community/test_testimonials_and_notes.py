@@ -81,9 +81,11 @@ async def test_lesson_notes_are_private_ordered_by_time_and_exported_as_markdown
         await client.post(url, json={"text": "x", "videoSeconds": -1}, headers=p.learner.headers)
     ).status_code == 422
     course_notes = f"{API}/notes/courses/{p.course_id}"
-    mine = ok(await client.get(course_notes, headers=p.learner.headers))
+    mine = ok_object(await client.get(course_notes, headers=p.learner.headers))["items"]
     assert [n["text"] for n in mine] == ["Intro idea", "Remember *this*"]
-    assert ok(await client.get(course_notes, headers=p.course_moderator.headers)) == []
+    assert (
+        ok_object(await client.get(course_notes, headers=p.course_moderator.headers))["total"] == 0
+    )
     other = await client.patch(
         f"{API}/notes/{later['id']}", json={"text": "mine now"}, headers=p.course_moderator.headers
     )
@@ -108,4 +110,4 @@ async def test_lesson_notes_are_private_ordered_by_time_and_exported_as_markdown
     assert (
         await client.delete(f"{API}/notes/{later['id']}", headers=p.learner.headers)
     ).status_code == 204
-    assert len(ok(await client.get(course_notes, headers=p.learner.headers))) == 1
+    assert ok_object(await client.get(course_notes, headers=p.learner.headers))["total"] == 1

@@ -11,7 +11,7 @@ from campus.kernel.module import Permission
 MODERATOR_ROLE: Final = "moderator"
 
 
-class Category(StrEnum):
+class ForumCategory(StrEnum):
     """The platform forum's categories (course forums have none)."""
 
     GENERAL = "general"

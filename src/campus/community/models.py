@@ -70,7 +70,7 @@ class Topic(IdMixin, TimestampMixin, Base):
     )
 
     course_id: Mapped[uuid.UUID | None] = mapped_column()
-    #: The platform forum's category (``data.Category``); NULL in a course forum.
+    #: The platform forum's category (``data.ForumCategory``); NULL in a course forum.
     category: Mapped[str | None] = mapped_column(sa.String(20))
     author_id: Mapped[uuid.UUID] = mapped_column(index=True)
     title: Mapped[str] = mapped_column(sa.String(200))

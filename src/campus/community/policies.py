@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
-from campus.community.data import COMMUNITY_MODERATE, Category, SanctionKind
+from campus.community.data import COMMUNITY_MODERATE, ForumCategory, SanctionKind
 from campus.community.exceptions import CourseNotFound, ForumAccessDenied, UserSanctioned
 from campus.community.repository import forums as repo
 from campus.kernel.auth import Principal
@@ -116,7 +116,7 @@ async def forum_access(
     )
 
 
-def may_open_topic_in(access: ForumAccess, category: Category | None) -> None:
+def may_open_topic_in(access: ForumAccess, category: ForumCategory | None) -> None:
     access.require_write()
-    if category is Category.ANNOUNCEMENTS and not access.can_moderate:
+    if category is ForumCategory.ANNOUNCEMENTS and not access.can_moderate:
         raise ForumAccessDenied("Only moderators post announcements.")

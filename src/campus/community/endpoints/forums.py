@@ -4,11 +4,11 @@ follows, edit history and the course forum's settings."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Depends, Query, Request, Response
 
-from campus.community.data import Category
+from campus.community.data import ForumCategory
 from campus.community.endpoints.errors import errors
 from campus.community.schemas.forums import (
     ForumSettingsIn,
@@ -28,13 +28,29 @@ from campus.community.schemas.forums import (
 from campus.community.service import forums
 from campus.community.service.forums import TopicDraft
 from campus.kernel.auth import CurrentPrincipal, DbSession, OptionalPrincipal
+from campus.kernel.errors import field_error
 from campus.kernel.http import api_router
-from campus.kernel.pagination import Page, PageParams, page_params
+from campus.kernel.pagination import Page, PageParams, page_params, parse_sort, sort_pattern
 
 router = api_router(prefix="/forums", tags=["forums"])
 
-TopicSort = Literal["activity", "newest", "votes", "unanswered"]
+TOPIC_SORTS = ("activity", "newest", "votes", "unanswered")
+TopicSort = Annotated[
+    str,
+    Query(
+        description="activity (default), newest, votes, or unanswered (no replies yet)",
+        json_schema_extra={"pattern": sort_pattern(TOPIC_SORTS)},
+    ),
+]
 Search = Annotated[str | None, Query(max_length=200, description="Full-text search")]
+
+
+def _sort(value: str) -> str:
+    """One of the topic orders (pinned topics always lead); anything else is a 422."""
+    specs = parse_sort(value, dict.fromkeys(TOPIC_SORTS), "activity")
+    if len(specs) != 1 or specs[0].descending:
+        raise field_error("sort", "Give one of: " + ", ".join(TOPIC_SORTS) + ".")
+    return specs[0].field
 
 
 def _draft(body: TopicIn) -> TopicDraft:
@@ -67,7 +83,7 @@ async def list_course_topics(
         principal,
         course_id=course_id,
         category=None,
-        sort=sort,
+        sort=_sort(sort),
         search=q,
         lesson_id=lesson_id,
         limit=params.limit,
@@ -112,7 +128,7 @@ async def list_platform_topics(
     session: DbSession,
     principal: OptionalPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
-    category: Category | None = None,
+    category: ForumCategory | None = None,
     sort: TopicSort = "activity",
     q: Search = None,
 ) -> Page[TopicOut]:
@@ -121,7 +137,7 @@ async def list_platform_topics(
         principal,
         course_id=None,
         category=category,
-        sort=sort,
+        sort=_sort(sort),
         search=q,
         lesson_id=None,
         limit=params.limit,
@@ -217,13 +233,17 @@ async def set_topic_flags(
 @router.get(
     "/topics/{topic_id}/history",
     summary="A topic's earlier texts",
-    response_model=list[RevisionOut],
+    response_model=Page[RevisionOut],
     responses=errors(401, 403, 404, 422),
 )
 async def topic_history(
-    topic_id: uuid.UUID, session: DbSession, principal: OptionalPrincipal
-) -> list[RevisionOut]:
-    return [RevisionOut.of(r) for r in await forums.history(session, principal, topic_id)]
+    topic_id: uuid.UUID,
+    session: DbSession,
+    principal: OptionalPrincipal,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[RevisionOut]:
+    found, total = await forums.history(session, principal, topic_id, params.limit, params.offset)
+    return Page.build([RevisionOut.of(r) for r in found], total, params)
 
 
 @router.get(
@@ -334,13 +354,17 @@ async def delete_post(
 @router.get(
     "/posts/{post_id}/history",
     summary="A post's earlier texts",
-    response_model=list[RevisionOut],
+    response_model=Page[RevisionOut],
     responses=errors(401, 403, 404, 409, 422),
 )
 async def post_history(
-    post_id: uuid.UUID, session: DbSession, principal: OptionalPrincipal
-) -> list[RevisionOut]:
-    return [RevisionOut.of(r) for r in await forums.history(session, principal, post_id)]
+    post_id: uuid.UUID,
+    session: DbSession,
+    principal: OptionalPrincipal,
+    params: Annotated[PageParams, Depends(page_params)],
+) -> Page[RevisionOut]:
+    found, total = await forums.history(session, principal, post_id, params.limit, params.offset)
+    return Page.build([RevisionOut.of(r) for r in found], total, params)
 
 
 @router.put(

@@ -4,9 +4,9 @@ instructor's reply and moderation."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from campus.community.data import ReviewStatus
 from campus.community.endpoints.errors import errors
@@ -21,10 +21,12 @@ from campus.community.schemas.reviews import (
 )
 from campus.community.service import reviews
 from campus.kernel.auth import CurrentPrincipal, DbSession, OptionalPrincipal
+from campus.kernel.errors import field_error
 from campus.kernel.http import api_router
-from campus.kernel.pagination import Page, PageParams, page_params
+from campus.kernel.pagination import Page, PageParams, page_params, parse_sort, sort_pattern
 
 router = api_router(prefix="/reviews", tags=["reviews"])
+REVIEW_SORTS = ("newest", "helpful", "rating", "lowest")
 course_router = api_router(prefix="/courses", tags=["reviews"])
 
 
@@ -66,10 +68,19 @@ async def list_reviews(
     session: DbSession,
     principal: OptionalPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
-    sort: Literal["newest", "helpful", "rating", "lowest"] = "newest",
+    sort: Annotated[
+        str,
+        Query(
+            description="newest (default), helpful, rating (highest first) or lowest",
+            json_schema_extra={"pattern": sort_pattern(REVIEW_SORTS)},
+        ),
+    ] = "newest",
 ) -> Page[ReviewOut]:
+    specs = parse_sort(sort, dict.fromkeys(REVIEW_SORTS), "newest")
+    if len(specs) != 1 or specs[0].descending:
+        raise field_error("sort", "Give one of: " + ", ".join(REVIEW_SORTS) + ".")
     found, total = await reviews.list_for_course(
-        session, principal, course_id, sort, params.limit, params.offset
+        session, principal, course_id, specs[0].field, params.limit, params.offset
     )
     return Page.build([ReviewOut.of(r) for r in found], total, params)
 

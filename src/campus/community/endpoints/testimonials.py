@@ -128,18 +128,20 @@ async def add_note(
 @notes_router.get(
     "/courses/{course_id}",
     summary="My notes in a course, by lesson and video time",
-    response_model=list[NoteOut],
+    response_model=Page[NoteOut],
     responses=errors(401, 422),
 )
 async def list_notes(
     course_id: uuid.UUID,
     session: DbSession,
     principal: CurrentPrincipal,
+    params: Annotated[PageParams, Depends(page_params)],
     lesson_id: Annotated[uuid.UUID | None, Query(alias="lessonId")] = None,
-) -> list[NoteOut]:
-    return [
-        NoteOut.of(n) for n in await notes.list_for_course(session, principal, course_id, lesson_id)
-    ]
+) -> Page[NoteOut]:
+    found, total = await notes.list_for_course(
+        session, principal, course_id, lesson_id, params.limit, params.offset
+    )
+    return Page.build([NoteOut.of(n) for n in found], total, params)
 
 
 @notes_router.get(

@@ -327,14 +327,20 @@ async def add_revision(session: AsyncSession, **values: Any) -> None:
     session.add(Revision(**values))
 
 
-async def revisions(session: AsyncSession, target_id: uuid.UUID) -> list[Revision]:
-    return list(
-        await session.scalars(
-            sa.select(Revision)
-            .where(Revision.target_id == target_id)
-            .order_by(Revision.created_at, Revision.id)
-        )
+async def revisions(
+    session: AsyncSession, target_id: uuid.UUID, limit: int, offset: int
+) -> tuple[list[Revision], int]:
+    """A page of the earlier texts, oldest first, and their number."""
+    where = Revision.target_id == target_id
+    total = await session.scalar(sa.select(sa.func.count()).select_from(Revision).where(where))
+    rows = await session.scalars(
+        sa.select(Revision)
+        .where(where)
+        .order_by(Revision.created_at, Revision.id)
+        .limit(limit)
+        .offset(offset)
     )
+    return list(rows), int(total or 0)
 
 
 async def count_recent_by(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from campus.community.data import Category
+from campus.community.data import ForumCategory
 from campus.community.service.records import (
     AuthorRecord,
     PostRecord,
@@ -46,7 +46,7 @@ class TopicIn(InputModel):
 
 
 class PlatformTopicIn(TopicIn):
-    category: Category
+    category: ForumCategory
 
 
 class TopicPatch(InputModel):

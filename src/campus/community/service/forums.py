@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from campus.catalog import api as catalog
 from campus.community import policies
-from campus.community.data import Category, ContentStatus, TargetType
+from campus.community.data import ContentStatus, ForumCategory, TargetType
 from campus.community.events import (
     EXCERPT_LENGTH,
     Mentioned,
@@ -221,7 +221,7 @@ async def list_topics(
     principal: Principal | None,
     *,
     course_id: uuid.UUID | None,
-    category: Category | None,
+    category: ForumCategory | None,
     sort: str,
     search: str | None,
     lesson_id: uuid.UUID | None,
@@ -258,7 +258,7 @@ async def create_topic(
     principal: Principal,
     *,
     course_id: uuid.UUID | None,
-    category: Category | None,
+    category: ForumCategory | None,
     draft: TopicDraft,
 ) -> TopicRecord:
     if course_id is None and category is None:
@@ -422,18 +422,22 @@ async def set_flags(
 
 
 async def history(
-    session: AsyncSession, principal: Principal | None, target_id: uuid.UUID
-) -> list[RevisionRecord]:
+    session: AsyncSession,
+    principal: Principal | None,
+    target_id: uuid.UUID,
+    limit: int,
+    offset: int,
+) -> tuple[list[RevisionRecord], int]:
     """The earlier texts of a topic or post (oldest first)."""
     post = await repo.get_post(session, target_id)
     topic_id = post.topic_id if post is not None else target_id
     await _topic_in_forum(session, principal, topic_id)
     if post is not None and post.deleted_at is not None:
         raise PostDeleted()
+    found, total = await repo.revisions(session, target_id, limit, offset)
     return [
-        RevisionRecord(r.editor_id, r.title, r.body_markdown, r.created_at)
-        for r in await repo.revisions(session, target_id)
-    ]
+        RevisionRecord(r.editor_id, r.title, r.body_markdown, r.created_at) for r in found
+    ], total
 
 
 # --------------------------------------------------------------------------- posts

@@ -91,9 +91,15 @@ async def delete(session: AsyncSession, principal: Principal, note_id: uuid.UUID
 
 
 async def list_for_course(
-    session: AsyncSession, principal: Principal, course_id: uuid.UUID, lesson_id: uuid.UUID | None
-) -> list[NoteRecord]:
-    return [_record(n) for n in await repo.notes(session, principal.user_id, course_id, lesson_id)]
+    session: AsyncSession,
+    principal: Principal,
+    course_id: uuid.UUID,
+    lesson_id: uuid.UUID | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[NoteRecord], int]:
+    found = await repo.notes(session, principal.user_id, course_id, lesson_id)
+    return [_record(n) for n in found[offset : offset + limit]], len(found)
 
 
 def _timestamp(seconds: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
 
@@ -38,7 +38,7 @@ ERRORS = {
 router = api_router(tags=["refunds"])
 
 
-CREATED = {
+CREATED: dict[int | str, dict[str, Any]] = {
     201: {
         "description": "The refund: `succeeded`, or `pending` when the provider settles it later "
         "(its webhook) or its answer was lost (the reconciler asks again with the same key); "

@@ -4,7 +4,7 @@ test send, statistics; the email provider's signed status webhook."""
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query, Request
@@ -15,18 +15,18 @@ from campus.kernel.pagination import Page, PageParams, page_params
 from campus.notifications.data import NOTIFICATION_ADMIN, TYPES, Channel, DeliveryStatus
 from campus.notifications.endpoints.errors import errors
 from campus.notifications.schemas.notifications import (
-    DeliveryOut,
+    EmailProviderEventIn,
+    EmailProviderEventOut,
     LanguageTag,
+    NotificationDeliveryOut,
+    NotificationPreviewOut,
+    NotificationStatsOut,
+    NotificationTemplateIn,
+    NotificationTemplateOut,
+    NotificationTemplatePreviewIn,
+    NotificationTestSendIn,
+    NotificationTestSendOut,
     NotificationTypeOut,
-    PreviewOut,
-    ProviderEventIn,
-    ProviderEventOut,
-    StatsOut,
-    TemplateIn,
-    TemplateOut,
-    TemplatePreviewIn,
-    TestSendIn,
-    TestSendOut,
 )
 from campus.notifications.service import admin, templates
 from campus.notifications.settings import NotificationsSettings
@@ -35,6 +35,10 @@ router = api_router(prefix="/notifications/admin", tags=["notification admin"])
 webhook_router = api_router(prefix="/notifications/webhooks", tags=["notification admin"])
 
 TypeCode = Annotated[str, Path(max_length=60)]
+
+
+def _day(value: date | None) -> datetime | None:
+    return None if value is None else datetime.combine(value, time(0), tzinfo=UTC)
 
 
 @router.get(
@@ -55,7 +59,7 @@ async def list_types(
 @router.get(
     "/templates/{type_code}/{channel}/{language}",
     summary="A template's versions, newest first (version 0 is the shipped one)",
-    response_model=Page[TemplateOut],
+    response_model=Page[NotificationTemplateOut],
     responses=errors(401, 403, 404, 422),
 )
 async def template_versions(
@@ -65,30 +69,30 @@ async def template_versions(
     session: DbSession,
     principal: CurrentPrincipal,
     params: Annotated[PageParams, Depends(page_params)],
-) -> Page[TemplateOut]:
+) -> Page[NotificationTemplateOut]:
     principal.require(NOTIFICATION_ADMIN)
     found = await templates.versions(session, type_code, channel, language)
     chosen = found[params.offset : params.offset + params.limit]
-    return Page.build([TemplateOut.of(t) for t in chosen], len(found), params)
+    return Page.build([NotificationTemplateOut.of(t) for t in chosen], len(found), params)
 
 
 @router.post(
     "/templates/{type_code}/{channel}/{language}",
     summary="Save a new version of a template (placeholders checked)",
     status_code=201,
-    response_model=TemplateOut,
+    response_model=NotificationTemplateOut,
     responses=errors(401, 403, 404, 409, 415, 422),
 )
 async def save_template(
     type_code: TypeCode,
     channel: Channel,
     language: Annotated[LanguageTag, Path()],
-    body: TemplateIn,
+    body: NotificationTemplateIn,
     session: DbSession,
     principal: CurrentPrincipal,
-) -> TemplateOut:
+) -> NotificationTemplateOut:
     principal.require(NOTIFICATION_ADMIN)
-    return TemplateOut.of(
+    return NotificationTemplateOut.of(
         await templates.save(
             session,
             type_code=type_code,
@@ -105,20 +109,20 @@ async def save_template(
 @router.post(
     "/template-previews/{type_code}/{channel}",
     summary="Render a template with sample data, without saving it",
-    response_model=PreviewOut,
+    response_model=NotificationPreviewOut,
     responses=errors(401, 403, 404, 415, 422),
 )
 async def preview_template(
     type_code: TypeCode,
     channel: Channel,
-    body: TemplatePreviewIn,
+    body: NotificationTemplatePreviewIn,
     request: Request,
     principal: CurrentPrincipal,
-) -> PreviewOut:
+) -> NotificationPreviewOut:
     principal.require(NOTIFICATION_ADMIN)
     kind = templates.notification_type(type_code)
     name = NotificationsSettings.of(request.app.state.settings).platform_name
-    return PreviewOut.of(
+    return NotificationPreviewOut.of(
         templates.preview(
             kind,
             channel,
@@ -134,7 +138,7 @@ async def preview_template(
 @router.get(
     "/deliveries",
     summary="Delivery logs, newest first, filtered by user, type, channel, status and date",
-    response_model=Page[DeliveryOut],
+    response_model=Page[NotificationDeliveryOut],
     responses=errors(401, 403, 422),
 )
 async def delivery_logs(
@@ -145,68 +149,70 @@ async def delivery_logs(
     type_code: Annotated[str | None, Query(alias="typeCode", max_length=60)] = None,
     channel: Channel | None = None,
     status: DeliveryStatus | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> Page[DeliveryOut]:
+    since: Annotated[date | None, Query(description="From this UTC day (inclusive)")] = None,
+    until: Annotated[date | None, Query(description="Before this UTC day (exclusive)")] = None,
+) -> Page[NotificationDeliveryOut]:
     found, total = await admin.logs(
         session,
         principal,
-        admin.LogFilter(user_id, type_code, channel, status, since, until),
+        admin.LogFilter(user_id, type_code, channel, status, _day(since), _day(until)),
         offset=params.offset,
         limit=params.limit,
     )
-    return Page.build([DeliveryOut.of(d) for d in found], total, params)
+    return Page.build([NotificationDeliveryOut.of(d) for d in found], total, params)
 
 
 @router.post(
     "/deliveries/{delivery_id}/resend",
     summary="Send a delivery again",
-    response_model=DeliveryOut,
+    response_model=NotificationDeliveryOut,
     responses=errors(401, 403, 404, 422),
 )
 async def resend(
     delivery_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
-) -> DeliveryOut:
-    return DeliveryOut.of(await admin.resend(session, principal, delivery_id))
+) -> NotificationDeliveryOut:
+    return NotificationDeliveryOut.of(await admin.resend(session, principal, delivery_id))
 
 
 @router.post(
     "/test-send",
     summary="Send a notification of a type to myself, with sample values",
-    response_model=TestSendOut,
+    response_model=NotificationTestSendOut,
     responses=errors(401, 403, 404, 415, 422),
 )
 async def test_send(
-    body: TestSendIn, request: Request, session: DbSession, principal: CurrentPrincipal
-) -> TestSendOut:
+    body: NotificationTestSendIn, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> NotificationTestSendOut:
     created = await admin.test_send(session, request.app.state.settings, principal, body.type_code)
-    return TestSendOut(notification_id=created)
+    return NotificationTestSendOut(notification_id=created)
 
 
 @router.get(
     "/stats",
     summary="Deliveries per channel and status",
-    response_model=StatsOut,
+    response_model=NotificationStatsOut,
     responses=errors(401, 403, 422),
 )
 async def stats(
-    session: DbSession, principal: CurrentPrincipal, since: datetime | None = None
-) -> StatsOut:
-    return StatsOut(channels=await admin.stats(session, principal, since))
+    session: DbSession,
+    principal: CurrentPrincipal,
+    since: Annotated[date | None, Query(description="From this UTC day (inclusive)")] = None,
+) -> NotificationStatsOut:
+    return NotificationStatsOut(channels=await admin.stats(session, principal, _day(since)))
 
 
 @webhook_router.post(
     "/email",
     summary="Email provider status callback (HMAC-SHA256 of the body in X-Campus-Signature)",
-    response_model=ProviderEventOut,
+    response_model=EmailProviderEventOut,
     responses=errors(401, 415, 422),
 )
 async def email_status(
-    event: ProviderEventIn,
+    event: EmailProviderEventIn,
     request: Request,
     session: DbSession,
     x_campus_signature: Annotated[str | None, Header(max_length=200)] = None,
-) -> ProviderEventOut:
+) -> EmailProviderEventOut:
     # The signature covers the exact bytes received (the parsed body is checked afterwards).
     admin.check_signature(request.app.state.settings, await request.body(), x_campus_signature)
     applied = await admin.provider_event(
@@ -216,4 +222,4 @@ async def email_status(
         hard=event.hard,
         detail=event.detail,
     )
-    return ProviderEventOut(applied=applied)
+    return EmailProviderEventOut(applied=applied)

@@ -8,7 +8,7 @@ import uuid
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
 from campus.notifications.endpoints.errors import errors
-from campus.notifications.schemas.notifications import AnnouncementIn, AnnouncementOut
+from campus.notifications.schemas.notifications import CourseAnnouncementIn, CourseAnnouncementOut
 from campus.notifications.service import announcements
 
 router = api_router(prefix="/courses", tags=["notifications"])
@@ -19,13 +19,16 @@ manage_router = api_router(prefix="/notifications/announcements", tags=["notific
     "/{course_id}/announcements",
     summary="Announce to a course's learners (in-app and email, per their preferences)",
     status_code=201,
-    response_model=AnnouncementOut,
+    response_model=CourseAnnouncementOut,
     responses=errors(401, 404, 415, 422),
 )
 async def announce(
-    course_id: uuid.UUID, body: AnnouncementIn, session: DbSession, principal: CurrentPrincipal
-) -> AnnouncementOut:
-    return AnnouncementOut.of(
+    course_id: uuid.UUID,
+    body: CourseAnnouncementIn,
+    session: DbSession,
+    principal: CurrentPrincipal,
+) -> CourseAnnouncementOut:
+    return CourseAnnouncementOut.of(
         await announcements.create(
             session,
             principal,
@@ -40,10 +43,10 @@ async def announce(
 @manage_router.post(
     "/{announcement_id}/cancel",
     summary="Cancel a scheduled announcement before it goes out",
-    response_model=AnnouncementOut,
+    response_model=CourseAnnouncementOut,
     responses=errors(401, 404, 409, 422),
 )
 async def cancel(
     announcement_id: uuid.UUID, session: DbSession, principal: CurrentPrincipal
-) -> AnnouncementOut:
-    return AnnouncementOut.of(await announcements.cancel(session, principal, announcement_id))
+) -> CourseAnnouncementOut:
+    return CourseAnnouncementOut.of(await announcements.cancel(session, principal, announcement_id))

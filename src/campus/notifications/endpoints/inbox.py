@@ -21,10 +21,10 @@ from campus.kernel.schemas import Message
 from campus.notifications.endpoints.errors import errors
 from campus.notifications.schemas.notifications import (
     NotificationOut,
-    PreferencesIn,
-    PreferencesOut,
-    ReadAllOut,
-    UnreadCountOut,
+    NotificationPreferencesIn,
+    NotificationPreferencesOut,
+    NotificationsReadAllOut,
+    NotificationUnreadCountOut,
 )
 from campus.notifications.service import inbox, preferences, realtime, unsubscribe
 
@@ -67,21 +67,23 @@ async def list_inbox(
 @router.get(
     "/unread-count",
     summary="How many of my notifications are unread",
-    response_model=UnreadCountOut,
+    response_model=NotificationUnreadCountOut,
     responses=errors(401, 422),
 )
-async def unread_count(session: DbSession, principal: CurrentPrincipal) -> UnreadCountOut:
-    return UnreadCountOut(unread=await inbox.unread_count(session, principal.user_id))
+async def unread_count(
+    session: DbSession, principal: CurrentPrincipal
+) -> NotificationUnreadCountOut:
+    return NotificationUnreadCountOut(unread=await inbox.unread_count(session, principal.user_id))
 
 
 @router.post(
     "/read-all",
     summary="Mark all my notifications read",
-    response_model=ReadAllOut,
+    response_model=NotificationsReadAllOut,
     responses=errors(401, 422),
 )
-async def read_all(session: DbSession, principal: CurrentPrincipal) -> ReadAllOut:
-    return ReadAllOut(marked=await inbox.read_all(session, principal.user_id))
+async def read_all(session: DbSession, principal: CurrentPrincipal) -> NotificationsReadAllOut:
+    return NotificationsReadAllOut(marked=await inbox.read_all(session, principal.user_id))
 
 
 async def _events(
@@ -133,23 +135,27 @@ async def stream(request: Request, principal: CurrentPrincipal) -> StreamingResp
 @router.get(
     "/preferences",
     summary="My notification preferences",
-    response_model=PreferencesOut,
+    response_model=NotificationPreferencesOut,
     responses=errors(401, 422),
 )
-async def get_preferences(session: DbSession, principal: CurrentPrincipal) -> PreferencesOut:
-    return PreferencesOut.of(await preferences.get(session, principal.user_id))
+async def get_preferences(
+    session: DbSession, principal: CurrentPrincipal
+) -> NotificationPreferencesOut:
+    return NotificationPreferencesOut.of(await preferences.get(session, principal.user_id))
 
 
 @router.patch(
     "/preferences",
     summary="Change my notification preferences (given fields only)",
-    response_model=PreferencesOut,
+    response_model=NotificationPreferencesOut,
     responses=errors(401, 415, 422),
 )
 async def update_preferences(
-    body: PreferencesIn, session: DbSession, principal: CurrentPrincipal
-) -> PreferencesOut:
-    return PreferencesOut.of(await preferences.update(session, principal.user_id, body.changes()))
+    body: NotificationPreferencesIn, session: DbSession, principal: CurrentPrincipal
+) -> NotificationPreferencesOut:
+    return NotificationPreferencesOut.of(
+        await preferences.update(session, principal.user_id, body.changes())
+    )
 
 
 @router.post(

@@ -49,11 +49,11 @@ class NotificationOut(ApiModel):
         )
 
 
-class UnreadCountOut(ApiModel):
+class NotificationUnreadCountOut(ApiModel):
     unread: int
 
 
-class ReadAllOut(ApiModel):
+class NotificationsReadAllOut(ApiModel):
     marked: int
 
 
@@ -76,17 +76,17 @@ def _clock(value: int | None) -> str | None:
     return None if value is None else f"{value // 60:02d}:{value % 60:02d}"
 
 
-class QuietHoursIn(InputModel):
+class NotificationQuietHoursIn(InputModel):
     start: ClockTime
     end: ClockTime
 
 
-class PreferencesIn(InputModel):
+class NotificationPreferencesIn(InputModel):
     """Only the given fields change; ``channels`` and ``digests`` merge per category."""
 
     channels: dict[Category, dict[Channel, bool]] | None = None
     digests: dict[Category, DigestFrequency] | None = None
-    quiet_hours: QuietHoursIn | None = Field(
+    quiet_hours: NotificationQuietHoursIn | None = Field(
         default=None, description="Local start and end (HH:MM); null turns quiet hours off"
     )
     time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
@@ -118,15 +118,15 @@ class PreferencesIn(InputModel):
         return out
 
 
-class QuietHoursOut(ApiModel):
+class NotificationQuietHoursOut(ApiModel):
     start: str
     end: str
 
 
-class PreferencesOut(ApiModel):
+class NotificationPreferencesOut(ApiModel):
     channels: dict[str, dict[str, bool]]
     digests: dict[str, str]
-    quiet_hours: QuietHoursOut | None
+    quiet_hours: NotificationQuietHoursOut | None
     time_zone: str
     marketing_opt_out: bool
 
@@ -145,7 +145,7 @@ class PreferencesOut(ApiModel):
             digests={c.value: prefs.digest(c.value) for c in Category},
             quiet_hours=None
             if start is None or end is None
-            else QuietHoursOut(start=start, end=end),
+            else NotificationQuietHoursOut(start=start, end=end),
             time_zone=prefs.time_zone,
             marketing_opt_out=prefs.marketing_opt_out,
         )
@@ -177,13 +177,13 @@ class NotificationTypeOut(ApiModel):
         )
 
 
-class TemplateIn(InputModel):
+class NotificationTemplateIn(InputModel):
     subject: Annotated[str, StringConstraints(min_length=1, max_length=300)]
     body_text: Annotated[str, StringConstraints(min_length=1, max_length=20_000)]
     body_html: Annotated[str, StringConstraints(max_length=50_000)] | None = None
 
 
-class TemplatePreviewIn(TemplateIn):
+class NotificationTemplatePreviewIn(NotificationTemplateIn):
     values: (
         dict[
             Annotated[str, StringConstraints(max_length=60)],
@@ -193,7 +193,7 @@ class TemplatePreviewIn(TemplateIn):
     ) = Field(default=None, max_length=30)
 
 
-class TemplateOut(ApiModel):
+class NotificationTemplateOut(ApiModel):
     type_code: str
     channel: str
     language: str
@@ -215,7 +215,7 @@ class TemplateOut(ApiModel):
         )
 
 
-class PreviewOut(ApiModel):
+class NotificationPreviewOut(ApiModel):
     subject: str
     text: str
     html: str | None
@@ -225,13 +225,13 @@ class PreviewOut(ApiModel):
         return cls(subject=r.subject, text=r.text, html=r.html)
 
 
-class AnnouncementIn(InputModel):
+class CourseAnnouncementIn(InputModel):
     title: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     message: Annotated[str, StringConstraints(min_length=1, max_length=5000)]
     send_at: Instant | None = Field(default=None, description="When to send; now when absent")
 
 
-class AnnouncementOut(ApiModel):
+class CourseAnnouncementOut(ApiModel):
     id: uuid.UUID
     course_id: uuid.UUID | None
     title: str
@@ -255,7 +255,7 @@ class AnnouncementOut(ApiModel):
         )
 
 
-class DeliveryOut(ApiModel):
+class NotificationDeliveryOut(ApiModel):
     id: uuid.UUID
     notification_id: uuid.UUID
     user_id: uuid.UUID
@@ -278,24 +278,24 @@ class DeliveryOut(ApiModel):
         return cls(**{name: getattr(d, name) for name in cls.model_fields})
 
 
-class StatsOut(ApiModel):
+class NotificationStatsOut(ApiModel):
     channels: dict[str, dict[str, int]]
 
 
-class TestSendIn(InputModel):
+class NotificationTestSendIn(InputModel):
     type_code: Annotated[str, StringConstraints(max_length=60)]
 
 
-class TestSendOut(ApiModel):
+class NotificationTestSendOut(ApiModel):
     notification_id: uuid.UUID | None
 
 
-class ProviderEventIn(InputModel):
+class EmailProviderEventIn(InputModel):
     message_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
     event: Literal["delivered", "bounce", "complaint", "open", "click"]
     hard: bool = False
     detail: Annotated[str, StringConstraints(max_length=1000)] | None = None
 
 
-class ProviderEventOut(ApiModel):
+class EmailProviderEventOut(ApiModel):
     applied: bool

@@ -19,6 +19,10 @@ says so in its figures.
 
     .venv/bin/python -m benchmarks.billing_bench [--subscriptions 100000] [--workers 1]
 
+``--lesson-open [--requests 1000]`` instead times ``GET /api/v1/learn/lessons/{id}`` for a
+subscriber (the entitlement billing granted) against a buyer (a purchase), alternating, in
+process through ASGI, with the test suite's factories building the course and the people.
+
 Figures are printed and appended to ``benchmarks/results.jsonl``.
 """
 
@@ -274,6 +278,84 @@ async def measure(url: str, data_dir: Path, args: argparse.Namespace) -> dict[st
     }
 
 
+async def lesson_open(url: str, data_dir: Path, requests: int) -> dict[str, Any]:
+    """``GET /learn/lessons/{id}`` for a buyer (a purchase entitlement) and a subscriber (the
+    entitlement billing granted), alternating, in process through ASGI (no socket): the
+    per-request times of each path and their ratio."""
+    from asgi_lifespan import LifespanManager
+    from httpx import ASGITransport, AsyncClient
+    from tests.billing.conftest import BillingFactory
+    from tests.commerce.conftest import CommerceFactory
+    from tests.fixtures.identity import IdentityFactory
+
+    from campus.catalog import api as catalog
+    from campus.learning import api as learning
+    from campus.main import create_app
+
+    settings = bench_settings(url, data_dir)
+    app = create_app(settings)
+    async with LifespanManager(app, startup_timeout=60):
+        transport = ASGITransport(app=app, client=("203.0.113.10", 50000))
+        async with AsyncClient(transport=transport, base_url="https://testserver") as client:
+            identity = IdentityFactory(app, client)
+            shop = CommerceFactory(app, client, identity)
+            billing = BillingFactory(app, client, shop, settings)
+            course = await shop.paid_course()
+            async with billing.db.read_session() as session:
+                version_id = await catalog.get_current_version_id(session, course.id)
+                assert version_id is not None
+                structure = await catalog.get_version_structure(session, version_id)
+                assert structure is not None
+            buyer = await shop.buyer("Bea")
+            async with billing.db.session() as session:
+                await learning.grant_entitlement(
+                    session, user_id=buyer.id, course_id=course.id, source="purchase", reference="o"
+                )
+                await learning.enroll_user(session, buyer.id, course.id)
+            plan = await billing.plan()
+            subscriber = await shop.buyer("Sue")
+            card = await billing.card(subscriber)
+            await billing.subscribed(subscriber, plan["id"], paymentMethodId=str(card))
+            opened = await client.post(
+                f"/api/v1/billing/courses/{course.id}/enroll", headers=subscriber.headers
+            )
+            assert opened.status_code == 201, opened.text
+            lesson = f"/api/v1/learn/lessons/{structure.lessons[0].id}"
+            times: dict[str, list[float]] = {"buyer": [], "subscriber": []}
+            for i in range(requests + 50):
+                for name, user in (("buyer", buyer), ("subscriber", subscriber)):
+                    t0 = time.perf_counter()
+                    response = await client.get(lesson, headers=user.headers)
+                    spent = (time.perf_counter() - t0) * 1000
+                    assert response.status_code == 200, response.text
+                    if i >= 50:  # the first 50 of each warm the path
+                        times[name].append(spent)
+    out: dict[str, Any] = {"requests_each": requests}
+    for name, values in times.items():
+        values.sort()
+        out[f"{name}_p50_ms"] = round(values[len(values) // 2], 2)
+        out[f"{name}_p90_ms"] = round(values[int(len(values) * 0.9)], 2)
+        out[f"{name}_mean_ms"] = round(sum(values) / len(values), 2)
+    out["subscriber_to_buyer_p50"] = round(out["subscriber_p50_ms"] / out["buyer_p50_ms"], 3)
+    return out
+
+
+def run_lesson_open(args: argparse.Namespace) -> None:
+    configure_logging("WARNING")
+    url = asyncio.run(harness.create_database())
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            data_dir = Path(tmp)
+            harness.migrate(harness.bench_env(url, data_dir))
+            result = asyncio.run(lesson_open(url, data_dir, args.requests))
+    finally:
+        asyncio.run(harness.drop_database(url))
+    result["machine"] = harness.machine()
+    print(json.dumps(result, indent=2))
+    with harness.RESULTS.open("a") as handle:
+        handle.write(json.dumps({"title": "billing lesson open", **result}) + "\n")
+
+
 def run(args: argparse.Namespace) -> None:
     configure_logging("WARNING")
     url = asyncio.run(harness.create_database())
@@ -298,7 +380,17 @@ def main() -> None:
     parser.add_argument("--subscriptions", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--invoices", type=int, default=1000)
-    run(parser.parse_args())
+    parser.add_argument(
+        "--lesson-open",
+        action="store_true",
+        help="instead: time opening a lesson as a subscriber and as a buyer",
+    )
+    parser.add_argument("--requests", type=int, default=1000)
+    args = parser.parse_args()
+    if args.lesson_open:
+        run_lesson_open(args)
+    else:
+        run(args)
 
 
 if __name__ == "__main__":

@@ -59,6 +59,23 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("address", name=op.f("pk_notification_email_suppressions")),
     )
     op.create_table(
+        "notification_push_subscriptions",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("endpoint", sa.String(length=2048), nullable=False),
+        sa.Column("p256dh", sa.String(length=100), nullable=False),
+        sa.Column("auth", sa.String(length=40), nullable=False),
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_push_subscriptions")),
+        sa.UniqueConstraint("endpoint", name=op.f("uq_notification_push_subscriptions_endpoint")),
+    )
+    op.create_index(
+        op.f("ix_notification_push_subscriptions_user_id"),
+        "notification_push_subscriptions",
+        ["user_id"],
+        unique=False,
+    )
+    op.create_table(
         "notification_settings",
         sa.Column("user_id", sa.Uuid(), nullable=False),
         sa.Column("channels", JSONDoc(), nullable=False),
@@ -67,6 +84,7 @@ def upgrade() -> None:
         sa.Column("quiet_end", sa.Integer(), nullable=True),
         sa.Column("time_zone", sa.String(length=64), nullable=False),
         sa.Column("marketing_opt_out", sa.Boolean(), nullable=False),
+        sa.Column("phone", sa.String(length=16), nullable=True),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_notification_settings")),
@@ -179,6 +197,11 @@ def downgrade() -> None:
     op.drop_table("notifications")
     op.drop_table("notification_templates")
     op.drop_table("notification_settings")
+    op.drop_index(
+        op.f("ix_notification_push_subscriptions_user_id"),
+        table_name="notification_push_subscriptions",
+    )
+    op.drop_table("notification_push_subscriptions")
     op.drop_table("notification_email_suppressions")
     op.drop_table("notification_digest_runs")
     op.drop_index(

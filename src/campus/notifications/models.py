@@ -102,6 +102,21 @@ class NotificationSettings(TimestampMixin, Base):
     quiet_end: Mapped[int | None] = mapped_column(default=None)
     time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     marketing_opt_out: Mapped[bool] = mapped_column(default=False)
+    #: The number SMS goes to (E.164); null: no SMS.
+    phone: Mapped[str | None] = mapped_column(sa.String(16), default=None)
+
+
+class PushSubscription(IdMixin, Base):
+    """One browser's web push subscription (one per device); removed when the push service
+    answers 404 or 410."""
+
+    __tablename__ = "notification_push_subscriptions"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    endpoint: Mapped[str] = mapped_column(sa.String(2048), unique=True)
+    p256dh: Mapped[str] = mapped_column(sa.String(100))
+    auth: Mapped[str] = mapped_column(sa.String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EmailSuppression(Base):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
@@ -32,3 +34,24 @@ class NotificationsSettings(SettingsSection):
     inactivity_days: int = Field(default=7, ge=1, le=365)
     #: Platform name shown in templates.
     platform_name: str = Field(default="Campus", max_length=60)
+    #: VAPID private key of web push (PEM or base64url scalar; make one with
+    #: ``campus.notifications.channels.push.generate_vapid_key_pair``). Empty: no web push.
+    push_vapid_private_key: SecretStr = SecretStr("")
+    #: The contact push services may write to (``mailto:`` or ``https:``).
+    push_subject: str = "mailto:admin@campus.local"
+    #: How long a push service keeps a message for an offline browser.
+    push_ttl_seconds: int = Field(default=24 * 3600, ge=0, le=28 * 24 * 3600)
+    #: Accept ``http`` and local push endpoints (development and tests only).
+    push_allow_insecure_endpoints: bool = False
+    #: ``sandbox`` keeps messages in memory; ``twilio`` sends through Twilio's REST API.
+    sms_provider: Literal["sandbox", "twilio"] = "sandbox"
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    twilio_from_number: str = ""
+    twilio_base_url: str = "https://api.twilio.com"
+
+    def check_production(self) -> None:
+        if self.push_allow_insecure_endpoints:
+            raise ValueError(
+                "CAMPUS_NOTIFICATIONS_PUSH_ALLOW_INSECURE_ENDPOINTS is for development"
+            )

@@ -29,6 +29,10 @@ from campus.learning import events as learning_events
 from campus.notifications.channels.base import ChannelSender
 from campus.notifications.channels.email import EmailChannel
 from campus.notifications.channels.inapp import InAppChannel
+from campus.notifications.channels.push import PushSender
+from campus.notifications.channels.sms import SandboxSmsProvider, SmsProvider, TwilioSmsProvider
+from campus.notifications.channels.text_message import SmsChannel
+from campus.notifications.channels.webpush import PushChannel
 from campus.notifications.events import (
     ACCOUNT_MAIL_JOB,
     ANNOUNCEMENT_JOB,
@@ -37,6 +41,7 @@ from campus.notifications.events import (
 )
 from campus.notifications.service import announcements, digests, pipeline
 from campus.notifications.service.pipeline import Intent
+from campus.notifications.settings import NotificationsSettings
 
 E = TypeVar("E", bound=Event)
 
@@ -52,11 +57,35 @@ async def course_title(session: AsyncSession, course_id: uuid.UUID | None) -> st
     return summary.title if summary is not None else ""
 
 
+def sms_provider(section: NotificationsSettings) -> SmsProvider:
+    if section.sms_provider == "twilio":
+        return TwilioSmsProvider(
+            section.twilio_account_sid,
+            section.twilio_auth_token.get_secret_value(),
+            section.twilio_from_number,
+            section.twilio_base_url,
+        )
+    return SandboxSmsProvider()
+
+
 def build_senders(settings: Settings) -> dict[str, ChannelSender]:
-    return {
+    section = NotificationsSettings.of(settings)
+    senders: dict[str, ChannelSender] = {
         "in_app": InAppChannel(settings.redis_url, settings.redis_namespace),
         "email": EmailChannel(settings, make_mailer(settings)),
+        "sms": SmsChannel(sms_provider(section)),
     }
+    key = section.push_vapid_private_key.get_secret_value()
+    if key:
+        senders["push"] = PushChannel(
+            PushSender(
+                key,
+                section.push_subject,
+                section.push_ttl_seconds,
+                allow_insecure_endpoints=section.push_allow_insecure_endpoints,
+            )
+        )
+    return senders
 
 
 Maker = Callable[[AsyncSession, Any], Awaitable[list[Intent]]]

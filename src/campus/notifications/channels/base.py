@@ -29,11 +29,13 @@ class OutgoingMessage:
 @dataclass(frozen=True, slots=True)
 class SendResult:
     """``ok``: handed over; ``gone``: the address no longer exists (do not retry);
-    ``failed``: a temporary failure (retried with backoff)."""
+    ``failed``: a failure (retried with backoff up to the attempts limit)."""
 
     status: Literal["ok", "gone", "failed"]
     provider_message_id: str | None = None
     detail: str | None = None
+    #: Targets the provider said no longer exist (push endpoints), to forget.
+    stale: tuple[str, ...] = ()
 
 
 class ChannelSender(Protocol):

@@ -14,7 +14,7 @@ from fastapi import Form, Query, Request
 from fastapi.responses import StreamingResponse
 
 from campus.kernel.auth import CurrentPrincipal, DbSession
-from campus.kernel.errors import field_error
+from campus.kernel.errors import NotFound, field_error
 from campus.kernel.http import api_router
 from campus.kernel.pagination import DEFAULT_LIMIT, MAX_LIMIT, CursorPage
 from campus.kernel.schemas import Message
@@ -25,8 +25,11 @@ from campus.notifications.schemas.notifications import (
     NotificationPreferencesOut,
     NotificationsReadAllOut,
     NotificationUnreadCountOut,
+    PushEndpointIn,
+    PushKeyOut,
+    PushSubscriptionIn,
 )
-from campus.notifications.service import inbox, preferences, realtime, unsubscribe
+from campus.notifications.service import devices, inbox, preferences, realtime, unsubscribe
 
 router = api_router(prefix="/notifications", tags=["notifications"])
 
@@ -156,6 +159,49 @@ async def update_preferences(
     return NotificationPreferencesOut.of(
         await preferences.update(session, principal.user_id, body.changes())
     )
+
+
+@router.get(
+    "/push/key",
+    summary="The VAPID key browsers subscribe to web push with (applicationServerKey)",
+    response_model=PushKeyOut,
+    responses=errors(401, 404, 422),
+)
+async def push_key(request: Request, principal: CurrentPrincipal) -> PushKeyOut:
+    del principal
+    return PushKeyOut(application_server_key=devices.server_key(request.app.state.settings))
+
+
+@router.post(
+    "/push-subscriptions",
+    summary="Register this browser for web push",
+    status_code=204,
+    responses=errors(401, 404, 415, 422),
+)
+async def subscribe_push(
+    body: PushSubscriptionIn, request: Request, session: DbSession, principal: CurrentPrincipal
+) -> None:
+    await devices.subscribe(
+        session,
+        request.app.state.settings,
+        principal.user_id,
+        endpoint=body.endpoint,
+        p256dh=body.keys.p256dh,
+        auth=body.keys.auth,
+    )
+
+
+@router.post(
+    "/push-subscriptions/remove",
+    summary="Stop web push to a browser of mine",
+    status_code=204,
+    responses=errors(401, 404, 415, 422),
+)
+async def unsubscribe_push(
+    body: PushEndpointIn, session: DbSession, principal: CurrentPrincipal
+) -> None:
+    if not await devices.unsubscribe(session, principal.user_id, body.endpoint):
+        raise NotFound("No such push subscription of yours.", code="push_subscription_not_found")
 
 
 @router.post(

@@ -91,6 +91,9 @@ class NotificationPreferencesIn(InputModel):
     )
     time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
     marketing_opt_out: bool | None = None
+    phone: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = Field(
+        default=None, description="E.164 number for SMS; null removes it"
+    )
 
     @model_validator(mode="after")
     def _known_zone(self) -> Self:
@@ -115,6 +118,8 @@ class NotificationPreferencesIn(InputModel):
             out["time_zone"] = self.time_zone
         if self.marketing_opt_out is not None:
             out["marketing_opt_out"] = self.marketing_opt_out
+        if "phone" in given:
+            out["phone"] = self.phone
         return out
 
 
@@ -129,6 +134,7 @@ class NotificationPreferencesOut(ApiModel):
     quiet_hours: NotificationQuietHoursOut | None
     time_zone: str
     marketing_opt_out: bool
+    phone: str | None
 
     @classmethod
     def of(cls, prefs: Preferences) -> Self:
@@ -148,6 +154,7 @@ class NotificationPreferencesOut(ApiModel):
             else NotificationQuietHoursOut(start=start, end=end),
             time_zone=prefs.time_zone,
             marketing_opt_out=prefs.marketing_opt_out,
+            phone=prefs.phone,
         )
 
 
@@ -299,3 +306,23 @@ class EmailProviderEventIn(InputModel):
 
 class EmailProviderEventOut(ApiModel):
     applied: bool
+
+
+class PushKeysIn(InputModel):
+    p256dh: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    auth: Annotated[str, StringConstraints(min_length=1, max_length=40)]
+
+
+class PushSubscriptionIn(InputModel):
+    """A browser's ``PushSubscription.toJSON()``."""
+
+    endpoint: Annotated[str, StringConstraints(min_length=8, max_length=2048)]
+    keys: PushKeysIn
+
+
+class PushEndpointIn(InputModel):
+    endpoint: Annotated[str, StringConstraints(min_length=8, max_length=2048)]
+
+
+class PushKeyOut(ApiModel):
+    application_server_key: str

@@ -24,7 +24,12 @@ from campus.kernel.outbox import enqueue_job
 from campus.notifications.channels.base import ChannelSender, OutgoingMessage
 from campus.notifications.data import Channel, DeliveryStatus, DigestFrequency
 from campus.notifications.events import DELIVER_JOB
-from campus.notifications.models import EmailSuppression, Notification, NotificationDelivery
+from campus.notifications.models import (
+    EmailSuppression,
+    Notification,
+    NotificationDelivery,
+    PushSubscription,
+)
 from campus.notifications.service import preferences, rendering, schedule, templates
 from campus.notifications.settings import NotificationsSettings
 
@@ -69,6 +74,22 @@ async def recipient(session: AsyncSession, user_id: uuid.UUID) -> Recipient | No
     )
 
 
+async def has_push_subscription(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        sa.select(PushSubscription.id).where(PushSubscription.user_id == user_id).limit(1)
+    )
+    return found is not None
+
+
+async def push_targets(session: AsyncSession, user_id: uuid.UUID) -> list[tuple[str, str, str]]:
+    rows = await session.execute(
+        sa.select(PushSubscription.endpoint, PushSubscription.p256dh, PushSubscription.auth)
+        .where(PushSubscription.user_id == user_id)
+        .order_by(PushSubscription.id)
+    )
+    return [(row.endpoint, row.p256dh, row.auth) for row in rows]
+
+
 async def is_suppressed(session: AsyncSession, address: str) -> bool:
     found = await session.scalar(
         sa.select(EmailSuppression.address).where(EmailSuppression.address == address.lower())
@@ -103,8 +124,18 @@ async def notify(
     prefs = await preferences.get(session, intent.user_id)
     address = (intent.address or who.email).lower()
     email_ok = not await is_suppressed(session, address)
+    available = set(BASE_CHANNELS | extra_channels)
+    push_on = bool(NotificationsSettings.of(settings).push_vapid_private_key.get_secret_value())
+    if (
+        push_on
+        and Channel.PUSH in kind.channels
+        and await has_push_subscription(session, intent.user_id)
+    ):
+        available.add(Channel.PUSH)
+    if prefs.phone:
+        available.add(Channel.SMS)
     channels = preferences.channels_for(
-        kind, prefs, email_ok=email_ok, available=BASE_CHANNELS | extra_channels
+        kind, prefs, email_ok=email_ok, available=frozenset(available)
     )
     now = utcnow()
     title = body = ""
@@ -159,7 +190,13 @@ async def notify(
             type_code=kind.code,
             channel=channel.value,
             status=status.value,
-            address=address if channel == Channel.EMAIL else None,
+            address=(
+                address
+                if channel == Channel.EMAIL
+                else prefs.phone
+                if channel == Channel.SMS
+                else None
+            ),
             language=who.language,
             send_at=send_at,
         )
@@ -241,7 +278,15 @@ async def deliver(
         text=shown.text,
         html=shown.html,
         url=notification.url,
-        extra={"createdAt": notification.created_at.isoformat()},
+        extra={
+            "createdAt": notification.created_at.isoformat(),
+            "urgent": kind.urgent,
+            "subscriptions": (
+                await push_targets(session, delivery.user_id)
+                if delivery.channel == Channel.PUSH
+                else []
+            ),
+        },
     )
     delivery.template_version = template.version
     delivery.language = template.language
@@ -251,6 +296,13 @@ async def deliver(
             raise RuntimeError(f"no sender for {delivery.channel}")
         result = await sender.send(message)
         status, detail, provider_id = result.status, result.detail, result.provider_message_id
+        if result.stale:
+            await session.execute(
+                sa.delete(PushSubscription).where(
+                    PushSubscription.user_id == delivery.user_id,
+                    PushSubscription.endpoint.in_(result.stale),
+                )
+            )
     except Exception as exc:  # a provider error is a failed attempt, retried
         status, detail, provider_id = "failed", f"{type(exc).__name__}: {exc}"[:1000], None
     if status == "ok":

@@ -29,6 +29,7 @@ class Preferences:
     quiet_end: int | None = None
     time_zone: str = "UTC"
     marketing_opt_out: bool = False
+    phone: str | None = None
 
     def channel_on(self, category: str, channel: str) -> bool:
         return bool(self.channels.get(category, {}).get(channel, True))
@@ -48,6 +49,7 @@ def _of(row: NotificationSettings | None, user_id: uuid.UUID) -> Preferences:
         row.quiet_end,
         row.time_zone,
         row.marketing_opt_out,
+        row.phone,
     )
 
 
@@ -89,7 +91,7 @@ async def update(session: AsyncSession, user_id: uuid.UUID, changes: dict[str, A
         row.channels = merged
     if "digests" in changes:
         row.digests = {**row.digests, **changes["digests"]}
-    for name in ("quiet_start", "quiet_end", "time_zone", "marketing_opt_out"):
+    for name in ("quiet_start", "quiet_end", "time_zone", "marketing_opt_out", "phone"):
         if name in changes:
             setattr(row, name, changes[name])
     row.updated_at = utcnow()

@@ -30,8 +30,6 @@ class NotificationsSettings(SettingsSection):
     digest_weekday: int = Field(default=0, ge=0, le=6)
     #: Recipients per announcement job.
     announcement_batch: int = Field(default=1000, ge=10, le=10_000)
-    #: Remind a learner who has not continued an enrolled course for this many days.
-    inactivity_days: int = Field(default=7, ge=1, le=365)
     #: Platform name shown in templates.
     platform_name: str = Field(default="Campus", max_length=60)
     #: VAPID private key of web push (PEM or base64url scalar; make one with

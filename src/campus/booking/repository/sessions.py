@@ -340,3 +340,61 @@ async def set_meeting(
         .values(meeting_provider=provider, meeting_id=meeting_id, join_url=join_url)
     )
     return rowcount(result) == 1
+
+
+async def profile_with_type(
+    session: AsyncSession, user_id: uuid.UUID, type_id: uuid.UUID
+) -> tuple[ConsultantProfile, ServiceType] | None:
+    """The consultant's profile and the service type, in one query (None when either is
+    missing)."""
+    row = (
+        await session.execute(
+            sa.select(ConsultantProfile, ServiceType)
+            .join(ServiceType, ServiceType.id == type_id)
+            .where(ConsultantProfile.user_id == user_id)
+        )
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
+async def windows(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[tuple[int | None, Any, int | None, int | None]]:
+    """(weekday, None, start, end) of the weekly rules and (None, day, start, end) of the
+    overrides, in one query."""
+    rules = sa.select(
+        AvailabilityRule.weekday,
+        sa.cast(sa.null(), sa.Date).label("day"),
+        AvailabilityRule.start_minute,
+        AvailabilityRule.end_minute,
+    ).where(AvailabilityRule.consultant_user_id == user_id)
+    overrides = sa.select(
+        sa.cast(sa.null(), sa.Integer).label("weekday"),
+        AvailabilityOverride.day,
+        AvailabilityOverride.start_minute,
+        AvailabilityOverride.end_minute,
+    ).where(AvailabilityOverride.consultant_user_id == user_id)
+    rows: list[Any] = list((await session.execute(sa.union_all(rules, overrides))).all())
+    return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def occupied_ranges(
+    session: AsyncSession, consultant_id: uuid.UUID, start: datetime, end: datetime, now: datetime
+) -> list[tuple[uuid.UUID, datetime, datetime, datetime]]:
+    """(id, starts_at, blocked_from, blocked_until) of what ``occupying`` returns."""
+    rows = await session.execute(
+        sa.select(
+            BookingSession.id,
+            BookingSession.starts_at,
+            BookingSession.blocked_from,
+            BookingSession.blocked_until,
+        ).where(
+            BookingSession.consultant_user_id == consultant_id,
+            BookingSession.status.in_(BLOCKING_STATUSES),
+            BookingSession.blocked_from < end,
+            BookingSession.blocked_until > start,
+            sa.or_(BookingSession.hold_expires_at.is_(None), BookingSession.hold_expires_at > now),
+            sa.or_(BookingSession.respond_by.is_(None), BookingSession.respond_by > now),
+        )
+    )
+    return [(r[0], r[1], r[2], r[3]) for r in rows]

@@ -217,13 +217,14 @@ async def set_availability(
 
 async def availability_of(session: AsyncSession, profile: ConsultantProfile) -> slots.Availability:
     weekly: dict[int, list[slots.Window]] = {}
-    for rule in await repo.rules_of(session, profile.user_id):
-        weekly.setdefault(rule.weekday, []).append(slots.Window(rule.start_minute, rule.end_minute))
     overrides: dict[date, list[slots.Window]] = {}
-    for override in await repo.overrides_of(session, profile.user_id):
-        windows = overrides.setdefault(override.day, [])
-        if override.start_minute is not None and override.end_minute is not None:
-            windows.append(slots.Window(override.start_minute, override.end_minute))
+    for weekday, day, start, end in await repo.windows(session, profile.user_id):
+        if weekday is not None and start is not None and end is not None:
+            weekly.setdefault(weekday, []).append(slots.Window(start, end))
+        elif day is not None:
+            found = overrides.setdefault(day, [])
+            if start is not None and end is not None:
+                found.append(slots.Window(start, end))
     return slots.Availability(
         time_zone=profile.time_zone,
         weekly={day: sorted(w, key=lambda x: x.start_minute) for day, w in weekly.items()},
@@ -251,12 +252,12 @@ async def free_slots_of(
     margin = timedelta(days=2)
     taken = [
         row
-        for row in await repo.occupying(
+        for row in await repo.occupied_ranges(
             session, profile.user_id, window_from - margin, window_to + margin, now
         )
-        if row.id != ignore_session
+        if row[0] != ignore_session
     ]
-    per_day = Counter(row.starts_at.astimezone(zone).date() for row in taken)
+    per_day = Counter(row[1].astimezone(zone).date() for row in taken)
     return slots.free_slots(
         availability,
         duration=timedelta(minutes=kind.duration_minutes),
@@ -266,7 +267,7 @@ async def free_slots_of(
         window_from=window_from,
         window_to=window_to,
         now=now,
-        occupied=[(row.blocked_from, row.blocked_until) for row in taken],
+        occupied=[(row[2], row[3]) for row in taken],
         sessions_per_day=per_day,
     )
 
@@ -294,14 +295,17 @@ async def list_slots(
         raise field_error("to", "At most 62 days per listing.", "range_too_long")
     window_from = slots.local_moment(first_day, 0, zone)
     window_to = slots.local_moment(last_day, 1440, zone)
-    profile = await repo.profile(session, consultant_id)
-    if profile is None or not profile.is_bookable:
+    found = await repo.profile_with_type(session, consultant_id, service_type_id)
+    if found is None:
+        await active_type(session, service_type_id)  # which one is missing
         raise ConsultantNotFound()
-    kind = await active_type(session, service_type_id)
-    if str(kind.id) not in profile.service_type_ids:
+    profile, kind = found
+    if not profile.is_bookable:
+        raise ConsultantNotFound()
+    if not kind.is_active or str(kind.id) not in profile.service_type_ids:
         raise ServiceTypeNotFound("This consultant does not offer that service type.")
-    found = await free_slots_of(session, settings, profile, kind, window_from, window_to)
+    free = await free_slots_of(session, settings, profile, kind, window_from, window_to)
     return [
         SlotRecord(s.starts_at, s.ends_at, s.starts_at.astimezone(zone), s.ends_at.astimezone(zone))
-        for s in found
+        for s in free
     ]

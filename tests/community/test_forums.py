@@ -277,3 +277,27 @@ async def test_bad_input_is_refused_and_changes_nothing(
     )
     unknown = await forum.topic_response(p.learner, new_id())
     assert unknown.status_code == 404
+
+
+async def test_following_is_explicit_and_a_lesson_lists_its_own_discussion(
+    forum: ForumFactory, client: AsyncClient
+) -> None:
+    p = await forum.people()
+    about_lesson = await forum.topic(p.learner, p.course_id, lessonId=p.lesson_id)
+    await forum.topic(p.learner, p.course_id, title="General question")
+    lesson_topics = ok_object(
+        await client.get(
+            f"{FORUMS}/courses/{p.course_id}/topics",
+            params={"lessonId": p.lesson_id},
+            headers=p.learner.headers,
+        )
+    )
+    assert [t["id"] for t in lesson_topics["items"]] == [about_lesson["id"]]
+    url = f"{FORUMS}/topics/{about_lesson['id']}/follow"
+    assert ok_object(await client.put(url, headers=p.instructor.headers))["following"] is True
+    assert ok_object(await client.delete(url, headers=p.learner.headers))["following"] is False
+    await forum.post(p.course_moderator, about_lesson["id"])
+    created = [e for n, e in await forum.events() if n == "community.post_created"]
+    # The author unfollowed: only the instructor (who followed) hears of the new post.
+    assert created[0]["recipientIds"] == [str(p.instructor.id)]
+    assert (await client.put(url, headers=p.outsider.headers)).status_code == 403

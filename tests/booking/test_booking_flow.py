@@ -303,3 +303,23 @@ async def test_service_types_and_availability_need_their_roles(
         json={"weekly": [{"weekday": 1, "start": "12:00", "end": "09:00"}]},
     )
     assert backwards.status_code == 422
+
+
+async def test_a_service_for_an_organizations_members_refuses_outsiders(
+    monday: Clock, booking: BookingFactory
+) -> None:
+    from campus.identity import api as identity_api
+    from campus.identity.data import OrgRole
+
+    member, outsider = await booking.learner("Member"), await booking.learner("Outsider")
+    async with booking.app.state.db.session() as session:
+        org = await identity_api.ensure_organization(
+            session, name="Acme", slug="acme-booking", members=[(member.id, OrgRole.LEARNER)]
+        )
+    kind = await booking.service_type(
+        eligibility="organization_members", organizationId=str(org.id)
+    )
+    consultant = await booking.consultant([kind])
+    refused = await booking.book(outsider, kind, consultant, at(1, 10), status=403)
+    assert refused["error"]["code"] == "not_eligible"
+    assert (await booking.book(member, kind, consultant, at(1, 10)))["status"] == "scheduled"

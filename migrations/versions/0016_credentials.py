@@ -1,5 +1,5 @@
 """credentials: certificate rules, templates, certificates with their history and
-verification counts, module and track badges, passed graded items, counters and the issuer key
+verification counts, passed graded items, counters and the issuer key
 
 Revision ID: 0016
 Revises: 0015
@@ -110,8 +110,6 @@ def upgrade() -> None:
         sa.Column("manual_approval", sa.Boolean(), nullable=False),
         sa.Column("template_id", sa.Uuid(), nullable=True),
         sa.Column("valid_months", sa.Integer(), nullable=True),
-        sa.Column("badge_module_ids", campus.kernel.db.JSONDoc(), nullable=False),
-        sa.Column("track_badge", sa.Boolean(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", campus.kernel.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", campus.kernel.db.UTCDateTime(timezone=True), nullable=False),
@@ -121,32 +119,6 @@ def upgrade() -> None:
     with op.batch_alter_table("credentials_rules", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_credentials_rules_course_id"), ["course_id"], unique=False
-        )
-
-    op.create_table(
-        "credentials_badges",
-        sa.Column("user_id", sa.Uuid(), nullable=False),
-        sa.Column("kind", sa.String(length=8), nullable=False),
-        sa.Column("subject_id", sa.Uuid(), nullable=False),
-        sa.Column("course_id", sa.Uuid(), nullable=False),
-        sa.Column("version_id", sa.Uuid(), nullable=False),
-        sa.Column("name", sa.String(length=500), nullable=False),
-        sa.Column("course_title", sa.String(length=500), nullable=False),
-        sa.Column("learner_email", sa.String(length=320), nullable=False),
-        sa.Column("issued_at", campus.kernel.db.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("id", sa.Uuid(), nullable=False),
-        sa.CheckConstraint("kind IN ('module', 'track')", name=op.f("ck_credentials_badges_kind")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_credentials_badges")),
-        sa.UniqueConstraint(
-            "user_id",
-            "kind",
-            "subject_id",
-            name=op.f("uq_credentials_badges_user_id_kind_subject_id"),
-        ),
-    )
-    with op.batch_alter_table("credentials_badges", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_credentials_badges_user_id"), ["user_id"], unique=False
         )
 
     op.create_table(
@@ -254,10 +226,6 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_credentials_templates_course_id"))
 
     op.drop_table("credentials_templates")
-    with op.batch_alter_table("credentials_badges", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_credentials_badges_user_id"))
-
-    op.drop_table("credentials_badges")
     with op.batch_alter_table("credentials_rules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_credentials_rules_course_id"))
 

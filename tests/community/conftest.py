@@ -102,8 +102,6 @@ class ForumFactory:
             assert structure is not None
             lesson_id = str(structure.lessons[0].id)
         await self.settings(instructor, str(course_id), moderatorIds=[str(course_moderator.id)])
-        course = {"id": str(course_id)}
-        other = {"id": str(other_id)}
         return People(
             learner=learner,
             outsider=outsider,
@@ -113,8 +111,8 @@ class ForumFactory:
             course_moderator=course_moderator,
             moderator=moderator,
             admin=admin,
-            course_id=course["id"],
-            other_course_id=other["id"],
+            course_id=str(course_id),
+            other_course_id=str(other_id),
             lesson_id=lesson_id,
         )
 

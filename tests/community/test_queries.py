@@ -14,11 +14,12 @@ from tests.community.conftest import FORUMS, ForumFactory, People
 from tests.fixtures.catalog import ok_object
 from tests.fixtures.queries import assert_same_count, count_queries
 
-#: Sign-in (1), the forum's access for an enrolled learner (sanction, course, staff,
-#: course moderator, enrollment: 5), count and page (2), authors (1), the caller's votes (1).
-TOPIC_LIST = 10
-#: Sign-in (1), the topic (1), access (5), count and page (2), authors (1), votes (1).
-TOPIC_POSTS = 11
+#: Sign-in (1), the forum's access for an enrolled learner (the caller's sanction, course
+#: moderation and the forum's preview in one statement; the course and its instructors, 2;
+#: the enrollment: 4), the page with its total and the caller's votes (1), the authors (1).
+TOPIC_LIST = 7
+#: Sign-in (1), the topic (1), access (4), the page with its total and votes (1), authors (1).
+TOPIC_POSTS = 8
 
 
 async def many_topics(forum: ForumFactory, p: People, n: int) -> list[uuid.UUID]:

@@ -67,15 +67,16 @@ def is_platform_moderator(principal: Principal | None) -> bool:
 async def forum_access(
     session: AsyncSession, principal: Principal | None, course_id: uuid.UUID | None
 ) -> ForumAccess:
-    """The caller's rights in a forum: at most five queries (course, staff, sanction,
-    moderator, enrollment), fewer as soon as the answer is known. An unknown course is a 404."""
+    """The caller's rights in a forum: at most four queries (the caller's sanction, course
+    moderation and the forum's preview in one; the course; staff; enrollment), fewer as soon
+    as the answer is known. An unknown course is a 404."""
     user_id = principal.user_id if principal else None
     platform_mod = is_platform_moderator(principal)
-    sanction = None
-    if principal is not None and not platform_mod:
-        sanction = await repo.active_sanction(session, principal.user_id, course_id, utcnow())
-    banned = sanction == SanctionKind.BAN
     if course_id is None:
+        sanction = None
+        if principal is not None and not platform_mod:
+            sanction = await repo.active_sanction(session, principal.user_id, None, utcnow())
+        banned = sanction == SanctionKind.BAN
         return ForumAccess(
             None,
             user_id,
@@ -85,6 +86,10 @@ async def forum_access(
             is_staff=platform_mod,
             sanction=sanction,
         )
+    sanction, course_mod, preview = await repo.access_facts(session, user_id, course_id, utcnow())
+    if platform_mod:
+        sanction = None
+    banned = sanction == SanctionKind.BAN
     course = await catalog.get_course_summary(session, course_id)
     if course is None:
         raise CourseNotFound()
@@ -94,17 +99,11 @@ async def forum_access(
             session, principal, course_id, any_of=(COMMUNITY_MODERATE,)
         )
     )
-    course_mod = (
-        principal is not None
-        and not staff
-        and await repo.is_course_moderator(session, course_id, principal.user_id)
-    )
+    course_mod = course_mod and not staff
     member = staff or course_mod
     if not member and principal is not None:
         member = await learning.is_enrolled(session, principal.user_id, course_id)
-    readable = member
-    if not readable and course.is_published:
-        readable = await repo.public_preview(session, course_id)
+    readable = member or (course.is_published and preview)
     return ForumAccess(
         course_id,
         user_id,

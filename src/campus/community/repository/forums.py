@@ -51,6 +51,41 @@ async def active_sanction(
     return "ban" if "ban" in kinds else ("mute" if kinds else None)
 
 
+async def access_facts(
+    session: AsyncSession,
+    user_id: uuid.UUID | None,
+    course_id: uuid.UUID,
+    now: datetime,
+) -> tuple[str | None, bool, bool]:
+    """(the strongest sanction in force, whether the user moderates the course, whether the
+    course's forum has a public preview), in one statement."""
+    if user_id is None:
+        level: Any = sa.null()
+        moderates: Any = sa.false()
+    else:
+        level = (
+            sa.select(sa.func.max(sa.case((Sanction.kind == "ban", 2), else_=1)))
+            .where(
+                Sanction.user_id == user_id,
+                sa.or_(Sanction.course_id.is_(None), Sanction.course_id == course_id),
+                Sanction.lifted_at.is_(None),
+                sa.or_(Sanction.ends_at.is_(None), Sanction.ends_at > now),
+            )
+            .scalar_subquery()
+        )
+        moderates = sa.exists().where(
+            CourseModerator.course_id == course_id, CourseModerator.user_id == user_id
+        )
+    preview = (
+        sa.select(ForumSettings.public_preview)
+        .where(ForumSettings.course_id == course_id)
+        .scalar_subquery()
+    )
+    row = (await session.execute(sa.select(level, moderates, preview))).one()
+    sanction = {2: "ban", 1: "mute"}.get(int(row[0])) if row[0] is not None else None
+    return sanction, bool(row[1]), bool(row[2])
+
+
 async def add_sanction(session: AsyncSession, **values: Any) -> Sanction:
     row = Sanction(**values)
     session.add(row)
@@ -144,6 +179,32 @@ def _visible(model: Any, viewer: uuid.UUID | None, moderator: bool) -> Any:
     return shown
 
 
+def _voted(model: Any, viewer: uuid.UUID | None) -> Any:
+    """Whether ``viewer`` upvoted the row (a correlated EXISTS on the vote's key)."""
+    if viewer is None:
+        return sa.false().label("voted")
+    return (
+        sa.exists()
+        .where(Vote.target_id == model.id, Vote.user_id == viewer)
+        .correlate(model)
+        .label("voted")
+    )
+
+
+async def _page_with_total(
+    session: AsyncSession, stmt: Any, model: Any, where: list[Any], offset: int
+) -> tuple[list[Any], int]:
+    """The page's rows with their ``voted`` flag, and the total counted by the window
+    function; a page past the end has no row to carry it, so it is counted apart."""
+    rows = (await session.execute(stmt)).all()
+    if rows:
+        return [(row[0], bool(row[1])) for row in rows], int(rows[0][2])
+    if offset == 0:
+        return [], 0
+    total = await session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+    return [], int(total or 0)
+
+
 _TOPIC_ORDER = {
     "activity": (Topic.last_activity_at.desc(),),
     "newest": (Topic.created_at.desc(),),
@@ -168,8 +229,9 @@ async def list_topics(
     moderator: bool,
     limit: int,
     offset: int,
-) -> tuple[list[Topic], int]:
-    """One page of a forum's topics, pinned first, and the total (two queries)."""
+) -> tuple[list[tuple[Topic, bool]], int]:
+    """One page of a forum's topics, pinned first, each with whether ``viewer`` voted for
+    it, and the total: one query (two for a page past the end)."""
     where: list[Any] = [Topic.deleted_at.is_(None), _visible(Topic, viewer, moderator)]
     where.append(
         Topic.course_id == course_id if course_id is not None else Topic.course_id.is_(None)
@@ -199,15 +261,14 @@ async def list_topics(
                 ).bindparams(fts_match=_fts_match(search_tokens))
             )
         where.append(Topic.id.in_(hits))
-    total = await session.scalar(sa.select(sa.func.count()).select_from(Topic).where(*where))
-    rows = await session.scalars(
-        sa.select(Topic)
+    stmt = (
+        sa.select(Topic, _voted(Topic, viewer), sa.func.count().over().label("total"))
         .where(*where)
         .order_by(Topic.is_pinned.desc(), *_TOPIC_ORDER[sort], Topic.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    return list(rows), int(total or 0)
+    return await _page_with_total(session, stmt, Topic, where, offset)
 
 
 async def bump_topic_for_post(session: AsyncSession, topic_id: uuid.UUID, now: datetime) -> bool:
@@ -293,15 +354,19 @@ async def list_posts(
     moderator: bool,
     limit: int,
     offset: int,
-) -> tuple[list[Post], int]:
+) -> tuple[list[tuple[Post, bool]], int]:
     """A page of the topic's posts in the order they were written (clients nest them by
-    ``parentId``), and the total: two queries."""
+    ``parentId``), each with whether ``viewer`` voted for it, and the total: one query (two
+    for a page past the end)."""
     where = [Post.topic_id == topic_id, _visible(Post, viewer, moderator)]
-    total = await session.scalar(sa.select(sa.func.count()).select_from(Post).where(*where))
-    rows = await session.scalars(
-        sa.select(Post).where(*where).order_by(Post.created_at, Post.id).limit(limit).offset(offset)
+    stmt = (
+        sa.select(Post, _voted(Post, viewer), sa.func.count().over().label("total"))
+        .where(*where)
+        .order_by(Post.created_at, Post.id)
+        .limit(limit)
+        .offset(offset)
     )
-    return list(rows), int(total or 0)
+    return await _page_with_total(session, stmt, Post, where, offset)
 
 
 async def update_post(session: AsyncSession, post_id: uuid.UUID, **values: Any) -> None:

@@ -245,11 +245,8 @@ async def list_topics(
         limit=limit,
         offset=offset,
     )
-    authors = await _authors(session, [t.author_id for t in topics]) if topics else {}
-    voted: set[uuid.UUID] = set()
-    if principal is not None and topics:
-        voted = await repo.voted_among(session, principal.user_id, [t.id for t in topics])
-    return [_topic_record(t, authors, t.id in voted, False) for t in topics], total
+    authors = await _authors(session, [t.author_id for t, _ in topics]) if topics else {}
+    return [_topic_record(t, authors, voted, False) for t, voted in topics], total
 
 
 async def create_topic(
@@ -461,11 +458,8 @@ async def list_posts(
         limit=limit,
         offset=offset,
     )
-    authors = await _authors(session, [p.author_id for p in posts]) if posts else {}
-    voted: set[uuid.UUID] = set()
-    if principal is not None and posts:
-        voted = await repo.voted_among(session, principal.user_id, [p.id for p in posts])
-    return [_post_record(p, topic, authors, p.id in voted) for p in posts], total
+    authors = await _authors(session, [p.author_id for p, _ in posts]) if posts else {}
+    return [_post_record(p, topic, authors, voted) for p, voted in posts], total
 
 
 async def create_post(

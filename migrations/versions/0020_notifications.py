@@ -1,4 +1,4 @@
-"""notifications
+"""notifications (and identity's user_settings.time_zone)
 
 Revision ID: 0020
 Revises: 0019
@@ -19,6 +19,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    # Identity: the user's time zone (quiet hours and digests follow the user's wall clock).
+    op.add_column(
+        "user_settings",
+        sa.Column("time_zone", sa.String(length=64), server_default="UTC", nullable=False),
+    )
     op.create_table(
         "notification_announcements",
         sa.Column("author_id", sa.Uuid(), nullable=False),
@@ -82,7 +87,7 @@ def upgrade() -> None:
         sa.Column("digests", JSONDoc(), nullable=False),
         sa.Column("quiet_start", sa.Integer(), nullable=True),
         sa.Column("quiet_end", sa.Integer(), nullable=True),
-        sa.Column("time_zone", sa.String(length=64), nullable=False),
+        sa.Column("time_zone", sa.String(length=64), nullable=True),
         sa.Column("marketing_opt_out", sa.Boolean(), nullable=False),
         sa.Column("phone", sa.String(length=16), nullable=True),
         sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
@@ -208,3 +213,5 @@ def downgrade() -> None:
         op.f("ix_notification_announcements_course_id"), table_name="notification_announcements"
     )
     op.drop_table("notification_announcements")
+    with op.batch_alter_table("user_settings") as batch:
+        batch.drop_column("time_zone")

@@ -52,6 +52,7 @@ async def test_get_me_returns_user_profile_settings_and_roles(
         "marketingEmails": False,
         "theme": "system",
         "language": "en",
+        "timeZone": "UTC",
     }
     assert body["profile"]["socialLinks"] == {
         "github": None,
@@ -103,6 +104,7 @@ async def test_patch_me_updates_names_profile_and_settings(
         "marketingEmails": True,
         "theme": "dark",
         "language": "pt-BR",
+        "timeZone": "UTC",
     }
     assert body["languagePreference"] == "pt-BR"
     partial = await client.patch(ME, json={"profile": {"bio": None}}, headers=user.headers)

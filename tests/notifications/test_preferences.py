@@ -137,13 +137,25 @@ async def test_quiet_hours_hold_email_until_the_local_morning_but_not_the_inbox(
 
 
 async def test_one_daily_digest_per_period_with_the_batched_items_also_with_two_workers(
-    identity: IdentityFactory, db: Database, relay: Relay, frozen_clock: Clock, settings: Settings
+    client: AsyncClient,
+    identity: IdentityFactory,
+    db: Database,
+    relay: Relay,
+    frozen_clock: Clock,
+    settings: Settings,
 ) -> None:
-    user = await identity.user()
+    user = await identity.signed_in()
+    # The account's time zone (identity's settings) is the one digests follow.
+    zone = await client.patch(
+        "/api/v1/users/me", json={"settings": {"timeZone": "Asia/Tokyo"}}, headers=user.headers
+    )
+    assert zone.status_code == 200 and zone.json()["settings"]["timeZone"] == "Asia/Tokyo"
+    refused = await client.patch(
+        "/api/v1/users/me", json={"settings": {"timeZone": "Asia/Atlantis"}}, headers=user.headers
+    )
+    assert refused.status_code == 422
     async with db.session() as session:
-        await preferences.update(
-            session, user.id, {"digests": {"community": "daily"}, "time_zone": "Asia/Tokyo"}
-        )
+        await preferences.update(session, user.id, {"digests": {"community": "daily"}})
     # 21:00 UTC on 1 June is 06:00 on 2 June in Tokyo: before the 08:00 digest.
     frozen_clock.freeze(datetime(2026, 6, 1, 21, 0, tzinfo=UTC))
     await emit(db, reply(user.id, "First"), reply(user.id, "Second"), reply(user.id, "Third"))

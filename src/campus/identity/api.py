@@ -58,6 +58,7 @@ __all__ = [
     "organization_role",
     "organizations_of",
     "preferred_language",
+    "preferred_time_zone",
     "role_grants",
     "role_permissions",
     "search_user_ids",
@@ -163,6 +164,15 @@ async def preferred_language(session: AsyncSession, user_id: uuid.UUID) -> str |
         sa.select(UserSettings.language).where(UserSettings.user_id == user_id)
     )
     return language
+
+
+async def preferred_time_zone(session: AsyncSession, user_id: uuid.UUID) -> str | None:
+    """The user's IANA time zone (``user_settings.time_zone``); ``None`` for a user without
+    settings (one query)."""
+    zone: str | None = await session.scalar(
+        sa.select(UserSettings.time_zone).where(UserSettings.user_id == user_id)
+    )
+    return zone
 
 
 async def find_user_ids_by_emails(

@@ -79,6 +79,8 @@ class UserSettings(TimestampMixin, Base):
     marketing_emails: Mapped[bool] = mapped_column(default=False)
     theme: Mapped[str] = mapped_column(sa.String(8), default="system")
     language: Mapped[str] = mapped_column(sa.String(16), default="en")
+    #: IANA time zone of the user's wall clock (quiet hours, digests, local times).
+    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC", server_default="UTC")
 
 
 class Role(Base):

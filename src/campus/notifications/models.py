@@ -100,7 +100,8 @@ class NotificationSettings(TimestampMixin, Base):
     #: Minutes after local midnight; both set or both null.
     quiet_start: Mapped[int | None] = mapped_column(default=None)
     quiet_end: Mapped[int | None] = mapped_column(default=None)
-    time_zone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
+    #: Overrides the account's time zone (identity's settings) for quiet hours and digests.
+    time_zone: Mapped[str | None] = mapped_column(sa.String(64), default=None)
     marketing_opt_out: Mapped[bool] = mapped_column(default=False)
     #: The number SMS goes to (E.164); null: no SMS.
     phone: Mapped[str | None] = mapped_column(sa.String(16), default=None)

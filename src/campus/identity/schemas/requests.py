@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, Field, StringConstraints, field_validator, model_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -203,12 +204,26 @@ class ProfilePatch(InputModel):
         return values
 
 
+def _time_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("not a known IANA time zone") from exc
+    return value
+
+
+TimeZoneName = Annotated[
+    str, StringConstraints(min_length=1, max_length=64), AfterValidator(_time_zone)
+]
+
+
 class SettingsPatch(InputModel):
     # Absent means "unchanged"; null is refused, so the document does not offer it.
     email_notifications: bool | SkipJsonSchema[None] = None
     marketing_emails: bool | SkipJsonSchema[None] = None
     theme: Literal["light", "dark", "system"] | SkipJsonSchema[None] = None
     language: Language | SkipJsonSchema[None] = None
+    time_zone: TimeZoneName | SkipJsonSchema[None] = None
 
     @model_validator(mode="after")
     def _no_nulls(self) -> SettingsPatch:

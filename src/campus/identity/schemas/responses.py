@@ -90,6 +90,7 @@ class SettingsOut(ApiModel):
     marketing_emails: bool = False
     theme: str = "system"
     language: str = "en"
+    time_zone: str = "UTC"
 
 
 class UserOut(ApiModel):
@@ -140,6 +141,7 @@ class UserOut(ApiModel):
                 marketing_emails=s.marketing_emails,
                 theme=s.theme,
                 language=s.language,
+                time_zone=s.time_zone,
             )
         return cls(
             id=user.id,

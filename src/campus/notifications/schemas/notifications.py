@@ -89,7 +89,9 @@ class NotificationPreferencesIn(InputModel):
     quiet_hours: NotificationQuietHoursIn | None = Field(
         default=None, description="Local start and end (HH:MM); null turns quiet hours off"
     )
-    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = None
+    time_zone: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="Overrides the account's time zone; null goes back to it"
+    )
     marketing_opt_out: bool | None = None
     phone: Annotated[str, StringConstraints(pattern=r"^\+[1-9][0-9]{6,14}$")] | None = Field(
         default=None, description="E.164 number for SMS; null removes it"
@@ -114,7 +116,7 @@ class NotificationPreferencesIn(InputModel):
             q = self.quiet_hours
             out["quiet_start"] = None if q is None else _minutes(q.start)
             out["quiet_end"] = None if q is None else _minutes(q.end)
-        if self.time_zone is not None:
+        if "time_zone" in given:
             out["time_zone"] = self.time_zone
         if self.marketing_opt_out is not None:
             out["marketing_opt_out"] = self.marketing_opt_out
@@ -132,7 +134,7 @@ class NotificationPreferencesOut(ApiModel):
     channels: dict[str, dict[str, bool]]
     digests: dict[str, str]
     quiet_hours: NotificationQuietHoursOut | None
-    time_zone: str
+    time_zone: str | None = Field(description="null: the account's time zone (users/me settings)")
     marketing_opt_out: bool
     phone: str | None
 

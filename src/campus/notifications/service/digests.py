@@ -41,8 +41,9 @@ async def send_due(session: AsyncSession, settings: Settings) -> int:
             categories = [c for c, f in prefs.digests.items() if f == frequency]
             if not categories:
                 continue
+            zone = await preferences.time_zone(session, prefs)
             period = schedule.digest_period(
-                now, prefs.time_zone, frequency, section.digest_hour, section.digest_weekday
+                now, zone, frequency, section.digest_hour, section.digest_weekday
             )
             if period is None:
                 continue

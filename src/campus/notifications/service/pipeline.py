@@ -170,8 +170,9 @@ async def notify(
     if rowcount(inserted) == 0:
         return None
     quiet = None
-    if not kind.urgent:
-        quiet = schedule.quiet_until(now, prefs.time_zone, prefs.quiet_start, prefs.quiet_end)
+    if not kind.urgent and prefs.quiet_start is not None:
+        zone = await preferences.time_zone(session, prefs)
+        quiet = schedule.quiet_until(now, zone, prefs.quiet_start, prefs.quiet_end)
     for channel in channels:
         send_at = intent.send_at or now
         status = DeliveryStatus.PENDING

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from campus.identity import api as identity_api
 from campus.kernel.clock import utcnow
 from campus.kernel.db import dialect_insert
 from campus.notifications.data import (
@@ -27,7 +28,8 @@ class Preferences:
     digests: dict[str, str] = field(default_factory=dict)
     quiet_start: int | None = None
     quiet_end: int | None = None
-    time_zone: str = "UTC"
+    #: None: the account's time zone (identity's settings).
+    time_zone: str | None = None
     marketing_opt_out: bool = False
     phone: str | None = None
 
@@ -57,6 +59,13 @@ async def get(session: AsyncSession, user_id: uuid.UUID) -> Preferences:
     return _of(await session.get(NotificationSettings, user_id), user_id)
 
 
+async def time_zone(session: AsyncSession, prefs: Preferences) -> str:
+    """The zone quiet hours and digests follow: the preferences' own, else the account's."""
+    if prefs.time_zone:
+        return prefs.time_zone
+    return await identity_api.preferred_time_zone(session, prefs.user_id) or "UTC"
+
+
 async def get_many(
     session: AsyncSession, user_ids: list[uuid.UUID]
 ) -> dict[uuid.UUID, Preferences]:
@@ -74,7 +83,7 @@ async def update(session: AsyncSession, user_id: uuid.UUID, changes: dict[str, A
     write: the row is locked (PostgreSQL) while merged."""
     await session.execute(
         dialect_insert(session, NotificationSettings)
-        .values(user_id=user_id, channels={}, digests={}, time_zone="UTC")
+        .values(user_id=user_id, channels={}, digests={})
         .on_conflict_do_nothing(index_elements=["user_id"])
     )
     row = await session.scalar(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from httpx import AsyncClient
 
+from campus.booking.schemas.booking import SlotsOut
 from campus.kernel.clock import Clock
 from tests.booking.conftest import API, BookingFactory, at
 
@@ -27,6 +28,7 @@ async def test_slots_are_listed_in_the_viewers_zone_and_a_booked_one_disappears(
     }
     response = await client.get(url, params=query)
     assert response.status_code == 200, response.text
+    SlotsOut.model_validate(response.json())  # the document's shape, encoded directly
     starts = [s["localStart"] for s in response.json()["items"]]
     # 09:00-12:00 in Berlin (UTC+1) is 03:00-06:00 in New York (UTC-5).
     assert starts == [

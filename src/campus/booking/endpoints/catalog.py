@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 
 from campus.booking.endpoints.errors import errors
 from campus.booking.schemas.booking import (
@@ -16,12 +16,11 @@ from campus.booking.schemas.booking import (
     ConsultantProfileIn,
     ServiceTypeIn,
     ServiceTypeOut,
-    SlotOut,
     SlotsOut,
 )
 from campus.booking.service import consultants
 from campus.kernel.auth import CurrentPrincipal, DbSession, OptionalPrincipal
-from campus.kernel.http import api_router
+from campus.kernel.http import CampusJSONResponse, api_router
 from campus.kernel.pagination import Page, PageParams, page_params
 
 router = api_router(prefix="/booking", tags=["booking"])
@@ -176,7 +175,7 @@ async def list_slots(
     first_day: Annotated[date, Query(alias="from")],
     last_day: Annotated[date, Query(alias="to")],
     time_zone: Annotated[str, Query(alias="timeZone", min_length=1, max_length=64)] = "UTC",
-) -> SlotsOut:
+) -> Response:
     found = await consultants.list_slots(
         session,
         request.app.state.settings,
@@ -186,4 +185,24 @@ async def list_slots(
         last_day,
         time_zone,
     )
-    return SlotsOut(time_zone=time_zone, items=[SlotOut.of(s) for s in found])
+    # Encoded directly (a listing holds hundreds of slots): the shape of ``SlotsOut``.
+    return CampusJSONResponse(
+        {
+            "timeZone": time_zone,
+            "items": [
+                {
+                    "startsAt": _instant(s.starts_at),
+                    "endsAt": _instant(s.ends_at),
+                    "localStart": _instant(s.local_start),
+                    "localEnd": _instant(s.local_end),
+                }
+                for s in found
+            ],
+        }
+    )
+
+
+def _instant(moment: datetime) -> str:
+    """ISO 8601 as pydantic writes it (``Z`` for UTC)."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text

@@ -20,9 +20,12 @@ from campus.kernel.clock import utcnow
 from campus.kernel.db import Database
 from campus.kernel.jobs import Relay
 from campus.notifications.channels.push import VapidKeyPair, generate_vapid_key_pair
+from campus.notifications.channels.sms import twilio_signature
 from tests.fixtures.identity import IdentityFactory
 from tests.notifications.doubles import PushServiceDouble, serve
 from tests.notifications.helpers import deliveries_of, emit
+
+TWILIO_TOKEN = "twilio-auth-token-for-tests"
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +46,7 @@ def settings(settings: Settings, keys: VapidKeyPair) -> Settings:
     return settings.replace(
         notifications_push_vapid_private_key=SecretStr(keys.private_key_pem),
         notifications_push_allow_insecure_endpoints=True,
+        notifications_twilio_auth_token=SecretStr(TWILIO_TOKEN),
     )
 
 
@@ -108,7 +112,7 @@ async def test_a_registered_browser_gets_the_push_and_a_gone_one_is_forgotten(
 
 
 async def test_a_user_with_a_phone_number_gets_booking_notifications_by_sms(
-    client: AsyncClient, identity: IdentityFactory, db: Database, relay: Relay
+    client: AsyncClient, identity: IdentityFactory, db: Database, relay: Relay, settings: Settings
 ) -> None:
     learner = await identity.signed_in()
     saved = await client.patch(
@@ -143,3 +147,21 @@ async def test_a_user_with_a_phone_number_gets_booking_notifications_by_sms(
     assert sms.address == "+33612345678"
     assert sms.provider_message_id
     assert sms.provider_message_id.startswith("SM")
+
+    # The provider's status callback: a bad signature changes nothing, a good one applies.
+    hook = "/api/v1/notifications/webhooks/sms"
+    params = {"MessageSid": sms.provider_message_id, "MessageStatus": "delivered"}
+    url = settings.base_url.rstrip("/") + hook
+    forged = await client.post(
+        hook, data=params, headers={"X-Twilio-Signature": twilio_signature(url, params, "nope")}
+    )
+    assert forged.status_code == 401
+    assert (await deliveries_of(db, learner.id, "sms"))[0].status == "sent"
+    signed = await client.post(
+        hook,
+        data=params,
+        headers={"X-Twilio-Signature": twilio_signature(url, params, TWILIO_TOKEN)},
+    )
+    assert signed.status_code == 200, signed.text
+    assert signed.json() == {"applied": True}
+    assert (await deliveries_of(db, learner.id, "sms"))[0].status == "delivered"

@@ -57,13 +57,14 @@ async def course_title(session: AsyncSession, course_id: uuid.UUID | None) -> st
     return summary.title if summary is not None else ""
 
 
-def sms_provider(section: NotificationsSettings) -> SmsProvider:
+def sms_provider(section: NotificationsSettings, base_url: str) -> SmsProvider:
     if section.sms_provider == "twilio":
         return TwilioSmsProvider(
             section.twilio_account_sid,
             section.twilio_auth_token.get_secret_value(),
             section.twilio_from_number,
             section.twilio_base_url,
+            status_callback_url=f"{base_url.rstrip('/')}/api/v1/notifications/webhooks/sms",
         )
     return SandboxSmsProvider()
 
@@ -73,7 +74,7 @@ def build_senders(settings: Settings) -> dict[str, ChannelSender]:
     senders: dict[str, ChannelSender] = {
         "in_app": InAppChannel(settings.redis_url, settings.redis_namespace),
         "email": EmailChannel(settings, make_mailer(settings)),
-        "sms": SmsChannel(sms_provider(section)),
+        "sms": SmsChannel(sms_provider(section, settings.base_url)),
     }
     key = section.push_vapid_private_key.get_secret_value()
     if key:

@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from campus.identity.service.passwords import verify_password
 from campus.identity.service.request_context import RequestContext
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
-from campus.kernel.errors import Forbidden, NotFound
+from campus.kernel.errors import Forbidden, NotFound, field_error
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +48,22 @@ async def me(session: AsyncSession, principal: Principal) -> AccountDetails:
 async def update_me(
     session: AsyncSession, principal: Principal, changes: AccountChanges
 ) -> AccountDetails:
+    zone = changes.settings.get("time_zone")
+    if zone is not None and not _known_zone(str(zone)):
+        raise field_error("settings.timeZone", "Not a known IANA time zone.")
     now = utcnow()
     await users_repo.update_user(session, principal.user_id, changes.user)
     await users_repo.upsert_profile(session, principal.user_id, changes.profile, now)
     await users_repo.upsert_settings(session, principal.user_id, changes.settings, now)
     return await me(session, principal)
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
 
 
 async def require_account(session: AsyncSession, user_id: uuid.UUID) -> users_repo.Account:

@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Depends, Form, Header, Path, Query, Request
 
 from campus.kernel.auth import CurrentPrincipal, DbSession
 from campus.kernel.http import api_router
@@ -221,5 +221,27 @@ async def email_status(
         event=event.event,
         hard=event.hard,
         detail=event.detail,
+    )
+    return EmailProviderEventOut(applied=applied)
+
+
+@webhook_router.post(
+    "/sms",
+    summary="SMS provider (Twilio) status callback, signed with X-Twilio-Signature",
+    response_model=EmailProviderEventOut,
+    responses=errors(401, 415, 422),
+)
+async def sms_status(
+    request: Request,
+    session: DbSession,
+    message_sid: Annotated[str, Form(alias="MessageSid", max_length=64)],
+    message_status: Annotated[str, Form(alias="MessageStatus", max_length=32)],
+    x_twilio_signature: Annotated[str | None, Header(max_length=200)] = None,
+) -> EmailProviderEventOut:
+    del message_sid, message_status  # read with every other field for the signature
+    form = await request.form()
+    params = {name: str(value) for name, value in form.multi_items()}
+    applied = await admin.sms_status(
+        session, request.app.state.settings, params, x_twilio_signature
     )
     return EmailProviderEventOut(applied=applied)

@@ -16,8 +16,9 @@ from campus.config import Settings
 from campus.kernel.auth import Principal
 from campus.kernel.clock import utcnow
 from campus.kernel.db import dialect_insert, rowcount
-from campus.kernel.errors import Unauthorized
+from campus.kernel.errors import Unauthorized, ValidationFailed
 from campus.kernel.outbox import enqueue_job
+from campus.notifications.channels import sms
 from campus.notifications.data import NOTIFICATION_ADMIN, DeliveryStatus
 from campus.notifications.events import DELIVER_JOB
 from campus.notifications.exceptions import DeliveryNotFound
@@ -198,3 +199,48 @@ async def provider_event(
 
 async def suppressed(session: AsyncSession, address: str) -> bool:
     return await pipeline.is_suppressed(session, address)
+
+
+# SMS provider (Twilio) status callbacks: the delivery log status each becomes.
+SMS_STATUS = {
+    "delivered": DeliveryStatus.DELIVERED,
+    "undelivered": DeliveryStatus.FAILED,
+    "failed": DeliveryStatus.FAILED,
+}
+
+
+def sms_callback_url(settings: Settings) -> str:
+    return f"{settings.base_url.rstrip('/')}/api/v1/notifications/webhooks/sms"
+
+
+async def sms_status(
+    session: AsyncSession, settings: Settings, params: dict[str, str], signature: str | None
+) -> bool:
+    """Apply a Twilio status callback whose ``X-Twilio-Signature`` verifies (else 401)."""
+    section = NotificationsSettings.of(settings)
+    token = section.twilio_auth_token.get_secret_value()
+    if not sms.verify_twilio_signature(sms_callback_url(settings), params, signature or "", token):
+        raise Unauthorized("The callback signature is invalid.", code="bad_signature")
+    try:
+        update = sms.parse_twilio_status_callback(
+            params, account_sid=section.twilio_account_sid or None
+        )
+    except sms.InvalidStatusCallback as exc:
+        raise ValidationFailed(str(exc)) from exc
+    status = SMS_STATUS.get(update.status)
+    if status is None:
+        return False
+    changed = await session.execute(
+        sa.update(NotificationDelivery)
+        .where(
+            NotificationDelivery.provider_message_id == update.provider_message_id,
+            NotificationDelivery.channel == "sms",
+            NotificationDelivery.status == DeliveryStatus.SENT,
+        )
+        .values(
+            status=status,
+            provider_response=f"{update.status.value} {update.error_code or ''}".strip(),
+            updated_at=utcnow(),
+        )
+    )
+    return rowcount(changed) > 0

@@ -16,8 +16,8 @@ from tests.fixtures.queries import assert_same_count, count_queries
 
 #: Sign-in (1), the forum's access for an enrolled learner (the caller's sanction, course
 #: moderation and the forum's preview in one statement; the course and its instructors, 2;
-#: the enrollment: 4), the page with its total and the caller's votes (1), the authors (1).
-TOPIC_LIST = 7
+#: the enrollment: 4), the count (1), the page with the caller's votes (1), the authors (1).
+TOPIC_LIST = 8
 #: Sign-in (1), the topic (1), access (4), the page with its total and votes (1), authors (1).
 TOPIC_POSTS = 8
 

@@ -222,12 +222,21 @@ def upgrade() -> None:
         ["status", "starts_at"],
         unique=False,
     )
+    op.create_table(
+        "booking_calendar_feeds",
+        sa.Column("user_id", sa.Uuid(), nullable=False),
+        sa.Column("token_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", campus.kernel.db.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_booking_calendar_feeds")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_booking_calendar_feeds_token_hash")),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS btree_gist")
         op.execute(NO_OVERLAP)
 
 
 def downgrade() -> None:
+    op.drop_table("booking_calendar_feeds")
     op.drop_index("ix_booking_sessions_status_start", table_name="booking_sessions")
     op.drop_index("ix_booking_sessions_learner_start", table_name="booking_sessions")
     op.drop_index("ix_booking_sessions_consultant_start", table_name="booking_sessions")

@@ -259,3 +259,36 @@ async def test_dashboards_show_schedule_earnings_and_utilisation(
     assert row["noShowRate"] == 0.5
     denied = await client.get(f"{API}/dashboard/admin", headers=learner.headers)
     assert denied.status_code == 403
+
+
+async def test_a_secret_calendar_feed_lists_my_sessions_and_stops_when_rotated_or_revoked(
+    monday: Clock, booking: BookingFactory, client: AsyncClient
+) -> None:
+    kind = await booking.service_type(name="Career talk")
+    consultant = await booking.consultant([kind], time_zone="America/New_York")
+    learner = await booking.learner()
+    await booking.book(learner, kind, consultant, at(1, 15), time_zone="Europe/Berlin")
+    await booking.book(learner, kind, consultant, at(2, 15), time_zone="Europe/Berlin")
+    created = await client.post(f"{API}/calendar-feed", headers=consultant.headers)
+    assert created.status_code == 201
+    url = created.json()["url"]
+    path = url[url.index("/api/v1/") :]
+    feed = await client.get(path)  # no sign-in
+    assert feed.status_code == 200
+    calendar = Calendar.from_ical(feed.content)
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 2
+    start: Any = events[0]["DTSTART"]
+    assert start.params["TZID"] == "America/New_York"
+    assert start.dt.hour == 10
+    rotated = await client.post(f"{API}/calendar-feed", headers=consultant.headers)
+    assert (await client.get(path)).status_code == 404
+    new_path = rotated.json()["url"][rotated.json()["url"].index("/api/v1/") :]
+    assert (await client.get(new_path)).status_code == 200
+    revoked = await client.delete(f"{API}/calendar-feed", headers=consultant.headers)
+    assert revoked.status_code == 204
+    assert (await client.get(new_path)).status_code == 404
+    mine = await client.post(f"{API}/calendar-feed", headers=learner.headers)
+    learner_path = mine.json()["url"][mine.json()["url"].index("/api/v1/") :]
+    learner_feed = Calendar.from_ical((await client.get(learner_path)).content)
+    assert [str(tz["TZID"]) for tz in learner_feed.walk("VTIMEZONE")] == ["Europe/Berlin"]

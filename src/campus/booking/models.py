@@ -207,3 +207,14 @@ class Feedback(IdMixin, Base):
     comment: Mapped[str] = mapped_column(sa.Text, default="")
     is_public: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CalendarFeed(Base):
+    """A person's secret iCalendar feed of their sessions: only the token's SHA-256 is kept;
+    a new token replaces the old one, deleting the row revokes it."""
+
+    __tablename__ = "booking_calendar_feeds"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 
 from campus.booking.endpoints.errors import errors
 from campus.booking.schemas.booking import (
@@ -16,6 +16,7 @@ from campus.booking.schemas.booking import (
     BookIn,
     BookingReasonIn,
     BookingSessionOut,
+    CalendarFeedOut,
     ConsultantDashboardOut,
     ConsultantEarningsOut,
     FeedbackOut,
@@ -404,4 +405,49 @@ async def admin_dashboard(
     found = await dashboards.utilisation(session, principal, begin, end)
     return AdminDashboardOut(
         since=begin, until=end, consultants=[UtilisationOut.of(u) for u in found]
+    )
+
+
+@router.post(
+    "/calendar-feed",
+    status_code=201,
+    summary="A new secret iCalendar feed URL of my sessions (the previous URL stops working)",
+    response_model=CalendarFeedOut,
+    responses=errors(401),
+)
+async def new_calendar_feed(
+    request: Request, session: DbSession, principal: CurrentPrincipal
+) -> CalendarFeedOut:
+    token = await svc.new_feed_token(session, principal)
+    base = request.app.state.settings.base_url.rstrip("/")
+    return CalendarFeedOut(url=f"{base}/api/v1/booking/calendar-feeds/{token}.ics")
+
+
+@router.delete(
+    "/calendar-feed",
+    status_code=204,
+    summary="Revoke my calendar feed URL",
+    response_class=Response,
+    responses=errors(401),
+)
+async def revoke_calendar_feed(session: DbSession, principal: CurrentPrincipal) -> Response:
+    await svc.revoke_feed(session, principal)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/calendar-feeds/{token}.ics",
+    summary="A calendar feed (no sign-in: the secret URL is the credential)",
+    response_class=Response,
+    responses={**ICS, **errors(404, 422)},
+)
+async def calendar_feed(
+    token: Annotated[str, Path(min_length=20, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")],
+    session: DbSession,
+) -> Response:
+    body = await svc.feed_for_token(session, token)
+    return Response(
+        content=body,
+        media_type="text/calendar",
+        headers={"Cache-Control": "private, no-store"},
     )

@@ -14,6 +14,7 @@ from campus.booking.models import (
     AvailabilityOverride,
     AvailabilityRule,
     BookingSession,
+    CalendarFeed,
     ConsultantProfile,
     Feedback,
     ReminderSent,
@@ -398,3 +399,64 @@ async def occupied_ranges(
         )
     )
     return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+
+async def set_feed_token(
+    session: AsyncSession, user_id: uuid.UUID, token_hash: str, now: datetime
+) -> None:
+    await session.execute(
+        dialect_insert(session, CalendarFeed)
+        .values(user_id=user_id, token_hash=token_hash, created_at=now)
+        .on_conflict_do_update(
+            index_elements=["user_id"], set_={"token_hash": token_hash, "created_at": now}
+        )
+    )
+
+
+async def delete_feed(session: AsyncSession, user_id: uuid.UUID) -> bool:
+    result = await session.execute(sa.delete(CalendarFeed).where(CalendarFeed.user_id == user_id))
+    return rowcount(result) == 1
+
+
+async def feed_owner(session: AsyncSession, token_hash: str) -> uuid.UUID | None:
+    owner: uuid.UUID | None = await session.scalar(
+        sa.select(CalendarFeed.user_id).where(CalendarFeed.token_hash == token_hash)
+    )
+    return owner
+
+
+async def sessions_of_person(
+    session: AsyncSession, user_id: uuid.UUID, since: datetime, limit: int
+) -> list[BookingSession]:
+    return list(
+        await session.scalars(
+            sa.select(BookingSession)
+            .where(
+                sa.or_(
+                    BookingSession.learner_id == user_id,
+                    BookingSession.consultant_user_id == user_id,
+                ),
+                BookingSession.status.in_(
+                    (
+                        "scheduled",
+                        "in_progress",
+                        "completed",
+                        "cancelled_by_user",
+                        "cancelled_by_consultant",
+                    )
+                ),
+                BookingSession.starts_at >= since,
+            )
+            .order_by(BookingSession.starts_at, BookingSession.id)
+            .limit(limit)
+        )
+    )
+
+
+async def service_names(session: AsyncSession, type_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    if not type_ids:
+        return {}
+    rows = await session.execute(
+        sa.select(ServiceType.id, ServiceType.name).where(ServiceType.id.in_(type_ids))
+    )
+    return {r[0]: r[1] for r in rows}

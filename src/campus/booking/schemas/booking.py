@@ -332,6 +332,10 @@ class UtilisationOut(ApiModel):
         return cls.model_validate(record)
 
 
+class CalendarFeedOut(ApiModel):
+    url: str = Field(description="Secret: anyone with it reads your sessions; shown once")
+
+
 class AdminDashboardOut(ApiModel):
     since: datetime
     until: datetime

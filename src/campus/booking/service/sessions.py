@@ -8,6 +8,8 @@ writers) while a session takes time, and on PostgreSQL the exclusion constraint
 
 from __future__ import annotations
 
+import hashlib
+import secrets
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -893,3 +895,38 @@ async def create_meeting(
         int((row.ends_at - row.starts_at).total_seconds() // 60),
     )
     await repo.set_meeting(session, row.id, meeting.provider, meeting.meeting_id, meeting.join_url)
+
+
+# --------------------------------------------------------------------------- calendar feed
+
+
+def _feed_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def new_feed_token(session: AsyncSession, principal: Principal) -> str:
+    """A new secret feed token for the caller (the previous one stops working)."""
+    token = secrets.token_urlsafe(32)
+    await repo.set_feed_token(session, principal.user_id, _feed_hash(token), utcnow())
+    return token
+
+
+async def revoke_feed(session: AsyncSession, principal: Principal) -> None:
+    await repo.delete_feed(session, principal.user_id)
+
+
+async def feed_for_token(session: AsyncSession, token: str) -> bytes:
+    """The feed of the token's owner: sessions from 30 days back, in the owner's zone (their
+    consultant profile's, else the zone of their latest booking)."""
+    owner = await repo.feed_owner(session, _feed_hash(token)) if len(token) <= 100 else None
+    if owner is None:
+        raise SessionNotFound("No such calendar feed.", code="feed_not_found")
+    now = utcnow()
+    rows = await repo.sessions_of_person(session, owner, now - timedelta(days=30), 500)
+    profile = await repo.profile(session, owner)
+    zone = profile.time_zone if profile else "UTC"
+    if profile is None:
+        own = [r.learner_time_zone for r in rows if r.learner_id == owner]
+        zone = own[-1] if own else "UTC"
+    names = await repo.service_names(session, {r.service_type_id for r in rows})
+    return calendar.feed(rows, names=names, zone_name=zone, now=now)

@@ -251,6 +251,23 @@ async def deliver(
     notification: Notification = row[1]
     kind = templates.notification_type(notification.type_code)
     now = utcnow()
+    if delivery.channel == Channel.IN_APP:
+        # The inbox item was rendered when the notification was made: only tell the streams.
+        message = OutgoingMessage(
+            delivery_id=delivery.id,
+            notification_id=notification.id,
+            user_id=delivery.user_id,
+            type_code=kind.code,
+            category=kind.category.value,
+            mandatory=kind.mandatory,
+            address=None,
+            language=delivery.language or "en",
+            subject=notification.title,
+            text=notification.body,
+            url=notification.url,
+            extra={"createdAt": notification.created_at.isoformat()},
+        )
+        return await _send(session, settings, senders, delivery, message, None, now)
     who = await recipient(session, delivery.user_id)
     if who is None or not who.active:
         delivery.status = DeliveryStatus.SKIPPED
@@ -291,6 +308,18 @@ async def deliver(
     )
     delivery.template_version = template.version
     delivery.language = template.language
+    return await _send(session, settings, senders, delivery, message, secrets, now)
+
+
+async def _send(
+    session: AsyncSession,
+    settings: Settings,
+    senders: Mapping[str, ChannelSender],
+    delivery: NotificationDelivery,
+    message: OutgoingMessage,
+    secrets: Mapping[str, Any] | None,
+    now: datetime,
+) -> str:
     sender = senders.get(delivery.channel)
     try:
         if sender is None:

@@ -166,7 +166,14 @@ async def take_use(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -
 
 
 async def give_use_back(session: AsyncSession, coupon_id: uuid.UUID, now: datetime) -> None:
-    """Give one use back to a coupon's count (a coupon without a limit keeps none)."""
+    """Give one use back to a coupon's count (a coupon without a limit keeps none). The row is
+    read ``FOR KEY SHARE`` first, so an admin giving the coupon a limit meanwhile (``update``)
+    either waits for this release or is waited for, and its count and this decrement agree."""
+    await session.execute(
+        sa.select(Coupon.id)
+        .where(Coupon.id == coupon_id)
+        .with_for_update(read=True, key_share=True)
+    )
     await session.execute(
         sa.update(Coupon)
         .where(Coupon.id == coupon_id, Coupon.used_count > 0, Coupon.usage_limit.is_not(None))

@@ -27,5 +27,6 @@ async def test_the_demo_fills_the_inboxes_and_schedules_an_announcement(
         announcements = list(
             await session.execute(sa.select(Announcement.title, Announcement.status))
         )
-    assert len(per_user) >= 8 and all(count == 3 for _, count in per_user)
+    assert len(per_user) >= 8
+    assert all(count == 3 for _, count in per_user)
     assert [tuple(a) for a in announcements] == [("Live Q&A on Thursday", "scheduled")]

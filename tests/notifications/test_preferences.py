@@ -149,7 +149,8 @@ async def test_one_daily_digest_per_period_with_the_batched_items_also_with_two_
     zone = await client.patch(
         "/api/v1/users/me", json={"settings": {"timeZone": "Asia/Tokyo"}}, headers=user.headers
     )
-    assert zone.status_code == 200 and zone.json()["settings"]["timeZone"] == "Asia/Tokyo"
+    assert zone.status_code == 200
+    assert zone.json()["settings"]["timeZone"] == "Asia/Tokyo"
     refused = await client.patch(
         "/api/v1/users/me", json={"settings": {"timeZone": "Asia/Atlantis"}}, headers=user.headers
     )

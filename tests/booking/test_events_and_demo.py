@@ -77,3 +77,28 @@ async def test_demo_data_has_two_consultants_three_types_and_sessions_with_feedb
     assert {r.status for r in rows} == {"completed", "scheduled"}
     assert len(feedback) == 4
     assert all(p.rating_count == 2 for p in profiles)
+
+
+async def test_the_doorway_gives_each_participant_the_invitation_in_their_zone(
+    monday: Clock, booking: BookingFactory
+) -> None:
+    import uuid
+
+    from icalendar import Calendar
+
+    from campus.booking import api as booking_api
+
+    kind = await booking.service_type()
+    consultant = await booking.consultant([kind], time_zone="Asia/Tokyo")
+    learner = await booking.learner()
+    made = await booking.book(learner, kind, consultant, at(1, 3), time_zone="Europe/Paris")
+    async with booking.app.state.db.session() as session:
+        for reader, zone in ((learner.id, "Europe/Paris"), (consultant.id, "Asia/Tokyo")):
+            body = await booking_api.session_invitation(session, uuid.UUID(made["id"]), reader)
+            assert body is not None
+            event = next(iter(Calendar.from_ical(body).walk("VEVENT")))
+            assert event["DTSTART"].params["TZID"] == zone
+        stranger = await booking_api.session_invitation(
+            session, uuid.UUID(made["id"]), uuid.uuid4()
+        )
+        assert stranger is None

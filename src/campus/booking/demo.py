@@ -45,7 +45,8 @@ async def seed_step(session: AsyncSession, settings: Settings, state: SeedState)
     if any(await repo.profiles(session, list(existing.values()))):
         for email in emails:
             state.user_ids[email] = existing[email]
-        return  # seeded before
+            state.accounts.append(DemoAccount(CONSULTANT, email, _PASSWORD))
+        return  # seeded before: the same accounts as the first time
     now = utcnow()
     kinds = [
         ServiceType(

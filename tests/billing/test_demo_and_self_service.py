@@ -7,18 +7,14 @@ import sqlalchemy as sa
 from httpx import AsyncClient
 
 from campus.billing.models import Plan, Seat, Subscription
-from campus.config import Settings
-from campus.kernel.db import Database
-from campus.seed import seed_demo
 from tests.billing.conftest import API, BillingFactory
+from tests.fixtures.demo import DemoWorld
 
 
 async def test_the_demo_has_plans_a_subscriber_and_a_company_with_three_of_five_seats(
-    settings: Settings, db: Database
+    demo: DemoWorld,
 ) -> None:
-    await seed_demo(settings)
-    await seed_demo(settings)  # idempotent
-    async with db.read_session() as session:
+    async with demo.db.read_session() as session:
         plans = {
             p.code: (p.plan_type, p.monthly_minor, p.annual_minor, p.trial_days)
             for p in await session.scalars(sa.select(Plan))

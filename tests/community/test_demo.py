@@ -13,17 +13,13 @@ from campus.catalog import api as catalog_api
 from campus.community import models
 from campus.community.models import Report, Review, Topic
 from campus.community.repository import reviews as reviews_repo
-from campus.config import Settings
-from campus.kernel.db import Database
-from campus.seed import seed_demo
+from tests.fixtures.demo import DemoWorld
 
 
 async def test_the_demo_has_a_lively_python_forum_reviews_testimonials_and_a_report(
-    settings: Settings, db: Database
+    demo: DemoWorld,
 ) -> None:
-    await seed_demo(settings)
-    await seed_demo(settings)  # idempotent
-    async with db.read_session() as session:
+    async with demo.db.read_session() as session:
         topics = {
             t.title: (t.is_pinned, t.is_locked, t.solution_post_id is not None, t.post_count)
             for t in await session.scalars(sa.select(Topic))

@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from campus.config import Settings
 from campus.credentials.models import Badge, Certificate, CertificateTemplate
-from campus.kernel.db import Database
-from campus.seed import seed_demo
+from tests.fixtures.demo import DemoWorld
 
 
-async def test_the_demo_has_a_template_an_issued_and_a_revoked_certificate(
-    settings: Settings, db: Database
-) -> None:
-    await seed_demo(settings)
-    await seed_demo(settings)  # idempotent
-    async with db.read_session() as session:
+async def test_the_demo_has_a_template_an_issued_and_a_revoked_certificate(demo: DemoWorld) -> None:
+    async with demo.db.read_session() as session:
         templates = list(await session.scalars(sa.select(CertificateTemplate.name)))
         badges = list(await session.execute(sa.select(Badge.kind, Badge.name)))
         rows = [

@@ -25,7 +25,9 @@ async def test_seed_demo_creates_verified_accounts_with_profiles_and_is_idempote
     accounts = demo.accounts
     again = demo.accounts_again
     assert accounts == again
-    assert sorted(a.role for a in accounts) == ["admin"] + ["instructor"] * 2 + ["student"] * 5
+    assert sorted(a.role for a in accounts) == (
+        ["admin"] + ["consultant"] * 2 + ["instructor"] * 2 + ["student"] * 5
+    )
     for account in accounts:
         assert len(account.password) >= 12
         assert not is_common(account.password)
@@ -40,7 +42,7 @@ async def test_seed_demo_creates_verified_accounts_with_profiles_and_is_idempote
         admins = (
             await s.execute(sa.select(UserRole.user_id).where(UserRole.role_name == "admin"))
         ).all()
-    assert users == 8
+    assert users == 10
     assert unverified == 0
     assert len(admins) == 1
     assert len(profiles) == 2

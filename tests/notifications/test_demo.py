@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from campus.config import Settings
-from campus.kernel.db import Database
 from campus.notifications.models import Announcement, Notification
-from campus.seed import seed_demo
+from tests.fixtures.demo import DemoWorld
 
 
-async def test_the_demo_fills_the_inboxes_and_schedules_an_announcement(
-    settings: Settings, db: Database
-) -> None:
-    await seed_demo(settings)
-    await seed_demo(settings)  # idempotent
-    async with db.read_session() as session:
+async def test_the_demo_fills_the_inboxes_and_schedules_an_announcement(demo: DemoWorld) -> None:
+    async with demo.db.read_session() as session:
         per_user = list(
             await session.execute(
                 sa.select(Notification.user_id, sa.func.count())

@@ -47,10 +47,12 @@ from campus.catalog.text import search_words
 from campus.kernel.pagination import PageParams
 
 API = "/api/v1/courses"
-#: The measured list: 20 per page, level + language + price range, most popular first.
+#: The measured list: 20 per page, level + language + price range (a price range names its
+#: currency), most popular first.
 LIST_QUERY = {
     "level": "beginner",
     "language": "en",
+    "currency": "USD",
     "minPrice": "10",
     "maxPrice": "50",
     "sort": "-popularity",
@@ -72,6 +74,7 @@ def list_paths(rng: random.Random) -> list[str]:
             {
                 "level": level,
                 "language": language,
+                "currency": "USD",
                 "minPrice": str(low),
                 "maxPrice": str(high),
                 "sort": "-popularity",

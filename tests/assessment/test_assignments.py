@@ -304,3 +304,24 @@ async def test_assignment_analysis_is_written_by_staff_and_read_by_the_learner_o
     seen = ok(await client.get(url, headers=world.learner.headers))
     assert seen["strengths"] == ["Clear naming"]
     assert seen["analysisType"] == "MANUAL"
+
+
+async def test_a_setting_that_cannot_be_empty_given_as_null_on_create_is_a_422_creating_nothing(
+    assessment: AssessmentFactory, client: AsyncClient, db: Database
+) -> None:
+    world = await assessment.world()
+    for kind in ("assignments", "exams"):
+        for field in ("maxFileBytes", "maxMarks", "submissionTypes"):
+            refused = await client.post(
+                f"{API}/courses/{world.course_id}/{kind}",
+                json={"title": "Null setting", "durationMinutes": 30, field: None},
+                headers=world.instructor.headers,
+            )
+            assert refused.status_code == 422, (kind, field, refused.text)
+            assert refused.json()["error"]["details"]["fields"][0]["field"] == field
+    listed = ok(
+        await client.get(
+            f"{API}/courses/{world.course_id}/assignments", headers=world.instructor.headers
+        )
+    )
+    assert listed["total"] == 0

@@ -335,6 +335,7 @@ def test_production_uses_the_configured_key(settings: Settings, tmp_path: Any) -
         database_url="postgresql://campus@db/campus",
         base_url="https://campus.example",
         data_dir=tmp_path,
+        credentials_signing_key="9f" * 32,
     )
     assert keyring(production).kid == thumbprint(key.public_key())
     assert not (tmp_path / KEY_FILE).exists()

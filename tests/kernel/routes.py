@@ -116,6 +116,14 @@ async def list_items(
     return Page[Item].build([Item(**row) for row in window], len(rows), params)
 
 
+@router.get("/names", summary="Items whose name is one of the given ones (a list parameter)")
+async def items_named(
+    name: Annotated[list[str] | None, Query(max_length=20)] = None,
+) -> dict[str, list[str]]:
+    wanted = set(name or ())
+    return {"names": [row["name"] for row in ITEMS if row["name"] in wanted]}
+
+
 @router.post("/items", summary="Exists so that /items has two methods")
 async def create_item(body: NameIn) -> dict[str, str]:
     return {"name": body.name}

@@ -152,6 +152,24 @@ async def test_unknown_query_parameter_is_a_422(client: AsyncClient) -> None:
     assert {"page", "limit", "sort"} <= set(error["details"]["allowed"])
 
 
+async def test_a_scalar_query_parameter_given_twice_is_a_422_and_a_list_one_is_not(
+    client: AsyncClient,
+) -> None:
+    twice = await client.get(f"{PREFIX}/items?limit=5&limit=500&page=1")
+    error = assert_envelope(twice, 422, "validation_error")
+    assert field_names(error) == {"query.limit"}
+    assert error["details"]["fields"][0]["code"] == "repeated_parameter"
+    listed = await client.get(f"{PREFIX}/names?name=item-001&name=item-002")
+    assert listed.status_code == 200
+    assert listed.json() == {"names": ["item-001", "item-002"]}
+
+
+async def test_an_empty_sort_is_a_422_not_the_default_order(client: AsyncClient) -> None:
+    response = await client.get(f"{PREFIX}/items", params={"sort": ""})
+    error = assert_envelope(response, 422, "validation_error")
+    assert error["details"]["fields"][0]["code"] == "unknown_sort_field"
+
+
 async def test_unknown_sort_field_is_a_422(client: AsyncClient) -> None:
     response = await client.get(f"{PREFIX}/items", params={"sort": "-passwordHash"})
     error = assert_envelope(response, 422, "validation_error")

@@ -15,6 +15,7 @@ import orjson
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi import params as fastapi_params
+from fastapi.dependencies.utils import field_annotation_is_sequence
 from fastapi.exceptions import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -144,7 +145,9 @@ class CampusRoute(APIRoute):
       silently ignored (nor could it be applied); an empty body or ``{}`` is tolerated;
     * a route that needs a signed-in caller answers an anonymous call with 401 before its body
       is read, so a malformed body does not tell anyone more than "sign in";
-    * an unknown query parameter is a 422, so filters and sorts are whitelisted by declaration.
+    * an unknown query parameter is a 422, so filters and sorts are whitelisted by declaration;
+    * a query parameter given twice is a 422 unless it is declared as a list (a repeated
+      scalar is never silently reduced to one of its values).
 
     Every route with a JSON body documents the 400 ``malformed_json`` answer.
     """
@@ -176,6 +179,7 @@ class CampusRoute(APIRoute):
         if body_params:
             accepted = _FORM_TYPES if form else _JSON_TYPES
         allowed_query = frozenset(_query_names(dependant) | _ALWAYS_ALLOWED_QUERY)
+        repeatable_query = frozenset(_query_names(dependant, lists_only=True))
         authenticate_first = bool(body_params) and _requires_principal(dependant)
 
         async def campus_handler(request: Request) -> Response:
@@ -221,6 +225,28 @@ class CampusRoute(APIRoute):
                         "allowed": sorted(allowed_query),
                     },
                 )
+            query = request.query_params
+            if len(query) != len(items := query.multi_items()):
+                seen: set[str] = set()
+                repeated = []
+                for key, _ in items:
+                    if key in seen and key not in repeatable_query and key not in repeated:
+                        repeated.append(key)
+                    seen.add(key)
+                if repeated:
+                    raise ValidationFailed(
+                        "Query parameters given more than once.",
+                        details={
+                            "fields": [
+                                {
+                                    "field": f"query.{key[:50]}",
+                                    "message": "Give this query parameter once.",
+                                    "code": "repeated_parameter",
+                                }
+                                for key in repeated[:20]
+                            ]
+                        },
+                    )
             return await handler(request)
 
         return campus_handler
@@ -411,18 +437,21 @@ def operation_id(route: APIRoute) -> str:
     return words[0].lower() + "".join(word[:1].upper() + word[1:] for word in words[1:])
 
 
-def _query_names(dependant: Any) -> set[str]:
+def _query_names(dependant: Any, *, lists_only: bool = False) -> set[str]:
+    """The query parameters ``dependant`` declares (with ``lists_only``: those declared as
+    lists, which may be given more than once)."""
     names: set[str] = set()
     for param in dependant.query_params:
         model = param.field_info.annotation
         if isinstance(model, type) and issubclass(model, BaseModel):
             # A query parameter model (``Annotated[Filters, Query()]``): its fields are the names.
             for name, info in model.model_fields.items():
-                names.add(info.alias or name)
-        else:
+                if not lists_only or field_annotation_is_sequence(info.annotation):
+                    names.add(info.alias or name)
+        elif not lists_only or field_annotation_is_sequence(model):
             names.add(param.alias)
     for sub in dependant.dependencies:
-        names |= _query_names(sub)
+        names |= _query_names(sub, lists_only=lists_only)
     return names
 
 

@@ -104,7 +104,7 @@ def sort_pattern(allowed: Iterable[str]) -> str:
 
 def parse_sort(value: str | None, allowed: Mapping[str, Any], default: str) -> list[SortSpec]:
     """Parse ``sort=-createdAt,lastName`` against a whitelist; unknown fields are a 422."""
-    raw = value or default
+    raw = default if value is None else value  # an empty ``sort=`` is a 422, as documented
     specs: list[SortSpec] = []
     for part in raw.split(","):
         part = part.strip()

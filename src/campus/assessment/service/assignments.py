@@ -157,11 +157,11 @@ async def create(
     defaults); the rubric as criteria with ``title``, ``description`` and ``levels``."""
     await access.course(session, course_id)
     await access.require_staff(session, principal, course_id)
-    values = {
-        **_DEFAULTS,
-        "max_file_bytes": min(10 * 1024 * 1024, upload_max),
-        **_plain(settings),
-    }
+    given = _plain(settings)
+    for key in _NOT_NULL:
+        if key in given and given[key] is None:
+            raise field_error(to_camel(key), "This setting cannot be empty.")
+    values = {**_DEFAULTS, "max_file_bytes": min(10 * 1024 * 1024, upload_max), **given}
     if kind is AssessmentKind.EXAM:
         values.setdefault("submission_types", [SubmissionType.FILE.value])
     _validate(values, kind, upload_max)

@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 import re
 import time
+import types
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from contextvars import ContextVar
-from typing import Any, cast
+from typing import Annotated, Any, Union, cast, get_args, get_origin
 
 import fastapi.routing
 import orjson
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi import params as fastapi_params
-from fastapi.dependencies.utils import field_annotation_is_sequence
 from fastapi.exceptions import HTTPException as FastAPIHTTPException
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -437,6 +437,14 @@ def operation_id(route: APIRoute) -> str:
     return words[0].lower() + "".join(word[:1].upper() + word[1:] for word in words[1:])
 
 
+def _is_list(annotation: Any) -> bool:
+    """Whether a query parameter's annotation takes several values (``list[str] | None``)."""
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType, Annotated):
+        return any(_is_list(arg) for arg in get_args(annotation))
+    return (origin or annotation) in (list, tuple, set, frozenset)
+
+
 def _query_names(dependant: Any, *, lists_only: bool = False) -> set[str]:
     """The query parameters ``dependant`` declares (with ``lists_only``: those declared as
     lists, which may be given more than once)."""
@@ -446,9 +454,9 @@ def _query_names(dependant: Any, *, lists_only: bool = False) -> set[str]:
         if isinstance(model, type) and issubclass(model, BaseModel):
             # A query parameter model (``Annotated[Filters, Query()]``): its fields are the names.
             for name, info in model.model_fields.items():
-                if not lists_only or field_annotation_is_sequence(info.annotation):
+                if not lists_only or _is_list(info.annotation):
                     names.add(info.alias or name)
-        elif not lists_only or field_annotation_is_sequence(model):
+        elif not lists_only or _is_list(model):
             names.add(param.alias)
     for sub in dependant.dependencies:
         names |= _query_names(sub, lists_only=lists_only)

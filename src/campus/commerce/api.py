@@ -35,10 +35,15 @@ if TYPE_CHECKING:
 __all__ = [
     "charge_saved_method",
     "default_payment_method",
+    "find_coupon",
     "get_order",
     "get_payment_method",
+    "hosted_payment_outcome",
+    "invoice_subscription_charge",
     "redeem_subscription_coupon",
     "refund_charge",
+    "start_hosted_payment",
+    "verify_subscription_webhook",
 ]
 
 

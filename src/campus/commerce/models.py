@@ -262,6 +262,13 @@ class Refund(IdMixin, Base):
         ),
         sa.Index("ix_commerce_refunds_order", "order_id"),
         sa.Index("ix_commerce_refunds_payment", "payment_id"),
+        # The reconciler's look for refunds whose provider answer was lost.
+        sa.Index(
+            "ix_commerce_refunds_pending",
+            "created_at",
+            postgresql_where=sa.text("status = 'pending'"),
+            sqlite_where=sa.text("status = 'pending'"),
+        ),
         sa.CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status"),
         sa.CheckConstraint("amount_minor > 0", name="amount_positive"),
     )
@@ -362,6 +369,15 @@ class SandboxPayment(Base):
     keep it (``pi_...``): Campus's payments refer to it only by its id."""
 
     __tablename__ = "commerce_sandbox_payments"
+    __table_args__ = (
+        # Every charge of a saved card finds the payment that saved it by its token.
+        sa.Index(
+            "ix_commerce_sandbox_payments_card_token",
+            "card_token",
+            postgresql_where=sa.text("card_token IS NOT NULL"),
+            sqlite_where=sa.text("card_token IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(sa.String(255), unique=True)

@@ -8,6 +8,10 @@ from httpx import AsyncClient
 from campus.booking.schemas.booking import SlotsOut
 from campus.kernel.clock import Clock
 from tests.booking.conftest import API, BookingFactory, at
+from tests.fixtures.catalog import catalog
+from tests.fixtures.learning import LearningFactory, learning
+
+__all__ = ["catalog", "learning"]
 
 
 async def test_slots_are_listed_in_the_viewers_zone_and_a_booked_one_disappears(
@@ -325,3 +329,19 @@ async def test_a_service_for_an_organizations_members_refuses_outsiders(
     refused = await booking.book(outsider, kind, consultant, at(1, 10), status=403)
     assert refused["error"]["code"] == "not_eligible"
     assert (await booking.book(member, kind, consultant, at(1, 10)))["status"] == "scheduled"
+
+
+async def test_a_service_for_a_courses_learners_refuses_those_not_enrolled(
+    monday: Clock, booking: BookingFactory, learning: LearningFactory
+) -> None:
+    instructor = await booking.identity.signed_in(roles=("instructor",))
+    course = await learning.course(instructor, await booking.admin())
+    enrolled, outsider = await booking.learner("Enrolled"), await booking.learner("Outsider")
+    await learning.enroll(enrolled, course)
+    kind = await booking.service_type(eligibility="course_learners", courseIds=[course.id])
+    consultant = await booking.consultant([kind])
+    refused = await booking.book(outsider, kind, consultant, at(1, 10), status=403)
+    assert refused["error"]["code"] == "not_eligible"
+    assert (await booking.book(enrolled, kind, consultant, at(1, 10)))["status"] == "scheduled"
+    await learning.enroll(outsider, course)
+    assert (await booking.book(outsider, kind, consultant, at(1, 11)))["status"] == "scheduled"

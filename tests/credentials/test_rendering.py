@@ -5,6 +5,7 @@ safely."""
 from __future__ import annotations
 
 import io
+import unicodedata
 from typing import Any
 
 import pypdf
@@ -14,7 +15,13 @@ from httpx import AsyncClient
 from PIL import Image
 
 from campus.credentials.service.fonts import SCRIPTS, font_set, missing_scripts
-from campus.credentials.service.rendering import Sheet, clean_text, render_pdf, render_png
+from campus.credentials.service.rendering import (
+    Sheet,
+    clean_text,
+    render_pdf,
+    render_png,
+    visual_order,
+)
 from campus.kernel.jobs import Relay
 from tests.credentials.helpers import complete, my_certificates, published_course
 from tests.fixtures.catalog import API
@@ -100,7 +107,8 @@ async def test_the_pdf_names_the_learner_in_any_script_with_the_course_and_verif
 
     pdf = await download(client, learner, certificate["id"], "pdf")
     assert pdf.startswith(b"%PDF-")
-    text = pdf_text(pdf)
+    # Arabic is drawn in its joined (presentation) forms: NFKC gives the letters back.
+    text = unicodedata.normalize("NFKC", pdf_text(pdf))
     verify_url = f"http://127.0.0.1:8000/verify/{certificate['publicId']}"
     assert first in text
     assert last in text
@@ -181,3 +189,21 @@ def test_a_500_character_name_fits_the_page_and_is_cut_beyond() -> None:
     assert len(reader.pages) == 1
     png = render_png(sheet(long_name))
     assert Image.open(io.BytesIO(png)).size[0] > 1000
+
+
+def test_an_arabic_name_is_drawn_joined_and_right_to_left() -> None:
+    # "Maryam Ahmad": two words, each of joining letters, and a lam-alef in the second line.
+    name = "مريم أحمد"
+    drawn = visual_order(name)
+    # The second word comes first on the line (right to left), each word's letters reversed,
+    # in their joined (presentation) forms: not a single letter is left in its isolated form.
+    assert drawn == "ﺪﻤﺣﺃ ﻢﻳﺮﻣ"
+    assert all("\ufe70" <= ch <= "\ufeff" for ch in drawn.replace(" ", ""))
+    assert visual_order("السلام") == "ﻡﻼﺴﻟﺍ"  # lam-alef is one ligature
+    mixed = visual_order("Awarded to مريم أحمد today")
+    assert mixed == "Awarded to ﺪﻤﺣﺃ ﻢﻳﺮﻣ today"
+    assert visual_order("Zoë Ørsted") == "Zoë Ørsted"  # left-to-right text is untouched
+    # A PDF text extractor puts right-to-left text back in reading order: the joined forms.
+    text = pdf_text(render_pdf(sheet(name)))
+    assert "ﻣﺮﻳﻢ ﺃﺣﻤﺪ" in text
+    assert name in unicodedata.normalize("NFKC", text)

@@ -5,8 +5,9 @@ Text is never markup: every value is cleaned (``clean_text``: control and format
 dropped, at most 500 characters) and drawn as a string, which reportlab writes escaped into
 the content stream, so a name cannot inject PDF operators. Long names shrink to fit, then wrap.
 Each character is drawn with the first font of the chain that has it (``fonts``); fonts are
-embedded as subsets. Right-to-left scripts are drawn in logical order without contextual
-shaping (reportlab has no shaping engine here; see ADR 0034).
+embedded as subsets. Right-to-left text is drawn shaped and in visual order on the PDF
+(``visual_order``: Arabic presentation forms and the bidirectional algorithm, ADR 0044); the
+PNG leaves both to Pillow's layout engine when it has one (libraqm).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import arabic_reshaper
+from bidi import get_display
 from PIL import Image, ImageDraw, ImageFont, features
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib.colors import HexColor
@@ -30,6 +33,9 @@ from reportlab.pdfgen import canvas
 from campus.credentials.service.fonts import FontSet, font_paths, font_set
 
 log = logging.getLogger(__name__)
+
+#: Bidirectional classes of right-to-left letters (Hebrew, Arabic and their kin).
+_RIGHT_TO_LEFT = frozenset({"R", "AL"})
 
 PLACEHOLDERS = frozenset(
     {
@@ -70,20 +76,14 @@ def clean_text(value: str, limit: int = MAX_TEXT) -> str:
 
 
 def visual_order(text: str) -> str:
-    """Right-to-left runs (Arabic, Hebrew) reversed into the order they are drawn in, the rest
-    left as it is: enough for names and titles on one line (no full bidi algorithm)."""
-    out: list[str] = []
-    run: list[str] = []
-    for char in text:
-        if unicodedata.bidirectional(char) in ("R", "AL", "NSM"):
-            run.append(char)
-            continue
-        if run:
-            out.extend(reversed(run))
-            run = []
-        out.append(char)
-    out.extend(reversed(run))
-    return "".join(out)
+    """One line as it is drawn: Arabic letters in their joined forms (``arabic_reshaper``:
+    initial, medial, final and isolated presentation forms, lam-alef ligatures) and the Unicode
+    bidirectional algorithm's visual order (``python-bidi``), so a right-to-left name reads
+    right to left, word by word, inside a left-to-right sentence and on its own. Text without
+    right-to-left characters is returned as it is."""
+    if not any(unicodedata.bidirectional(char) in _RIGHT_TO_LEFT for char in text):
+        return text
+    return str(get_display(arabic_reshaper.reshape(text)))
 
 
 def placeholders_in(text: str) -> set[str]:
@@ -257,10 +257,11 @@ def render_pdf(sheet: Sheet, font_dirs: str = "") -> bytes:
     pdf.rect(36, 36, width - 72, height - 72)
     for line in lines:
         pdf.setFillColor(HexColor(line.colour))
-        total = _width(fonts, line.text, line.size)
+        drawn = visual_order(line.text)
+        total = _width(fonts, drawn, line.size)
         x = (width - total) / 2
         text = pdf.beginText(x, line.y)
-        for font, run, _ in fonts.runs(visual_order(line.text)):
+        for font, run, _ in fonts.runs(drawn):
             text.setFont(font, line.size)
             text.textOut(run)
         pdf.drawText(text)

@@ -252,6 +252,38 @@ class CampusRoute(APIRoute):
         return campus_handler
 
 
+class RawJsonBodyRoute(CampusRoute):
+    """A route whose handler reads the raw body itself (a signed webhook: the signature covers
+    the exact bytes, so nothing may parse them first). FastAPI parses nothing; Campus checks
+    that the body is JSON (415 otherwise) and that no query parameter is sent (422). Declare
+    the body with ``openapi_extra=RAW_JSON_BODY``."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = APIRoute.get_route_handler(self)
+
+        async def raw_body_handler(request: Request) -> Response:
+            media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if media != "application/json":
+                raise UnsupportedMediaType(
+                    details={"accepted": ["application/json"], "received": media[:100]}
+                )
+            if request.query_params:
+                raise ValidationFailed("Unknown query parameters.")
+            return await handler(request)
+
+        return raw_body_handler
+
+
+#: The OpenAPI request body of a ``RawJsonBodyRoute``: a JSON object, exactly as it was signed.
+RAW_JSON_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The provider's event, exactly as it signed it.",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    }
+}
+
+
 # FastAPI matches a request against every route in turn, nested routers included, and does it
 # twice (once to choose, once to dispatch): a route near the end of a ~200-route table paid
 # half a millisecond just to be found. ``CampusRouter`` lets a whole included router answer

@@ -6,18 +6,15 @@ a subscription), so the provider stops retrying."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Path, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Path, Request
 
 from campus.billing.schemas.subscriptions import BillingWebhookReceiptOut
 from campus.billing.service import webhooks
 from campus.kernel.auth import DbSession
 from campus.kernel.clock import utcnow
-from campus.kernel.errors import UnsupportedMediaType, ValidationFailed
-from campus.kernel.http import CampusRoute, api_router
+from campus.kernel.http import RAW_JSON_BODY, RawJsonBodyRoute, api_router
 from campus.kernel.schemas import error_responses
 
 ERRORS = {
@@ -30,35 +27,7 @@ ERRORS = {
 }
 
 
-class RawBodyRoute(CampusRoute):
-    """A route whose handler reads the raw body itself: FastAPI parses nothing, Campus checks
-    that the body is JSON (415 otherwise) and that no query parameter is sent (422)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = APIRoute.get_route_handler(self)
-
-        async def raw_body_handler(request: Request) -> Response:
-            media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if media != "application/json":
-                raise UnsupportedMediaType(
-                    details={"accepted": ["application/json"], "received": media[:100]}
-                )
-            if request.query_params:
-                raise ValidationFailed("Unknown query parameters.")
-            return await handler(request)
-
-        return raw_body_handler
-
-
 router = api_router(prefix="/billing/webhooks", tags=["subscriptions"])
-
-_BODY = {
-    "requestBody": {
-        "required": True,
-        "description": "The provider's event, exactly as it signed it.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
-}
 
 
 async def receive_billing_webhook(
@@ -87,6 +56,6 @@ router.add_api_route(
     methods=["POST"],
     response_model=BillingWebhookReceiptOut,
     responses=error_responses(ERRORS, 400, 404, 413, 415, 422),
-    openapi_extra=_BODY,
-    route_class_override=RawBodyRoute,
+    openapi_extra=RAW_JSON_BODY,
+    route_class_override=RawJsonBodyRoute,
 )

@@ -7,18 +7,15 @@ change nothing (duplicates, unknown payments, mismatches), so the provider stops
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import Path, Request, Response
-from fastapi.routing import APIRoute
+from fastapi import Path, Request
 
 from campus.commerce.gateways import gateway_of
 from campus.commerce.schemas.payments import WebhookReceiptOut
 from campus.commerce.service import webhooks
 from campus.kernel.auth import DbSession
-from campus.kernel.errors import UnsupportedMediaType, ValidationFailed
-from campus.kernel.http import CampusRoute, api_router
+from campus.kernel.http import RAW_JSON_BODY, RawJsonBodyRoute, api_router
 from campus.kernel.schemas import error_responses
 
 ERRORS = {
@@ -31,35 +28,7 @@ ERRORS = {
 }
 
 
-class RawBodyRoute(CampusRoute):
-    """A route whose handler reads the raw body itself: FastAPI parses nothing, Campus checks
-    that the body is JSON (415 otherwise) and that no query parameter is sent (422)."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = APIRoute.get_route_handler(self)
-
-        async def raw_body_handler(request: Request) -> Response:
-            media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-            if media != "application/json":
-                raise UnsupportedMediaType(
-                    details={"accepted": ["application/json"], "received": media[:100]}
-                )
-            if request.query_params:
-                raise ValidationFailed("Unknown query parameters.")
-            return await handler(request)
-
-        return raw_body_handler
-
-
 router = api_router(prefix="/commerce/webhooks", tags=["webhooks"])
-
-_BODY = {
-    "requestBody": {
-        "required": True,
-        "description": "The provider's event, exactly as it signed it.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
-    }
-}
 
 
 async def receive_webhook(
@@ -82,6 +51,6 @@ router.add_api_route(
     methods=["POST"],
     response_model=WebhookReceiptOut,
     responses=error_responses(ERRORS, 400, 404, 413, 415, 422),
-    openapi_extra=_BODY,
-    route_class_override=RawBodyRoute,
+    openapi_extra=RAW_JSON_BODY,
+    route_class_override=RawJsonBodyRoute,
 )
